@@ -1,0 +1,342 @@
+"""Audio in: a PyAudio microphone source, a WAV-file source, frame conversion.
+
+Everything downstream sees one format: 16 kHz mono int16 in frames of 1280
+samples (80 ms, openWakeWord's frame). Both sources take any device rate,
+channel count and sample width and convert the same way, through FrameConverter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+from device.config import AudioSettings
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+FRAME_SAMPLES = 1280
+FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+
+EventCallback = Callable[[str, dict], None]
+
+
+class AudioError(Exception):
+    """An audio source cannot be opened or read."""
+
+
+def decode_pcm(data: bytes, sample_width: int) -> np.ndarray:
+    """Interleaved PCM bytes -> float32 in [-1, 1). 8-bit WAV is unsigned."""
+    if sample_width == 1:
+        return (np.frombuffer(data, np.uint8).astype(np.float32) - 128.0) / 128.0
+    if sample_width == 2:
+        return np.frombuffer(data, "<i2").astype(np.float32) / 32768.0
+    if sample_width == 3:
+        raw = np.frombuffer(data, np.uint8).reshape(-1, 3)
+        # Put the 3 bytes in the top of an int32 so the sign comes along.
+        as32 = (raw[:, 0].astype(np.int32) << 8) | (raw[:, 1].astype(np.int32) << 16) | (
+            raw[:, 2].astype(np.int32) << 24
+        )
+        return as32.astype(np.float32) / 2147483648.0
+    if sample_width == 4:
+        return np.frombuffer(data, "<i4").astype(np.float32) / 2147483648.0
+    raise AudioError(f"unsupported sample width: {sample_width} bytes")
+
+
+class FrameConverter:
+    """Device audio (any rate, 1-8 channels, 8-32 bit) -> 16 kHz mono int16 frames.
+
+    `channel` picks one channel of an array; None averages them all. The
+    resampler is streaming, so pushing audio in pieces gives the same result
+    as converting it whole.
+    """
+
+    def __init__(self, rate: int, channels: int, sample_width: int, channel: int | None = None):
+        if channel is not None and not 0 <= channel < channels:
+            raise AudioError(f"channel {channel} does not exist in {channels}-channel audio")
+        self.rate, self.channels, self.sample_width, self.channel = rate, channels, sample_width, channel
+        self._frame_bytes = channels * sample_width
+        self._partial = b""  # bytes of an incomplete device frame
+        self._pending = np.zeros(0, np.int16)  # 16 kHz samples not yet a full frame
+        self._resampler = (
+            None if rate == SAMPLE_RATE else soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+        )
+
+    def push(self, data: bytes) -> list[np.ndarray]:
+        data = self._partial + data
+        usable = len(data) - len(data) % self._frame_bytes
+        self._partial = data[usable:]
+        if not usable:
+            return []
+        samples = decode_pcm(data[:usable], self.sample_width).reshape(-1, self.channels)
+        mono = samples.mean(axis=1) if self.channel is None else samples[:, self.channel]
+        return self._emit(np.ascontiguousarray(mono, np.float32), last=False)
+
+    def flush(self) -> list[np.ndarray]:
+        """End of stream: drain the resampler and zero-pad the last frame."""
+        frames = self._emit(np.zeros(0, np.float32), last=True)
+        if len(self._pending):
+            tail = np.zeros(FRAME_SAMPLES, np.int16)
+            tail[: len(self._pending)] = self._pending
+            self._pending = np.zeros(0, np.int16)
+            frames.append(tail)
+        return frames
+
+    def _emit(self, mono: np.ndarray, last: bool) -> list[np.ndarray]:
+        if self._resampler is not None:
+            mono = self._resampler.resample_chunk(mono, last=last)
+        pcm = np.clip(np.round(mono * 32768.0), -32768, 32767).astype(np.int16)
+        buf = np.concatenate([self._pending, pcm])
+        n = len(buf) // FRAME_SAMPLES
+        self._pending = buf[n * FRAME_SAMPLES :]
+        return [buf[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES] for i in range(n)]
+
+
+def read_wav(path: Path | str) -> np.ndarray:
+    """A whole WAV file as 16 kHz mono int16 (padded to whole frames)."""
+    return np.concatenate(list(WavSource(path).frames()) or [np.zeros(0, np.int16)])
+
+
+class WavSource:
+    """A WAV file played as if it were the microphone."""
+
+    def __init__(self, path: Path | str, realtime: bool = False, channel: int | None = None):
+        self.path = Path(path)
+        self.realtime = realtime
+        self.channel = channel
+        try:
+            with wave.open(str(self.path), "rb") as w:
+                self.rate, self.channels, self.sample_width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+                self.duration = w.getnframes() / self.rate
+        except FileNotFoundError:
+            raise AudioError(f"{self.path}: no such file") from None
+        except (wave.Error, EOFError) as e:
+            raise AudioError(
+                f"{self.path}: not a PCM WAV file ({e}); convert it with: sox IN -b 16 OUT.wav"
+            ) from None
+        except OSError as e:
+            raise AudioError(f"{self.path}: {e.strerror}") from None
+        self.description = {"device": f"file:{self.path}", "channels": self.channels, "rate": self.rate}
+        self._closed = threading.Event()
+
+    def frames(self) -> Iterator[np.ndarray]:
+        converter = FrameConverter(self.rate, self.channels, self.sample_width, self.channel)
+        started = time.monotonic()
+        sent = 0
+        with wave.open(str(self.path), "rb") as w:
+            while not self._closed.is_set():
+                data = w.readframes(self.rate // 2)
+                frames = converter.push(data) if data else converter.flush()
+                for frame in frames:
+                    if self.realtime:
+                        # Pace like a real microphone: frame n is ready at n * 80 ms.
+                        self._closed.wait(max(0.0, started + sent * FRAME_SECONDS - time.monotonic()))
+                    sent += 1
+                    yield frame
+                if not data:
+                    return
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """PortAudio's device scan prints ALSA and JACK chatter to fd 2; hide just that."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def list_input_devices(pa) -> list[dict]:
+    devices = []
+    for index in range(pa.get_device_count()):
+        info = pa.get_device_info_by_index(index)
+        if info.get("maxInputChannels", 0) > 0:
+            devices.append(info)
+    return devices
+
+
+def find_input_device(pa, spec: str) -> dict:
+    """The device info for `spec`: "" = default input, digits = index, else a name substring."""
+    devices = list_input_devices(pa)
+    names = ", ".join(f"{d['index']}: {d['name']}" for d in devices) or "none"
+    if spec == "":
+        try:
+            return pa.get_default_input_device_info()
+        except OSError:
+            if devices:
+                return devices[0]
+            raise AudioError("no input device found (input devices: none)") from None
+    if spec.isdigit():
+        for d in devices:
+            if d["index"] == int(spec):
+                return d
+        raise AudioError(f"no input device with index {spec} (input devices: {names})")
+    matches = [d for d in devices if spec.lower() in d["name"].lower()]
+    if not matches:
+        raise AudioError(f"no input device matching {spec!r} (input devices: {names})")
+    return matches[0]
+
+
+class MicSource:
+    """A PyAudio microphone that keeps itself alive.
+
+    Capture runs in PortAudio's callback thread and only queues bytes; the
+    consumer converts them. If the device errors, disappears, or goes silent
+    for `stall_timeout_s` (no callbacks at all), the source reports it,
+    closes, and reopens with exponential backoff, re-scanning devices each
+    time so a replugged USB microphone is found again. It never gives up:
+    a listener that is alive but deaf is a bug.
+    """
+
+    def __init__(self, settings: AudioSettings, on_event: EventCallback | None = None, queue_seconds: float = 2.0):
+        self.settings = settings
+        self.on_event = on_event or (lambda name, detail: None)
+        self.channel = None if settings.channel == "mean" else int(settings.channel)
+        self.health = "closed"
+        self.description: dict = {"device": settings.device or "default", "channels": settings.channels}
+        self.overflows = 0
+        self._queue_seconds = queue_seconds
+        self._closed = threading.Event()
+        self._pa = None
+        self._stream = None
+        self._queue: queue.Queue[bytes] | None = None
+
+    # -- lifecycle --------------------------------------------------------
+    def _open(self) -> FrameConverter:
+        import pyaudio  # imported here so WAV-only tools work without PortAudio
+
+        with _quiet_native_stderr():
+            self._pa = pyaudio.PyAudio()
+        info = find_input_device(self._pa, self.settings.device)
+        channels = self.settings.channels
+        if info["maxInputChannels"] < channels:
+            raise AudioError(
+                f"device {info['name']!r} has {info['maxInputChannels']} input channels; "
+                f"audio.channels = {channels}"
+            )
+        rate = self.settings.rate or int(info["defaultSampleRate"])
+        block = max(1, int(rate * FRAME_SECONDS))
+        self._queue = queue.Queue(maxsize=max(4, int(self._queue_seconds / FRAME_SECONDS)))
+        self._stream = self._pa.open(
+            format=pyaudio.paInt16,
+            channels=channels,
+            rate=rate,
+            input=True,
+            input_device_index=info["index"],
+            frames_per_buffer=block,
+            stream_callback=self._on_audio,
+        )
+        self.description = {"device": info["name"], "index": info["index"], "channels": channels, "rate": rate}
+        return FrameConverter(rate, channels, 2, self.channel)
+
+    def _on_audio(self, data, frame_count, time_info, status):
+        import pyaudio
+
+        q = self._queue
+        if q is not None:
+            while True:
+                try:
+                    q.put_nowait(data)
+                    break
+                except queue.Full:
+                    # The consumer fell behind: drop the oldest audio, never block PortAudio.
+                    self.overflows += 1
+                    with contextlib.suppress(queue.Empty):
+                        q.get_nowait()
+        return (None, pyaudio.paContinue)
+
+    def _shutdown(self) -> None:
+        stream, pa = self._stream, self._pa
+        self._stream = self._pa = None
+        self._queue = None
+        for action in (
+            lambda: stream and stream.stop_stream(),
+            lambda: stream and stream.close(),
+            lambda: pa and pa.terminate(),
+        ):
+            with contextlib.suppress(Exception):
+                action()
+
+    def close(self) -> None:
+        self._closed.set()
+
+    # -- the frame stream -------------------------------------------------
+    def frames(self) -> Iterator[np.ndarray]:
+        attempt = 0
+        try:
+            while not self._closed.is_set():
+                try:
+                    converter = self._open()
+                except (AudioError, OSError) as e:
+                    self._shutdown()
+                    attempt = self._backoff(attempt, f"cannot open microphone: {e}")
+                    continue
+                self.health = "healthy"
+                self.on_event("mic_opened", dict(self.description))
+                log.info("microphone open: %s", self.description)
+                failure = None
+                for chunk_or_failure in self._chunks():
+                    if isinstance(chunk_or_failure, str):
+                        failure = chunk_or_failure
+                        break
+                    attempt = 0
+                    yield from converter.push(chunk_or_failure)
+                self._shutdown()
+                if failure is not None:
+                    self.on_event("mic_lost", {"device": self.description.get("device"), "error": failure})
+                    attempt = self._backoff(attempt, f"microphone lost: {failure}")
+        finally:
+            self._shutdown()
+            self.health = "closed"
+
+    def _chunks(self) -> Iterator[bytes | str]:
+        """Captured bytes, or a string saying why capture failed."""
+        q, stream = self._queue, self._stream
+        while not self._closed.is_set():
+            try:
+                yield q.get(timeout=self.settings.stall_timeout_s)
+            except queue.Empty:
+                try:
+                    active = stream.is_active()
+                    reason = "stream stopped" if not active else f"no audio for {self.settings.stall_timeout_s:g} s"
+                except Exception as e:  # PortAudio reports a dead device in many ways
+                    reason = f"stream error: {e}"
+                yield reason
+                return
+
+    def _backoff(self, attempt: int, reason: str) -> int:
+        delay = min(self.settings.reopen_max_s, self.settings.reopen_min_s * 2**attempt)
+        self.health = "reopening"
+        log.warning("%s; retrying in %.1f s", reason, delay)
+        self.on_event("mic_reopening", {"error": reason, "retry_in_s": delay})
+        self._closed.wait(delay)
+        return attempt + 1
+
+
+def open_source(settings: AudioSettings, on_event: EventCallback | None = None):
+    """The configured source: a WavSource for "file:PATH", else the microphone."""
+    if settings.file is not None:
+        channel = None if settings.channel == "mean" else int(settings.channel)
+        return WavSource(settings.file, realtime=settings.realtime, channel=channel)
+    return MicSource(settings, on_event)

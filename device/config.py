@@ -1,0 +1,287 @@
+"""TOML configuration -> one frozen dataclass per subsystem.
+
+Every key is declared here once, with its type and range. Loading refuses
+unknown sections and keys, wrong types and out-of-range values with a
+ConfigError that names the file and the key; the command line turns that into
+exit status 78 (EX_CONFIG). Relative paths are taken relative to the directory
+of the config file, so a checkout and an installed /etc/earmuff both work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EX_CONFIG = 78
+
+
+class ConfigError(Exception):
+    """A configuration problem, with the file and key it concerns."""
+
+    def __init__(self, message: str, path: Path | str | None = None, key: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.key = key
+        where = ": ".join(part for part in (self.path, key) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def _range(lo: float | None = None, hi: float | None = None) -> dict:
+    return {"min": lo, "max": hi}
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    models_dir: Path = Path("/var/lib/earmuff/models")
+    state_dir: Path = Path("/var/lib/earmuff")
+    runtime_dir: Path = Path("/run/earmuff")
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    source: str = "mic"
+    device: str = ""
+    channels: int = field(default=1, metadata=_range(1, 8))
+    channel: int | str = "mean"
+    rate: int = field(default=0, metadata=_range(0, 192000))
+    stall_timeout_s: float = field(default=2.0, metadata=_range(0.2, 60))
+    reopen_min_s: float = field(default=0.5, metadata=_range(0.05, 60))
+    reopen_max_s: float = field(default=30.0, metadata=_range(0.05, 3600))
+    realtime: bool = False
+    exit_at_end: bool = False
+
+    def validate(self, where: ConfigPlace) -> None:
+        if self.source != "mic" and not self.source.startswith("file:"):
+            where.fail("source", f'must be "mic" or "file:PATH", got {self.source!r}')
+        if self.source.startswith("file:") and not self.source[5:]:
+            where.fail("source", '"file:" needs a path after it')
+        if isinstance(self.channel, str) and self.channel != "mean":
+            where.fail("channel", f'must be "mean" or a channel number, got {self.channel!r}')
+        if isinstance(self.channel, int) and not 0 <= self.channel < self.channels:
+            where.fail("channel", f"channel {self.channel} does not exist with channels = {self.channels}")
+        if self.reopen_min_s > self.reopen_max_s:
+            where.fail("reopen_min_s", "must not be larger than reopen_max_s")
+
+    @property
+    def file(self) -> Path | None:
+        return Path(self.source[5:]) if self.source.startswith("file:") else None
+
+
+@dataclass(frozen=True)
+class WakeTuning:
+    """Per-model overrides of the wake defaults; unset keys inherit."""
+
+    threshold: float | None = field(default=None, metadata=_range(0.0, 1.0))
+    patience: int | None = field(default=None, metadata=_range(1, 50))
+    refractory_s: float | None = field(default=None, metadata=_range(0.0, 60))
+
+
+@dataclass(frozen=True)
+class WakeSettings:
+    models: tuple[str, ...] = ("hey_jarvis",)
+    threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
+    patience: int = field(default=2, metadata=_range(1, 50))
+    refractory_s: float = field(default=2.0, metadata=_range(0.0, 60))
+    vad_threshold: float = field(default=0.0, metadata=_range(0.0, 1.0))
+    tuning: dict[str, WakeTuning] = field(default_factory=dict)
+
+    def for_model(self, name: str) -> tuple[float, int, float]:
+        """(threshold, patience, refractory_s) for one wake word, overrides applied."""
+        t = self.tuning.get(name, WakeTuning())
+        return (
+            self.threshold if t.threshold is None else t.threshold,
+            self.patience if t.patience is None else t.patience,
+            self.refractory_s if t.refractory_s is None else t.refractory_s,
+        )
+
+    def validate(self, where: ConfigPlace) -> None:
+        if not self.models:
+            where.fail("models", "needs at least one wake word")
+        for name in self.tuning:
+            if name not in self.models:
+                where.fail(f"tuning.{name}", f"tunes {name!r}, which is not in models")
+
+
+@dataclass(frozen=True)
+class TranscribeSettings:
+    model: str = "vosk-model-small-en-us-0.15"
+    trailing_silence_ms: int = field(default=700, metadata=_range(100, 10000))
+    max_utterance_s: float = field(default=12.0, metadata=_range(1, 120))
+    no_speech_timeout_s: float = field(default=4.0, metadata=_range(0.5, 60))
+    vad_threshold: float = field(default=0.5, metadata=_range(0.05, 0.95))
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = field(default="info", metadata={"choices": ("debug", "info", "warning", "error")})
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    paths: PathSettings = PathSettings()
+    audio: AudioSettings = AudioSettings()
+    wake: WakeSettings = WakeSettings()
+    transcribe: TranscribeSettings = TranscribeSettings()
+    log: LogSettings = LogSettings()
+
+    def model_path(self) -> Path:
+        """The Vosk model directory: a path as given, or a name under models_dir."""
+        model = Path(self.transcribe.model)
+        if model.is_absolute() or "/" in self.transcribe.model:
+            return self._resolve(model)
+        return self.paths.models_dir / model
+
+    def _resolve(self, p: Path) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        return p if p.is_absolute() else base / p
+
+
+SECTIONS: dict[str, type] = {
+    "paths": PathSettings,
+    "audio": AudioSettings,
+    "wake": WakeSettings,
+    "transcribe": TranscribeSettings,
+    "log": LogSettings,
+}
+
+
+@dataclass
+class ConfigPlace:
+    """Where a value came from, so errors can name file and key."""
+
+    path: Path | None
+    section: str
+
+    def fail(self, key: str, message: str) -> typing.NoReturn:
+        raise ConfigError(message, self.path, f"[{self.section}] {key}")
+
+
+def load(path: Path | str) -> Config:
+    """Read and validate a config file. Raises ConfigError."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("no such file", path) from None
+    except OSError as e:
+        raise ConfigError(f"cannot read: {e.strerror}", path) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", path) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"not valid TOML: {e}", path) from None
+    return from_dict(data, path)
+
+
+def from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"unknown section [{unknown[0]}] (known: {', '.join(SECTIONS)})", path, unknown[0]
+        )
+    built = {}
+    for name, cls in SECTIONS.items():
+        table = data.get(name, {})
+        place = ConfigPlace(path, name)
+        if not isinstance(table, dict):
+            place.fail("", "must be a table")
+        built[name] = _build(cls, table, place)
+    base = path.parent if path else Path.cwd()
+    paths = built["paths"]
+    built["paths"] = PathSettings(
+        **{f.name: _absolute(getattr(paths, f.name), base) for f in dataclasses.fields(paths)}
+    )
+    audio = built["audio"]
+    if audio.file is not None:
+        built["audio"] = dataclasses.replace(audio, source=f"file:{_absolute(audio.file, base)}")
+    return Config(path=path, **built)
+
+
+def _absolute(p: Path, base: Path) -> Path:
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+def _build(cls: type, table: dict[str, Any], place: ConfigPlace, prefix: str = "") -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in table:
+        if key not in fields:
+            place.fail(prefix + key, f"unknown key (known: {', '.join(fields)})")
+    values = {}
+    for name, f in fields.items():
+        if name not in table:
+            continue
+        values[name] = _convert(hints[name], table[name], f.metadata, place, prefix + name)
+    obj = cls(**values)
+    validate = getattr(obj, "validate", None)
+    if validate is not None:
+        validate(place)
+    return obj
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "boolean", int: "integer", float: "number", str: "string",
+        list: "array", dict: "table",
+    }.get(type(value), type(value).__name__)
+
+
+def _convert(hint: Any, value: Any, meta: typing.Mapping, place: ConfigPlace, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        for option in options:
+            if _matches(option, value):
+                return _convert(option, value, meta, place, key)
+        wanted = " or ".join(_describe(o) for o in options)
+        place.fail(key, f"expected {wanted}, got {_type_name(value)} {value!r}")
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            place.fail(key, f"expected an array of strings, got {_type_name(value)} {value!r}")
+        return tuple(value)
+    if origin is dict:
+        _, inner = typing.get_args(hint)
+        if not isinstance(value, dict):
+            place.fail(key, f"expected a table, got {_type_name(value)}")
+        out = {}
+        for sub, table in value.items():
+            if not isinstance(table, dict):
+                place.fail(f"{key}.{sub}", f"expected a table, got {_type_name(table)}")
+            out[sub] = _build(inner, table, place, prefix=f"{key}.{sub}.")
+        return types.MappingProxyType(out)
+    if not _matches(hint, value):
+        place.fail(key, f"expected {_describe(hint)}, got {_type_name(value)} {value!r}")
+    if hint is Path:
+        value = Path(value)
+    if hint is float:
+        value = float(value)
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is not None and value < lo or hi is not None and value > hi:
+        place.fail(key, f"{value!r} is out of range ({lo} to {hi})")
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        place.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _matches(hint: Any, value: Any) -> bool:
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint in (str, Path):
+        return isinstance(value, str)
+    return False
+
+
+def _describe(hint: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            Path: "a path string"}.get(hint, str(hint))

@@ -1,0 +1,134 @@
+"""The listener process: audio -> wake word -> Vosk, one frame at a time.
+
+It has no network (systemd gives it none). Frames flow from the source into
+the wake detector while idle; after a wake they go to a Vosk Utterance until
+it endpoints. Nothing is kept from before the wake word except what the wake
+detector itself needs for its window. Every state change and event goes
+through `_emit`, the one place later parts (LED ring, control socket, uplink)
+hook into.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from device.audio import FRAME_SECONDS, open_source
+from device.config import Config
+from device.transcribe import Transcriber, Transcript, Utterance
+from device.wake import WakeDetector
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[str, dict], None]
+
+
+@dataclass
+class Counters:
+    wakes: int = 0
+    utterances: int = 0
+    empty_utterances: int = 0
+    frames: int = 0
+    last_wake: float | None = None  # wall-clock time
+    started: float = field(default_factory=time.time)
+
+
+class Listener:
+    def __init__(self, config: Config, detector: WakeDetector, transcriber: Transcriber,
+                 source=None, on_event: EventHandler | None = None):
+        self.config = config
+        self.detector = detector
+        self.transcriber = transcriber
+        self.handlers: list[EventHandler] = [on_event] if on_event else []
+        self.source = source or open_source(config.audio, self._emit)
+        self.state = "idle"
+        self.counters = Counters()
+        self.transcripts: list[Transcript] = []  # kept only for tests and until redaction hands off
+        self._utterance: Utterance | None = None
+        self._wake = None
+        self._stopping = threading.Event()
+
+    # -- events -----------------------------------------------------------
+    def _emit(self, name: str, detail: dict) -> None:
+        for handler in self.handlers:
+            try:
+                handler(name, detail)
+            except Exception:  # a broken hook must never stop the audio loop
+                log.exception("event handler failed on %s", name)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._emit("state", {"state": state})
+
+    # -- the loop ---------------------------------------------------------
+    def run(self) -> None:
+        self._emit("started", {"source": getattr(self.source, "description", {})})
+        for frame in self.source.frames():
+            if self._stopping.is_set():
+                break
+            self.handle_frame(frame)
+        if self._utterance is not None:
+            self._finish_utterance()
+        self._emit("source_ended", {})
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.source.close()
+
+    def handle_frame(self, frame: np.ndarray) -> None:
+        self.counters.frames += 1
+        if self._utterance is None:
+            for detection in self.detector.process(frame):
+                self._on_wake(detection)
+                break
+        elif self._utterance.feed(frame):
+            self._finish_utterance()
+
+    def _on_wake(self, detection) -> None:
+        self.counters.wakes += 1
+        self.counters.last_wake = time.time()
+        self._wake = detection
+        log.info("wake: %s (score %.2f) at %.2f s", detection.wakeword, detection.score, detection.time)
+        self._emit("wake", {"wakeword": detection.wakeword, "score": round(detection.score, 3),
+                            "time": detection.time})
+        self._utterance = self.transcriber.utterance()
+        self._set_state("listening")
+
+    def _finish_utterance(self) -> None:
+        self._set_state("thinking")
+        transcript = self._utterance.finish()
+        self._utterance = None
+        self.detector.reset()
+        self.counters.utterances += 1
+        if not transcript.words:
+            self.counters.empty_utterances += 1
+        # Transcript text is private: words and timings at INFO, the text only at DEBUG.
+        log.info("utterance: %d words, %.2f s, ended by %s", len(transcript.words), transcript.duration,
+                 transcript.reason)
+        log.debug("utterance text: %s", transcript.text)
+        self.transcripts.append(transcript)
+        del self.transcripts[:-10]
+        self._emit("utterance", {
+            "wakeword": self._wake.wakeword if self._wake else None,
+            "words": len(transcript.words),
+            "duration": transcript.duration,
+            "reason": transcript.reason,
+        })
+        self._set_state("idle")
+
+    @property
+    def seconds_heard(self) -> float:
+        return self.counters.frames * FRAME_SECONDS
+
+
+def build(config: Config, on_event: EventHandler | None = None, source=None) -> Listener:
+    """Load the models and open the source named by the config."""
+    detector = WakeDetector(config.wake)
+    transcriber = Transcriber(config.model_path(), config.transcribe)
+    return Listener(config, detector, transcriber, source=source, on_event=on_event)

@@ -1,0 +1,183 @@
+"""Wake word detection over openWakeWord.
+
+openWakeWord gives one score per model per 80 ms frame. earmuff decides on
+top of that with a WakeRule per model: a threshold, a patience (that many
+consecutive frames at or over the threshold) and a refractory time (no second
+detection of the same word right after the first), optionally gated by the
+Silero VAD that ships with openwakeword 0.4.0. The benchmark replays recorded
+score streams through the same WakeRule, so what it measures is what runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from device.audio import FRAME_SAMPLES, FRAME_SECONDS
+from device.config import WakeSettings
+
+log = logging.getLogger(__name__)
+
+RAW_WINDOW_SAMPLES = 16000  # raw audio openWakeWord may hold: 1 s
+_NOT_WAKE_WORDS = {"melspectrogram", "embedding_model", "silero_vad"}
+
+
+class WakeError(Exception):
+    """A wake word model cannot be found or loaded."""
+
+
+def builtin_models() -> dict[str, Path]:
+    """Wake word models shipped inside the openwakeword wheel, by short name."""
+    import openwakeword
+
+    found = {name: Path(m["model_path"]) for name, m in openwakeword.models.items()}
+    resources = Path(openwakeword.__file__).parent / "resources" / "models"
+    for path in sorted(resources.glob("*.onnx")):
+        name = path.stem.rsplit("_v", 1)[0]
+        if name not in _NOT_WAKE_WORDS:
+            found.setdefault(name, path)
+    return {name: path for name, path in sorted(found.items()) if path.exists()}
+
+
+def resolve_model(spec: str) -> tuple[str, Path]:
+    """A built-in name ("hey_jarvis") or a path to an .onnx model -> (name, path)."""
+    if spec.endswith(".onnx") or "/" in spec:
+        path = Path(spec).expanduser()
+        if not path.is_file():
+            raise WakeError(f"wake word model {spec!r}: no such file")
+        return path.stem, path
+    models = builtin_models()
+    if spec not in models:
+        raise WakeError(f"unknown wake word {spec!r} (built in: {', '.join(models)}; or give a path to an .onnx model)")
+    return spec, models[spec]
+
+
+@dataclass(frozen=True)
+class Detection:
+    wakeword: str
+    time: float  # seconds from the start of the stream, at the end of the deciding frame
+    score: float
+
+
+class WakeRule:
+    """Decides, frame by frame, whether one model's scores make a wake."""
+
+    def __init__(self, threshold: float, patience: int, refractory_s: float):
+        self.threshold = threshold
+        self.patience = patience
+        self.refractory_frames = int(round(refractory_s / FRAME_SECONDS))
+        self.reset()
+
+    def reset(self) -> None:
+        self._run = 0
+        self._quiet_until = -1
+
+    def update(self, frame_index: int, score: float, voiced: bool = True) -> bool:
+        self._run = self._run + 1 if (score >= self.threshold and voiced) else 0
+        if self._run >= self.patience and frame_index >= self._quiet_until:
+            self._run = 0
+            self._quiet_until = frame_index + self.refractory_frames
+            return True
+        return False
+
+
+class VadGate:
+    """Silero VAD (bundled with openwakeword) as a gate on wake decisions.
+
+    Like openWakeWord's own gate, it looks at the VAD scores 0.32-0.56 s
+    before the current frame: the model fires after the wake word has ended,
+    so the speech to look for is just behind us.
+    """
+
+    def __init__(self, threshold: float):
+        import openwakeword
+
+        self.threshold = threshold
+        self.vad = openwakeword.VAD()
+        self.recent: deque[float] = deque(maxlen=8)
+
+    def score(self, frame: np.ndarray) -> float:
+        """Run the VAD on one frame and return the gate's current score."""
+        self.recent.append(float(self.vad.predict(frame, frame_size=640)))
+        window = list(self.recent)[-7:-4]
+        return max(window) if window else 0.0
+
+    def reset(self) -> None:
+        self.vad.reset_states()
+        self.recent.clear()
+
+
+class WakeDetector:
+    """Streaming wake word detector for several models at once."""
+
+    def __init__(self, settings: WakeSettings, models: list[str] | None = None):
+        import openwakeword
+
+        specs = list(models or settings.models)
+        resolved = [resolve_model(spec) for spec in specs]
+        self.names = [name for name, _ in resolved]
+        paths = [str(path) for _, path in resolved]
+        try:
+            with warnings.catch_warnings():
+                # openwakeword asks for CUDA first and warns when it is absent.
+                warnings.simplefilter("ignore", UserWarning)
+                self.model = openwakeword.Model(wakeword_model_paths=paths)
+        except Exception as e:
+            raise WakeError(f"cannot load wake word models {specs}: {e}") from e
+        # openWakeWord keeps 10 s of raw audio by default, and copies all of it
+        # on every frame; its features need only the last 1760 samples. One
+        # second is earmuff's wake-word window (promise 1), and cheaper.
+        pre = self.model.preprocessor
+        pre.raw_data_buffer = deque(maxlen=RAW_WINDOW_SAMPLES)
+        self._initial_features = (pre.melspectrogram_buffer.copy(), pre.feature_buffer.copy())
+        # openwakeword keys its scores by file stem; map them back to our names.
+        self._keys = {Path(p).stem: name for p, name in zip(paths, self.names, strict=True)}
+        self.rules = {}
+        for spec, name in zip(specs, self.names, strict=True):
+            threshold, patience, refractory = settings.for_model(spec)
+            self.rules[name] = WakeRule(threshold, patience, refractory)
+        self.vad = VadGate(settings.vad_threshold) if settings.vad_threshold > 0 else None
+        self.frame_index = -1
+
+    def scores(self, frame: np.ndarray) -> dict[str, float]:
+        """Raw openWakeWord scores for one 80 ms frame, by wake word name."""
+        if frame.shape != (FRAME_SAMPLES,):
+            raise ValueError(f"expected a frame of {FRAME_SAMPLES} samples, got {frame.shape}")
+        self.frame_index += 1
+        raw = self.model.predict(frame)
+        return {self._keys.get(key, key): float(score) for key, score in raw.items()}
+
+    def process(self, frame: np.ndarray) -> list[Detection]:
+        scores = self.scores(frame)
+        voiced = True
+        if self.vad is not None:
+            voiced = self.vad.score(frame) >= self.vad.threshold
+        time = (self.frame_index + 1) * FRAME_SECONDS
+        return [
+            Detection(name, round(time, 3), scores[name])
+            for name, rule in self.rules.items()
+            if rule.update(self.frame_index, scores[name], voiced)
+        ]
+
+    def reset(self) -> None:
+        """Forget recent scores, e.g. after an utterance, so old audio cannot re-trigger."""
+        self.model.reset()
+        for rule in self.rules.values():
+            rule.reset()
+        if self.vad is not None:
+            self.vad.reset()
+
+    def restart(self) -> None:
+        """Start a new, unrelated stream (the next file): clear every buffer, time from zero."""
+        pre = self.model.preprocessor
+        pre.raw_data_buffer.clear()
+        pre.melspectrogram_buffer = self._initial_features[0].copy()
+        pre.feature_buffer = self._initial_features[1].copy()
+        pre.accumulated_samples = 0
+        self.reset()
+        self.frame_index = -1

