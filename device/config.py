@@ -30,6 +30,10 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+def _first(*values):
+    return next(v for v in values if v is not None)
+
+
 def _range(lo: float | None = None, hi: float | None = None) -> dict:
     return {"min": lo, "max": hi}
 
@@ -83,19 +87,27 @@ class WakeTuning:
 @dataclass(frozen=True)
 class WakeSettings:
     models: tuple[str, ...] = ("hey_jarvis",)
-    threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
-    patience: int = field(default=2, metadata=_range(1, 50))
+    # None: each built-in model uses its calibrated value (device.wake.CALIBRATED).
+    threshold: float | None = field(default=None, metadata=_range(0.0, 1.0))
+    patience: int | None = field(default=None, metadata=_range(1, 50))
     refractory_s: float = field(default=2.0, metadata=_range(0.0, 60))
     vad_threshold: float = field(default=0.0, metadata=_range(0.0, 1.0))
     tuning: dict[str, WakeTuning] = field(default_factory=dict)
 
     def for_model(self, name: str) -> tuple[float, int, float]:
-        """(threshold, patience, refractory_s) for one wake word, overrides applied."""
+        """(threshold, patience, refractory_s) for one wake word.
+
+        The first that is set wins: [wake.tuning.NAME], then [wake] threshold and
+        patience, then the calibrated values for a built-in model, then 0.5 and 1.
+        """
+        from device.wake import CALIBRATED
+
         t = self.tuning.get(name, WakeTuning())
+        calibrated_threshold, calibrated_patience = CALIBRATED.get(name, (0.5, 1))
         return (
-            self.threshold if t.threshold is None else t.threshold,
-            self.patience if t.patience is None else t.patience,
-            self.refractory_s if t.refractory_s is None else t.refractory_s,
+            _first(t.threshold, self.threshold, calibrated_threshold),
+            _first(t.patience, self.patience, calibrated_patience),
+            _first(t.refractory_s, self.refractory_s),
         )
 
     def validate(self, where: ConfigPlace) -> None:

@@ -23,8 +23,23 @@ from device.config import WakeSettings
 
 log = logging.getLogger(__name__)
 
+# (threshold, patience) per built-in model, chosen with benchmarks/wake.py on
+# 192 espeak-ng clips per model and 2.1 h of negative audio: for each model the
+# setting that is no worse than raw openWakeWord at 0.5 on recall or on false
+# wakes per hour, and better on one where such a setting exists. The README
+# has the figures; `[wake] threshold` and `patience` override these.
+CALIBRATED: dict[str, tuple[float, int]] = {
+    "alexa": (0.40, 1),
+    "hey_jarvis": (0.50, 1),
+    "hey_mycroft": (0.55, 2),
+    "hey_marvin": (0.55, 1),
+    "weather": (0.20, 2),
+}
+
 RAW_WINDOW_SAMPLES = 16000  # raw audio openWakeWord may hold: 1 s
-_NOT_WAKE_WORDS = {"melspectrogram", "embedding_model", "silero_vad"}
+# Feature models, the VAD, and "timer", a multi-class intent model (which timer
+# length was asked for), are not wake words.
+_NOT_WAKE_WORDS = {"melspectrogram", "embedding_model", "silero_vad", "timer"}
 
 
 class WakeError(Exception):
@@ -129,6 +144,9 @@ class WakeDetector:
                 self.model = openwakeword.Model(wakeword_model_paths=paths)
         except Exception as e:
             raise WakeError(f"cannot load wake word models {specs}: {e}") from e
+        for spec, path in zip(specs, paths, strict=True):
+            if self.model.model_outputs[Path(path).stem] != 1:
+                raise WakeError(f"{spec!r} is a multi-class model, not a wake word (one score per frame)")
         # openWakeWord keeps 10 s of raw audio by default, and copies all of it
         # on every frame; its features need only the last 1760 samples. One
         # second is earmuff's wake-word window (promise 1), and cheaper.

@@ -104,3 +104,10 @@ def test_detect_command_prints_json_lines(tmp_path, wake_command, no_wake_speech
     assert set(hit) == {"file", "wakeword", "time", "score"}
     assert hit["file"] == str(wake) and hit["wakeword"] == "hey_jarvis"
     assert 1.0 < hit["time"] < 3.0 and 0.5 <= hit["score"] <= 1.0
+
+
+def test_multiclass_intent_model_is_refused():
+    import openwakeword
+
+    with pytest.raises(WakeError, match="multi-class"):
+        WakeDetector(WakeSettings(models=(openwakeword.models["timer"]["model_path"],)))
