@@ -255,15 +255,18 @@ class MicSource:
 
         q = self._queue
         if q is not None:
-            while True:
-                try:
+            try:
+                # Wait at most a quarter block for room: long enough for a consumer that
+                # is merely busy (and for devices without a clock, like ALSA's file
+                # plugin), short enough that PortAudio's own buffer does not overrun.
+                q.put(data, timeout=FRAME_SECONDS / 4)
+            except queue.Full:
+                # The consumer is stalled: drop the oldest audio to keep latency bounded.
+                self.overflows += 1
+                with contextlib.suppress(queue.Empty):
+                    q.get_nowait()
+                with contextlib.suppress(queue.Full):
                     q.put_nowait(data)
-                    break
-                except queue.Full:
-                    # The consumer fell behind: drop the oldest audio, never block PortAudio.
-                    self.overflows += 1
-                    with contextlib.suppress(queue.Empty):
-                        q.get_nowait()
         return (None, pyaudio.paContinue)
 
     def _shutdown(self) -> None:

@@ -94,9 +94,9 @@ class Listener:
         self.counters.wakes += 1
         self.counters.last_wake = time.time()
         self._wake = detection
-        log.info("wake: %s (score %.2f) at %.2f s", detection.wakeword, detection.score, detection.time)
-        self._emit("wake", {"wakeword": detection.wakeword, "score": round(detection.score, 3),
-                            "time": detection.time})
+        at = round(self.seconds_heard, 2)  # stream time; the detector does not hear utterances
+        log.info("wake: %s (score %.2f) at %.2f s", detection.wakeword, detection.score, at)
+        self._emit("wake", {"wakeword": detection.wakeword, "score": round(detection.score, 3), "time": at})
         self._utterance = self.transcriber.utterance()
         self._set_state("listening")
 

@@ -183,7 +183,16 @@ class WakeDetector:
         ]
 
     def reset(self) -> None:
-        """Forget recent scores, e.g. after an utterance, so old audio cannot re-trigger."""
+        """Forget all audio and scores, e.g. after an utterance.
+
+        While the listener transcribes, frames go to Vosk, not here; without this
+        the detector would resume on the wake word it last heard and fire again.
+        """
+        pre = self.model.preprocessor
+        pre.raw_data_buffer.clear()
+        pre.melspectrogram_buffer = self._initial_features[0].copy()
+        pre.feature_buffer = self._initial_features[1].copy()
+        pre.accumulated_samples = 0
         self.model.reset()
         for rule in self.rules.values():
             rule.reset()
@@ -191,11 +200,6 @@ class WakeDetector:
             self.vad.reset()
 
     def restart(self) -> None:
-        """Start a new, unrelated stream (the next file): clear every buffer, time from zero."""
-        pre = self.model.preprocessor
-        pre.raw_data_buffer.clear()
-        pre.melspectrogram_buffer = self._initial_features[0].copy()
-        pre.feature_buffer = self._initial_features[1].copy()
-        pre.accumulated_samples = 0
+        """Start a new, unrelated stream (the next file): reset, and time from zero."""
         self.reset()
         self.frame_index = -1

@@ -41,7 +41,19 @@ def test_wake_then_utterance_then_idle(tmp_path, ko_model, wake_command):
     assert utterance["wakeword"] == "hey_jarvis" and utterance["words"] > 0 and utterance["reason"] == "silence"
     assert "text" not in utterance  # events carry no transcript text
     assert lst.counters.wakes == 1 and lst.counters.utterances == 1
+    wake_end = 1.0 + len(speech.say("hey jarvis")) / 16000
+    assert wake_end - 0.3 <= dict(events)["wake"]["time"] <= wake_end + 0.6
     assert lst.transcripts[-1].words
+
+
+def test_two_commands_wake_twice_at_the_right_times(tmp_path, ko_model, wake_command):
+    wav = speech.write(tmp_path / "in.wav", speech.concat(wake_command, wake_command))
+    events = []
+    lst = listener.build(cfg.load(make_config(tmp_path, ko_model, f"file:{wav}")),
+                         on_event=lambda name, detail: events.append((name, detail)))
+    lst.run()
+    times = [d["time"] for n, d in events if n == "wake"]
+    assert len(times) == 2 and times[1] - times[0] == pytest.approx(len(wake_command) / 16000, abs=0.25)
 
 
 def test_no_wake_word_means_no_transcription(tmp_path, ko_model, no_wake_speech):
