@@ -99,6 +99,39 @@ def cmd_transcribe(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_redact(args) -> int:
+    """One JSON line out per line in, in order, even for empty or malformed lines."""
+    from device.redact import Redactor
+
+    redactor = Redactor()
+    failed = 0
+    # Read bytes and split on "\n" only, so a stray "\r" cannot make two lines of one.
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        line = raw.decode("utf-8", errors="replace").removesuffix("\n")
+        if not args.words:
+            result = redactor.redact(line)
+            _print_json({"text": result.text, "spans": [s.as_dict() for s in result.spans]})
+            continue
+        try:
+            item = json.loads(line) if line.strip() else {"text": "", "words": []}
+            words = item["words"]
+            if not isinstance(words, list):
+                raise TypeError("words is not a list")
+            result = redactor.redact(words)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            print(f"earmuff redact: line {number}: not a transcribe JSON line ({e})", file=sys.stderr)
+            _print_json({"error": f"line {number}: not a transcribe JSON line"})
+            failed += 1
+            continue
+        out = {"text": result.text, "spans": [s.as_dict() for s in result.spans],
+               "redacted_words": [{"index": i, "start": a, "end": b}
+                                  for i, (a, b) in zip(result.word_indices, result.word_times, strict=True)]}
+        if "file" in item:
+            out = {"file": item["file"], **out}
+        _print_json(out)
+    return 1 if failed else 0
+
+
 def cmd_listen(args) -> int:
     from device import listener
 
@@ -146,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="config file")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_transcribe)
+
+    p = sub.add_parser("redact", help="redact transcripts read from stdin, one JSON line out per line in")
+    p.add_argument("--words", action="store_true",
+                   help="read `earmuff transcribe` JSON lines and add the redacted word times")
+    p.set_defaults(func=cmd_redact)
 
     p = sub.add_parser("listen", help="run the listener on the microphone or a file")
     p.add_argument("--config", help="config file")

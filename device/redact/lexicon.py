@@ -1,0 +1,116 @@
+"""Word lists the recognisers use. Small sets, loaded once."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def _load(name: str) -> frozenset[str]:
+    return frozenset((DATA / name).read_text().split())
+
+
+def first_names() -> frozenset[str]:
+    return _load("first_names.txt")
+
+
+def surnames() -> frozenset[str]:
+    return _load("surnames.txt")
+
+
+def common_words() -> frozenset[str]:
+    return _load("common_words.txt") | EVERYDAY_NAMES
+
+
+# Words that are first names but also everyday words people say to a speaker.
+# A name from this set is only a person after a cue ("call will", "tell summer").
+EVERYDAY_NAMES = frozenset("""
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday christmas easter
+will bill mark jack frank rich art guy don ray drew chase hunter miles lane page sandy brook wade dean
+norm max chip buck cliff dale glen grant hal rusty sunny dusty summer autumn winter spring storm sky
+rose grace hope joy faith dawn holly iris ivy jasmine lily daisy violet ruby pearl amber crystal ginger
+olive hazel heather fern jade angel honey candy cherry melody harmony skip bud sonny pat sue
+august austin jackson charlotte savannah dallas madison tyler houston phoenix denver aurora florence
+georgia virginia carolina paris london sydney israel jordan kent orlando eugene chester lincoln
+""".split())
+
+STOPWORDS = frozenset("""
+a an the and or but if then so to of in on at by for from with about as into onto over under up down
+out off back again now later today tonight tomorrow yesterday please thanks thank you me my mine i im
+i'm we us our you your he him his she her they them their it its this that these those there here
+is are was were be been am do does did doing have has had will would can could should shall may might
+must not no yes yeah ok okay hey hi hello what when where who why how which whether
+all any some every each one also just very too really still about around after before between
+""".split())
+
+# Verbs and phrases after which a name is a person's name.
+PERSON_VERBS = frozenset("""
+call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
+""".split())
+RELATIONS = frozenset("""
+wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker
+colleague partner boyfriend girlfriend fiance fiancee cousin aunt uncle grandma grandpa grandmother
+grandfather niece nephew doctor dentist teacher babysitter nanny landlord roommate kid child baby
+""".split())
+TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
+# After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.
+MEDIA_VERBS = frozenset("play playing listen watch read by stream queue shuffle".split())
+PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
+
+STREET_TYPES = frozenset("""
+street st avenue ave road rd lane ln drive dr court ct boulevard blvd way place pl terrace circle
+parkway highway hwy route trail square loop crescent close row alley plaza pike
+""".split())
+UNIT_WORDS = frozenset("apartment apt unit suite number floor building flat room".split())
+
+EMAIL_PROVIDERS = frozenset("""
+gmail yahoo hotmail outlook icloud aol proton protonmail live msn me mac comcast verizon att gmx mail zoho
+""".split())
+TLDS = frozenset("com org net edu gov io co uk us de fr ca au info biz me tv dev app".split())
+EMAIL_JOINERS = frozenset("dot underscore dash hyphen period".split())
+
+MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split())}
+
+# Cues that say what the next identifier is. Phrases are matched as token tuples.
+CUES: dict[str, tuple[str, ...]] = {
+    "CARD": ("card", "credit card", "debit card", "visa", "mastercard", "amex", "american express",
+             "discover card", "card number"),
+    "CARD_EXTRA": ("expires", "expiry", "expiration", "expiration date", "exp", "security code", "cvv", "cvc",
+                   "cvv code", "valid thru", "valid through"),
+    "SSN": ("social security", "social security number", "social", "ssn", "s s n", "social security no"),
+    "DATE_OF_BIRTH": ("born", "birthday", "birth date", "date of birth", "dob", "d o b", "birthdate"),
+    "ACCOUNT": ("account", "account number", "member", "member id", "membership", "customer", "customer id",
+                "order", "order number", "policy", "policy number", "tracking", "tracking number", "serial",
+                "serial number", "device id", "license plate", "plate", "plate number", "username", "user name",
+                "user id", "login", "handle", "routing", "routing number", "reference", "reference number",
+                "confirmation", "confirmation number", "confirmation code", "invoice", "ticket", "case number",
+                "claim", "claim number", "passport", "driver's license", "drivers license", "license number",
+                "employee id", "student id", "patient id", "id number", "iban", "booking", "booking reference",
+                "frequent flyer", "loyalty", "rewards number", "vin", "imei", "mac address", "ip address",
+                "badge", "badge number", "voter id", "tax id", "registration"),
+    "PIN": ("pin", "pin number", "pin code", "passcode", "pass code", "password", "door code", "alarm code",
+            "gate code", "garage code", "lock code", "access code", "entry code", "combination", "safe code",
+            "wifi password", "unlock code", "keypad code", "passphrase"),
+    "PHONE": ("phone", "phone number", "number", "cell", "mobile", "call", "text", "dial", "reach me at",
+              "telephone", "fax", "landline", "extension", "whatsapp"),
+    "ZIP": ("zip", "zip code", "zipcode", "postal code", "postcode"),
+}
+
+# A number followed by one of these is a quantity, not an identifier.
+QUANTITY_UNITS = frozenset("""
+minute minutes second seconds hour hours day days week weeks month months year years degree degrees
+percent dollars dollar bucks cents euros pounds pound miles mile meters meter metres kilometers km feet foot
+inches inch calories grams gram kilos kilograms ounces ounce cups cup liters litres gallons times plus
+minus divided multiplied over am pm o'clock oclock fahrenheit celsius watts volts steps pages people
+points bpm rpm mph kph
+""".split())
+# Commands whose numbers are settings, sums or times, never identifiers.
+HARMLESS_CONTEXT = frozenset("""
+timer alarm thermostat temperature volume oven heat cool brightness times plus minus divided multiplied
+percent calculate convert what's whats square root equals score tempo speed channel station fm am
+""".split())

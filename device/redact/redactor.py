@@ -1,0 +1,467 @@
+"""The Redactor: spoken-form transcript in, identifiers out.
+
+Vosk writes lowercase words without punctuation and numbers as words, where
+off-the-shelf PII tools see almost nothing. The redactor works on tokens:
+it finds number runs (device.redact.numbers), cue words ("my pin is", "call",
+"born on", "account number"), names, streets and spoken emails, and marks
+token ranges with a label. Recognisers run from the most specific to the most
+general; a token claimed once is not claimed again. The result keeps
+character offsets into the input, so text, words and audio can all be cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from device.redact import lexicon as lx
+from device.redact.numbers import (
+    ASCII_DIGITS,
+    MONTHS_AND_ORDINALS,
+    digits_of,
+    is_number_token,
+    luhn_ok,
+    runs,
+    to_digits,
+)
+
+LABELS = ("PERSON", "PHONE", "EMAIL", "ADDRESS", "CARD", "SSN", "DATE_OF_BIRTH", "ACCOUNT", "PIN", "NUMBER")
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+_STRIP = ".,;:!?\"()[]{}<>"
+_NATO = frozenset("alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet juliett kilo lima mike "
+                  "november oscar papa quebec romeo sierra tango uniform victor whiskey xray x-ray yankee zulu".split())
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_FILLERS = frozenset("number numbers no is was it's its my the a an : id code are be as of on at are "
+                     "ending in digits it to for was that's thats".split())
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # character offsets into the input text (or the words joined by single spaces)
+    end: int
+    label: str
+
+    def as_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "label": self.label}
+
+
+@dataclass
+class Redaction:
+    text: str  # the input with each identifier replaced by its [LABEL]
+    spans: list[Span]
+    word_indices: list[int] = field(default_factory=list)  # redacted words (tokens for text input)
+    word_times: list[tuple[float, float]] = field(default_factory=list)  # (start, end) s, word input only
+    counts: dict[str, int] = field(default_factory=dict)  # identifiers by label
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.spans)
+
+
+@dataclass
+class _Token:
+    raw: str
+    norm: str
+    start: int
+    end: int
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens = []
+    for m in re.finditer(r"\S+", text):
+        raw = m.group()
+        if _PLACEHOLDER.fullmatch(raw.rstrip(_STRIP.replace("]", ""))):
+            norm = ""  # an earlier redaction: a boundary, never part of anything
+        else:
+            norm = raw.lower().strip(_STRIP)
+            if norm.endswith("'s") and len(norm) > 2 and not digits_of(norm):
+                norm = norm[:-2]
+        tokens.append(_Token(raw, norm, m.start(), m.end()))
+    return tokens
+
+
+class Redactor:
+    """Finds identifiers in spoken-form text.
+
+    `generic_digits`: any other run of at least this many spoken digits is
+    redacted as NUMBER unless it belongs to a harmless command (0 turns it off).
+    """
+
+    def __init__(self, generic_digits: int = 4):
+        self.generic_digits = generic_digits
+        self.first_names = lx.first_names()
+        self.surnames = lx.surnames()
+        self.common = lx.common_words()
+        self._cue_phrases = {
+            label: sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
+            for label, phrases in lx.CUES.items()
+        }
+
+    # -- public -----------------------------------------------------------
+    def redact(self, source: str | Sequence) -> Redaction:
+        """Redact a text, or a list of Vosk words ({"word", "start", "end"} dicts or objects)."""
+        words = None
+        if not isinstance(source, str):
+            words = [_word_fields(w) for w in source]
+            text = " ".join(w[0] for w in words)
+        else:
+            text = source
+        tokens = _tokenize(text)
+        labels = self._label(tokens)
+        return self._result(text, tokens, labels, words)
+
+    # -- labelling ----------------------------------------------------------
+    def _label(self, tokens: list[_Token]) -> list[str | None]:
+        norms = [t.norm for t in tokens]
+        labels: list[str | None] = [None] * len(tokens)
+        number_runs = [r for r in runs(norms) if any(n for n in norms[r[0] : r[1]])]
+        cues = self._find_cues(norms)
+        for recognise in (self._emails, self._cued, self._addresses, self._phones_and_cards, self._people,
+                          self._generic_numbers):
+            recognise(tokens, norms, labels, number_runs, cues)
+        return labels
+
+    def _find_cues(self, norms: list[str]) -> list[tuple[int, int, str]]:
+        """(start, end, label) of every cue phrase, longest phrase first at each position."""
+        found = []
+        for i in range(len(norms)):
+            for label, phrases in self._cue_phrases.items():
+                for phrase in phrases:
+                    if tuple(norms[i : i + len(phrase)]) == phrase:
+                        found.append((i, i + len(phrase), label))
+                        break
+        return found
+
+    @staticmethod
+    def _claim(labels, start, end, label) -> bool:
+        if start >= end or any(labels[k] is not None for k in range(start, end)):
+            return False
+        for k in range(start, end):
+            labels[k] = label
+        return True
+
+    # EMAIL: "jane dot doe at gmail dot com", or a written address.
+    def _emails(self, tokens, norms, labels, number_runs, cues):
+        for i, norm in enumerate(norms):
+            if "@" in norm and "." in norm.split("@")[-1]:
+                self._claim(labels, i, i + 1, "EMAIL")
+        for i, norm in enumerate(norms):
+            if norm != "at" or labels[i] is not None:
+                continue
+            end = self._email_domain_end(norms, i + 1)
+            if end is None:
+                continue
+            start = i
+            while start > 0 and i - start < 8:
+                prev = norms[start - 1]
+                if not prev or prev in lx.STOPWORDS and prev not in _LETTERS and not is_number_token(prev) or prev in (
+                        "email", "mail", "e-mail", "address", "gmail", "send", "write", "is"):
+                    break
+                start -= 1
+            if start < i:
+                self._claim(labels, start, end, "EMAIL")
+
+    @staticmethod
+    def _email_domain_end(norms, j) -> int | None:
+        """End token of "gmail dot com" style domains starting at j, or None."""
+        n = len(norms)
+        k = j
+        saw_dot = False
+        while k < n and k - j < 10:
+            tok = norms[k]
+            if tok in ("dot", "period"):
+                saw_dot = True
+                k += 1
+                continue
+            if not tok or tok in lx.STOPWORDS and tok not in lx.TLDS:
+                break
+            if saw_dot and tok in lx.TLDS:
+                # Take a further ".uk" in "co dot uk".
+                if k + 2 < n and norms[k + 1] == "dot" and norms[k + 2] in lx.TLDS:
+                    return k + 3
+                return k + 1
+            saw_dot = False
+            k += 1
+        if j < n and norms[j] in lx.EMAIL_PROVIDERS and j + 1 <= n:
+            return j + 1
+        return None
+
+    # Cue-led identifiers: "my pin is ...", "account number ...", "born on ...".
+    def _cued(self, tokens, norms, labels, number_runs, cues):
+        for start, end, label in cues:
+            if label == "PHONE":
+                continue
+            k = end
+            skipped = 0
+            while k < len(norms) and norms[k] in _FILLERS and skipped < 4 and not (
+                    label == "DATE_OF_BIRTH" and norms[k] in lx.MONTHS) and not (
+                    norms[k] == "a" and k + 1 < len(norms) and (norms[k + 1] in _LETTERS or norms[k + 1] in _NATO
+                                                                 or is_number_token(norms[k + 1]))):
+                k += 1
+                skipped += 1
+            if label == "DATE_OF_BIRTH" or label == "CARD_EXTRA" and k < len(norms) and norms[k] in lx.MONTHS:
+                stop = self._date_end(norms, k)
+                if stop > k:
+                    self._claim(labels, k, stop, "CARD" if label == "CARD_EXTRA" else label)
+                continue
+            if label in ("PIN", "ACCOUNT") and norms[start] in ("password", "passphrase", "username", "login",
+                                                                 "handle", "user") and norms[end - 1] != "id":
+                stop = k
+                while stop < len(norms) and stop - k < 4 and norms[stop] and (
+                        norms[stop] not in lx.STOPWORDS or is_number_token(norms[stop])):
+                    stop += 1
+                self._claim(labels, k, stop, label)
+                continue
+            stop = self._code_end(norms, k)
+            code = norms[k:stop]
+            if not self._looks_like_code(code):
+                continue
+            final = {"CARD_EXTRA": "CARD", "ZIP": "ADDRESS"}.get(label, label)
+            self._claim(labels, k, stop, final)
+
+    def _code_end(self, norms, k, keep_letter_a: bool = False) -> int:
+        """End of an identifier spoken as digits, letters one by one, NATO words, or alphanumerics."""
+        stop = k
+        while stop < len(norms):
+            tok = norms[stop]
+            alphanumeric = tok.isalnum() and any(c in ASCII_DIGITS for c in tok)
+            if is_number_token(tok) and tok != "and" or tok in _LETTERS or tok in _NATO or alphanumeric or tok in (
+                    "dash", "hyphen", "slash"):
+                stop += 1
+            elif tok == "and" and stop + 1 < len(norms) and is_number_token(norms[stop + 1]) and stop > k \
+                    and norms[stop - 1] in ("hundred", "thousand"):
+                stop += 1
+            else:
+                break
+        trailing = ("dash", "hyphen", "slash", "and") if keep_letter_a else ("dash", "hyphen", "slash", "a", "and")
+        while stop > k and norms[stop - 1] in trailing:
+            stop -= 1
+        return stop
+
+    @staticmethod
+    def _looks_like_code(code: list[str]) -> bool:
+        if not code:
+            return False
+        digits = len(to_digits([t for t in code if is_number_token(t)]))
+        letters = sum(1 for t in code if t in _LETTERS or t in _NATO)
+        return digits >= 2 or digits + letters >= 3 or any(c in ASCII_DIGITS for t in code for c in t)
+
+    @staticmethod
+    def _date_end(norms, k) -> int:
+        stop = k
+        while stop < len(norms) and stop - k < 9:
+            tok = norms[stop]
+            if tok in MONTHS_AND_ORDINALS or is_number_token(tok) and tok != "and" or tok in (
+                    "the", "of", "slash", "dash", "nineteen", "twenty"):
+                stop += 1
+            else:
+                break
+        while stop > k and norms[stop - 1] in ("the", "of", "slash", "dash"):
+            stop -= 1
+        return stop
+
+    # ADDRESS: "one twenty three maple street apartment four b", "p o box ...".
+    def _addresses(self, tokens, norms, labels, number_runs, cues):
+        for i, tok in enumerate(norms):
+            if tok not in lx.STREET_TYPES or labels[i] is not None:
+                continue
+            start = None
+            # The house number ends one to four street-name words before the street type.
+            for s_, e_ in number_runs:
+                between = norms[e_:i]
+                if 1 <= len(between) <= 4 and all(t.isalpha() and (t not in lx.STOPWORDS or t in (
+                        "north", "south", "east", "west")) for t in between):
+                    start = s_
+            if start is None:
+                continue
+            stop = i + 1
+            if stop < len(norms) and norms[stop] in lx.UNIT_WORDS:
+                unit_end = self._code_end(norms, stop + 1, keep_letter_a=True)
+                if unit_end > stop + 1:
+                    stop = unit_end
+            # A zip code just after the street.
+            for s, e in number_runs:
+                if stop <= s <= stop + 4 and len(to_digits(norms[s:e])) in (5, 9):
+                    self._claim(labels, s, e, "ADDRESS")
+            self._claim(labels, start, stop, "ADDRESS")
+        for i in range(len(norms) - 2):
+            if norms[i : i + 3] == ["p", "o", "box"] or norms[i : i + 2] == ["po", "box"]:
+                box = i + (3 if norms[i] == "p" else 2)
+                end = self._code_end(norms, box)
+                self._claim(labels, i, end, "ADDRESS")
+
+    # PHONE and CARD by length, Luhn and nearby cues.
+    def _phones_and_cards(self, tokens, norms, labels, number_runs, cues):
+        for s, e in number_runs:
+            if any(labels[k] is not None for k in range(s, e)):
+                continue
+            digits = to_digits(norms[s:e])
+            n = len(digits)
+            plus = s > 0 and norms[s - 1] == "plus" or tokens[s].raw.startswith("+")
+            near = _live_cues(norms, labels, cues, s)
+            if 13 <= n <= 19 and (luhn_ok(digits) or near & {"CARD", "CARD_EXTRA"}):
+                self._claim(labels, s, e, "CARD")
+            elif plus and n >= 8:
+                self._claim(labels, s - 1 if norms[s - 1] == "plus" else s, e, "PHONE")
+            elif n in (7, 10, 11) or n >= 7 and "PHONE" in near:
+                self._claim(labels, s, e, "PHONE")
+            elif n == 9 and "SSN" in near:
+                self._claim(labels, s, e, "SSN")
+
+    # PERSON: names after cues, and names from the list standing alone.
+    def _people(self, tokens, norms, labels, number_runs, cues):
+        n = len(norms)
+        for i, tok in enumerate(norms):
+            if labels[i] is not None or not tok:
+                continue
+            # Context is what a second pass would still see: words no recogniser took.
+            prev = norms[i - 1] if i > 0 and labels[i - 1] is None else ""
+            prev2 = norms[i - 2] if i > 1 and labels[i - 2] is None else ""
+            before = [norms[k] for k in range(max(0, i - 3), i) if labels[k] is None]
+            cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES
+                    or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
+                    or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
+                    or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
+                    or prev == "to" and prev2 in ("message", "text", "email", "talk", "write", "hi", "hello", "say",
+                                                  "letter", "note", "reply", "send", "it", "this", "speak"))
+            if cued and self._name_like(tok, strong=prev in lx.TITLES or prev2 in ("name", "my")):
+                end = self._surname_end(norms, i + 1)
+            elif self._bare_name(tok) and i > 0 and prev == "":
+                continue  # just after a redaction: its context is gone, so judge nothing
+            elif self._bare_name(tok) and not (lx.MEDIA_VERBS.intersection(before)
+                                               or prev in lx.PLACE_WORDS or prev2 in lx.PLACE_WORDS):
+                end = self._surname_end(norms, i + 1)
+            else:
+                continue
+            self._claim(labels, i, end, "PERSON")
+            # "john and mary": a second name joined to a first.
+            if end + 1 < n and norms[end] == "and" and self._name_like(norms[end + 1], strong=False) and (
+                    norms[end + 1] in self.first_names):
+                self._claim(labels, end + 1, self._surname_end(norms, end + 2), "PERSON")
+
+    def _name_like(self, tok: str, strong: bool) -> bool:
+        if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or len(tok) < 2:
+            return False
+        if tok in self.first_names or tok in self.surnames and strong:
+            return True
+        return tok not in self.common
+
+    def _bare_name(self, tok: str) -> bool:
+        return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS
+
+    def _surname_end(self, norms, j) -> int:
+        if j < len(norms) and norms[j] and norms[j] not in lx.STOPWORDS and norms[j].isalpha() and (
+                norms[j] in self.surnames or norms[j] not in self.common) and norms[j] not in lx.STREET_TYPES \
+                and not is_number_token(norms[j]) and norms[j] not in lx.QUANTITY_UNITS:
+            return j + 1
+        return j
+
+    # Any other run of many digits, unless it is a quantity, a time, a year or a sum.
+    def _generic_numbers(self, tokens, norms, labels, number_runs, cues):
+        if not self.generic_digits:
+            return
+        for s, e in _unclaimed_pieces(number_runs, labels):
+            digits = to_digits(norms[s:e])
+            if len(digits) < self.generic_digits:
+                continue
+            if self._harmless(norms, labels, s, e, digits, _live_cues(norms, labels, cues, s)):
+                continue
+            self._claim(labels, s, e, "NUMBER")
+
+    @staticmethod
+    def _harmless(norms, labels, s, e, digits, live_cues: set[str]) -> bool:
+        if live_cues - {"PHONE"}:
+            return False
+        # Only words no recogniser took count as context: a second pass sees nothing else.
+        after = norms[e] if e < len(norms) and labels[e] is None else ""
+        if after in lx.QUANTITY_UNITS:
+            return True
+        if any(labels[k] is None and norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, s - 6), s)):
+            return True
+        words = [t for t in norms[s:e] if t]
+        spoken_as_year = len(digits) == 4 and 1900 <= int(digits) <= 2099 and not all(
+            t in ("zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+            or all(c in ASCII_DIGITS for c in t) for t in words)
+        return spoken_as_year or len(digits) == 4 and words == [digits] and 1900 <= int(digits) <= 2099
+
+    # -- result ------------------------------------------------------------
+    def _result(self, text, tokens, labels, words) -> Redaction:
+        spans: list[Span] = []
+        counts: Counter[str] = Counter()
+        redacted_tokens = []
+        i = 0
+        while i < len(tokens):
+            label = labels[i]
+            if label is None:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(tokens) and labels[j + 1] == label:
+                j += 1
+            spans.append(Span(tokens[i].start, tokens[j].end, label))
+            counts[label] += 1
+            redacted_tokens.extend(range(i, j + 1))
+            i = j + 1
+        pieces, pos = [], 0
+        for span in spans:
+            pieces += [text[pos : span.start], f"[{span.label}]"]
+            pos = span.end
+        pieces.append(text[pos:])
+        result = Redaction("".join(pieces), spans, counts=dict(counts))
+        if words is None:
+            result.word_indices = redacted_tokens
+        else:
+            # Words were joined by single spaces, so token k is word k unless a word held spaces.
+            starts, offset = [], 0
+            for w in words:
+                starts.append(offset)
+                offset += len(w[0]) + 1
+            hit = set()
+            for span in spans:
+                for k, st in enumerate(starts):
+                    if st < span.end and st + len(words[k][0]) > span.start:
+                        hit.add(k)
+            result.word_indices = sorted(hit)
+            result.word_times = [(words[k][1], words[k][2]) for k in result.word_indices]
+        return result
+
+
+def _unclaimed_pieces(number_runs, labels) -> list[tuple[int, int]]:
+    """The parts of number runs that no recogniser claimed, each judged as a run of its own.
+
+    A second pass over redacted text sees exactly these pieces, cut apart by
+    placeholders, so judging them the same way keeps redaction idempotent.
+    """
+    pieces = []
+    for s, e in number_runs:
+        k = s
+        while k < e:
+            if labels[k] is not None:
+                k += 1
+                continue
+            start = k
+            while k < e and labels[k] is None:
+                k += 1
+            pieces.append((start, k))
+    return pieces
+
+
+def _live_cues(norms, labels, cues, s: int, window: int = 6) -> set[str]:
+    """Labels of cues just before token s that have not been used up.
+
+    A cue is spent once something after it was redacted ("my pin is [PIN] ...");
+    counting it again would make a second pass over redacted text find more.
+    """
+    live = set()
+    for cs, ce, label in cues:
+        if s - window <= cs and ce <= s and all(labels[k] is None and norms[k] for k in range(ce, s)):
+            live.add(label)
+    return live
+
+
+def _word_fields(w) -> tuple[str, float, float]:
+    if isinstance(w, dict):
+        return str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0))
+    return str(w.word), float(w.start), float(w.end)

@@ -1,0 +1,185 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from device.redact import LABELS, Redactor, mute_words
+from device.redact.numbers import luhn_ok, runs, to_digits
+
+
+@pytest.fixture(scope="module")
+def redactor():
+    return Redactor()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("call john smith at five five five one two three four", "call [PERSON] at [PHONE]"),
+    ("my card is four one one one one one one one one one one one one one one one", "my card is [CARD]"),
+    ("i live at one twenty three maple street apartment four b", "i live at [ADDRESS]"),
+    ("my email is jane dot doe at gmail dot com", "my email is [EMAIL]"),
+    ("i was born on march third nineteen eighty five", "i was born on [DATE_OF_BIRTH]"),
+    ("two oh six five five five oh one nine nine", "[PHONE]"),
+    ("call five five five twelve thirty four", "call [PHONE]"),
+    ("call one eight hundred five five five one two one two", "call [PHONE]"),
+    ("call plus four four seven nine double one one two three four five six", "call [PHONE]"),
+    ("my social security number is one two three four five six seven eight nine", "my social security number is [SSN]"),
+    ("my account number is a b c one two three", "my account number is [ACCOUNT]"),
+    ("my pin is four four two one", "my pin is [PIN]"),
+    ("the alarm code is nine nine one one", "the alarm code is [PIN]"),
+    ("my password is sunshine twenty three", "my password is [PIN]"),
+    ("is olivia coming to dinner", "is [PERSON] coming to dinner"),
+    ("text my wife sarah that i'm late", "text my wife [PERSON] that i'm late"),
+    ("remind me to call doctor patel tomorrow", "remind me to call doctor [PERSON] tomorrow"),
+    ("the card expires oh four twenty six", "the card expires [CARD]"),
+    ("my zip code is nine eight one oh four", "my zip code is [ADDRESS]"),
+    ("write down three eight two nine one", "write down [NUMBER]"),
+    ("send it to bob smith seventy two at yahoo dot com", "send it to [EMAIL]"),
+    ("license plate seven x y z one two three", "license plate [ACCOUNT]"),
+])
+def test_identifiers_are_redacted(redactor, text, expected):
+    assert redactor.redact(text).text == expected
+
+
+@pytest.mark.parametrize("text", [
+    "set a timer for twenty five minutes", "what is twelve times four",
+    "set the thermostat to seventy two degrees", "set the oven to three hundred fifty degrees",
+    "play taylor swift", "volume seven", "what's the weather in boston", "will it rain",
+    "pay the electric bill", "mark this as done", "summer is my favorite season", "how many days until may",
+    "what's on my calendar for june third", "call mom", "set an alarm for twelve forty five",
+    "who won the world cup in nineteen ninety eight", "what is two thousand four hundred divided by six",
+    "oh no the milk", "rock and roll", "play miles davis",
+])
+def test_ordinary_commands_stay_intact(redactor, text):
+    result = redactor.redact(text)
+    assert result.text == text and result.spans == [] and result.counts == {}
+
+
+def test_spans_counts_and_indices(redactor):
+    text = "call john at five five five one two three four and tell mary"
+    r = redactor.redact(text)
+    assert [(text[s.start : s.end], s.label) for s in r.spans] == [
+        ("john", "PERSON"), ("five five five one two three four", "PHONE"), ("mary", "PERSON")]
+    assert r.counts == {"PERSON": 2, "PHONE": 1}
+    assert r.word_indices == [1, 3, 4, 5, 6, 7, 8, 9, 12]
+    assert r.word_times == []
+
+
+def test_vosk_words_in_times_out(redactor):
+    words = [{"word": w, "start": i * 0.5, "end": i * 0.5 + 0.4, "conf": 1.0}
+             for i, w in enumerate("my pin is one two three four".split())]
+    r = redactor.redact(words)
+    assert r.text == "my pin is [PIN]"
+    assert r.word_indices == [3, 4, 5, 6]
+    assert r.word_times == [(1.5, 1.9), (2.0, 2.4), (2.5, 2.9), (3.0, 3.4)]
+
+
+def test_generic_digit_rule_is_configurable():
+    assert Redactor(generic_digits=0).redact("write down three eight two nine one").spans == []
+    assert Redactor(generic_digits=6).redact("write down three eight two nine one").spans == []
+    assert Redactor(generic_digits=5).redact("write down three eight two nine one").text == "write down [NUMBER]"
+
+
+def test_spoken_numbers():
+    def digits(text):
+        tokens = text.split()
+        return [to_digits(tokens[a:b]) for a, b in runs(tokens)]
+
+    assert digits("nineteen eighty five") == ["1985"]
+    assert digits("three hundred fifty") == ["350"]
+    assert digits("one eight hundred five five five") == ["1800555"]
+    assert digits("double five oh one") == ["5501"]
+    assert digits("two thousand and five") == ["2005"]
+    assert digits("555-1234 and 42") == ["5551234", "42"]
+    assert digits("oh no") == [] and digits("rock and roll") == []
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+
+
+WORDS = ("call text my name is pin code account number card born on at dot com gmail street apartment "
+         "one two three four five six seven eight nine oh zero double hundred thousand twenty twelve "
+         "john mary olivia smith will may june third the a b c and plus [PHONE] [PERSON] email password "
+         "social security zip code expires doctor wife").split()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join)))
+def test_never_crashes_spans_in_range_no_overlap_idempotent(text):
+    redactor = _shared()
+    r = redactor.redact(text)
+    last_end = -1
+    for span in r.spans:
+        assert 0 <= span.start < span.end <= len(text)
+        assert span.start >= last_end
+        assert span.label in LABELS
+        last_end = span.end
+    assert sum(r.counts.values()) == len(r.spans)
+    again = redactor.redact(r.text)
+    assert again.text == r.text
+
+
+_REDACTOR = []
+
+
+def _shared() -> Redactor:
+    if not _REDACTOR:
+        _REDACTOR.append(Redactor())
+    return _REDACTOR[0]
+
+
+def test_mute_words_silence_and_beep():
+    audio = np.full(16000, 1000, np.int16)
+    out = mute_words(audio, [(0.25, 0.5)], pad_s=0.05)
+    assert (out[int(0.2 * 16000) : int(0.55 * 16000)] == 0).all()
+    assert out[int(0.19 * 16000)] == 1000 and out[int(0.56 * 16000)] == 1000
+    assert (audio == 1000).all()  # the input is not changed
+    beep = mute_words(audio, [(0.9, 2.0)], mode="beep")
+    assert beep[-1] != 1000 and np.abs(beep[int(0.86 * 16000) :]).max() > 5000 and len(beep) == 16000
+    with pytest.raises(ValueError):
+        mute_words(audio, [], mode="bleep")
+
+
+def run_redact(stdin: bytes, *args):
+    return subprocess.run([sys.executable, "-m", "device", "redact", *args], input=stdin,
+                          capture_output=True, timeout=60)
+
+
+def test_redact_command_one_line_out_per_line_in():
+    lines = ["call john at five five five one two three four", "", "set a timer for ten minutes",
+             "my pin is one two\rthree four", "\u00e9t\u00e9 \U0001f600"]
+    proc = run_redact(("\n".join(lines) + "\n").encode())
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(out) == len(lines)
+    assert out[0]["text"] == "call [PERSON] at [PHONE]"
+    assert out[0]["spans"][0] == {"start": 5, "end": 9, "label": "PERSON"}
+    assert out[1] == {"text": "", "spans": []}
+    assert out[2] == {"text": lines[2], "spans": []}
+    assert out[3]["text"] == "my pin is [PIN]"
+
+
+def test_redact_words_command():
+    item = {"file": "a.wav", "text": "call olivia", "words": [
+        {"word": "call", "start": 0.1, "end": 0.3, "conf": 1.0}, {"word": "olivia", "start": 0.3, "end": 0.8,
+                                                                   "conf": 0.9}]}
+    proc = run_redact((json.dumps(item) + "\nnot json\n\n").encode(), "--words")
+    assert proc.returncode == 1 and b"line 2" in proc.stderr
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(out) == 3
+    assert out[0] == {"file": "a.wav", "text": "call [PERSON]", "spans": [{"start": 5, "end": 11, "label": "PERSON"}],
+                      "redacted_words": [{"index": 1, "start": 0.3, "end": 0.8}]}
+    assert "error" in out[1] and out[2]["text"] == ""
+
+
+def test_corpus_generator_covers_every_label():
+    from benchmarks.redaction_corpus import corpus
+
+    utterances = corpus(1500)
+    labels = {label for u in utterances for _, _, label in u.spans}
+    assert labels == set(LABELS)
+    assert sum(not u.spans for u in utterances) >= 500
+    for u in utterances:
+        for s, e, _ in u.spans:
+            assert u.text[s:e].strip() == u.text[s:e] and s < e
