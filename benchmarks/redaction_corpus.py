@@ -344,7 +344,9 @@ class Generator:
         r = self.rng
         u = Utterance()
         if label == "PERSON":
-            first = r.choice(self.first)
+            # A third of these names are not in the census lists, or are also everyday words.
+            first = r.choice([r.choice(self.first), r.choice(self.first), r.choice(UNSEEN_NAMES),
+                              r.choice(["will", "grace", "mark", "summer", "joy", "bill", "rose", "frank"])])
             form = r.randrange(6)
             if form == 0:
                 u.add("have").add(first, "PERSON").add("call me back")
@@ -383,6 +385,44 @@ class Generator:
             u.add(r.choice(["unlock it with", "the wifi password is", "the combination is"])).add(self.pin(), "PIN")
         elif label == "NUMBER":
             u.add("my locker is").add(self.long_number(), "NUMBER")
+        return self.tail(u)
+
+    def fresh_utterance(self, label: str) -> Utterance:
+        """A second held-out set, written after the first one had been looked at, never tuned on."""
+        r = self.rng
+        u = Utterance()
+        first = r.choice([r.choice(self.first), r.choice(UNSEEN_NAMES), r.choice(["april", "jack", "iris", "dale"])])
+        if label == "PERSON":
+            form = r.randrange(5)
+            if form == 0:
+                u.add("can you let").add(first, "PERSON").add("know i'll be late")
+            elif form == 1:
+                u.add("does").add(first, "PERSON").add("have practice today")
+            elif form == 2:
+                u.add("video call").add(self.name(full=True), "PERSON")
+            elif form == 3:
+                u.add("when is").add(first + "'s", "PERSON").add("flight landing")
+            else:
+                u.add("add").add(self.name(full=True), "PERSON").add("to my contacts")
+        elif label == "PHONE":
+            u.add(r.choice(["her cell is", "the office line is", "ring"])).add(self.phone(), "PHONE")
+        elif label == "EMAIL":
+            u.add("my login email is").add(self.email(), "EMAIL")
+        elif label == "ADDRESS":
+            u.add(r.choice(["pick me up at", "how long to drive to"])).add(self.address(), "ADDRESS")
+        elif label == "CARD":
+            u.add("my amex is").add(self.card(), "CARD")
+        elif label == "SSN":
+            u.add("my s s n is").add(self.ssn(), "SSN")
+        elif label == "DATE_OF_BIRTH":
+            u.add("my mom's birthday is").add(self.dob().removeprefix("the "), "DATE_OF_BIRTH")
+        elif label == "ACCOUNT":
+            u.add(r.choice(["my rewards number is", "the case number is", "invoice"])).add(
+                self.account_code(), "ACCOUNT")
+        elif label == "PIN":
+            u.add(r.choice(["the safe combination is", "the keypad code is"])).add(self.pin(), "PIN")
+        elif label == "NUMBER":
+            u.add("the lock number is").add(self.long_number(), "NUMBER")
         return self.tail(u)
 
     def clean_utterance(self) -> Utterance:
@@ -447,11 +487,17 @@ def corpus(n: int = 2000, seed: int = 1234) -> list[Utterance]:
     return out
 
 
-def heldout(n: int = 300, seed: int = 99) -> list[Utterance]:
-    """`n` utterances in phrasings the redactor was not tuned on, every label."""
+def heldout(n: int = 300, seed: int = 99, fresh: bool = False) -> list[Utterance]:
+    """`n` utterances in phrasings written apart from the rules, every label.
+
+    Set A (fresh=False) was measured once, then its PERSON misses were fixed by
+    general rules; set B (fresh=True) was written before those fixes and is
+    only measured.
+    """
     gen = Generator(seed)
     labels = ["PERSON", "PHONE", "EMAIL", "ADDRESS", "CARD", "SSN", "DATE_OF_BIRTH", "ACCOUNT", "PIN", "NUMBER"]
-    return [gen.heldout_utterance(labels[i % len(labels)]) for i in range(n)]
+    make = gen.fresh_utterance if fresh else gen.heldout_utterance
+    return [make(labels[i % len(labels)]) for i in range(n)]
 
 
 if __name__ == "__main__":
