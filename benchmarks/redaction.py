@@ -107,7 +107,7 @@ def main() -> None:
     report("earmuff", result)
     print(f"  memory added by the redactor (word lists and objects, tracemalloc peak): {added_mb:.1f} MB")
     for fresh, name in ((False, "held-out set A (measured, then PERSON misses fixed by general rules)"),
-                        (True, "held-out set B (never tuned on)")):
+                        (True, "held-out set B and held-out everyday commands")):
         report(f"earmuff on {name}", score(heldout(fresh=fresh),
                                             lambda text: [(s.start, s.end) for s in redactor.redact(text).spans]))
     if args.presidio:

@@ -473,6 +473,26 @@ class Generator:
         return Utterance().add(r.choice(templates)())
 
 
+# Everyday commands written after the redactor. Measured once: 97.5% untouched, the one
+# miss being a time of day ("at ten thirty"), now a harmless number; nothing else tuned.
+HELDOUT_COMMANDS = [
+    "what's the score of the lakers game", "how do you spell necessary", "set a reminder for the dentist at two",
+    "order more paper towels", "is the pharmacy open until nine", "turn off the bedroom fan in thirty minutes",
+    "what's twenty percent of eighty five", "play the song hello by adele", "how many ounces in a pound",
+    "will the package arrive today", "what's the capital of australia", "add a meeting on friday at ten thirty",
+    "how old is the eiffel tower", "start a ten minute meditation", "what's the population of texas",
+    "remind me to call the bank on monday", "dim the living room lights to forty percent",
+    "what movies are playing tonight", "how long do i boil an egg", "what's nineteen squared",
+    "spell rhythm", "set the sleep timer for forty five minutes", "what was the score in the nineteen eighty six final",
+    "tell me about the apollo eleven mission", "how far is the moon", "who wrote pride and prejudice",
+    "play jazz in the kitchen", "what's the weather like in san francisco this weekend",
+    "turn the volume down to three", "text the group that we're on our way", "where is the nearest gas station",
+    "what time is sunset", "how do i make pancakes", "read my new messages", "call the vet",
+    "what's fifteen hundred divided by twelve", "set an alarm for six fifteen tomorrow", "mute the tv",
+    "when does daylight saving time end", "what day is christmas this year",
+]
+
+
 def corpus(n: int = 2000, seed: int = 1234) -> list[Utterance]:
     """`n` utterances: two in five identifier-free, the rest spread over every label."""
     gen = Generator(seed)
@@ -491,13 +511,17 @@ def heldout(n: int = 300, seed: int = 99, fresh: bool = False) -> list[Utterance
     """`n` utterances in phrasings written apart from the rules, every label.
 
     Set A (fresh=False) was measured once, then its PERSON misses were fixed by
-    general rules; set B (fresh=True) was written before those fixes and is
-    only measured.
+    general rules. Set B (fresh=True) was written before those fixes; measured
+    once it showed one bug ("my login email is ..." took "email" for a
+    username), which was fixed; nothing else was tuned on it.
     """
     gen = Generator(seed)
     labels = ["PERSON", "PHONE", "EMAIL", "ADDRESS", "CARD", "SSN", "DATE_OF_BIRTH", "ACCOUNT", "PIN", "NUMBER"]
     make = gen.fresh_utterance if fresh else gen.heldout_utterance
-    return [make(labels[i % len(labels)]) for i in range(n)]
+    out = [make(labels[i % len(labels)]) for i in range(n)]
+    if fresh:
+        out += [Utterance().add(text) for text in HELDOUT_COMMANDS]
+    return out
 
 
 if __name__ == "__main__":

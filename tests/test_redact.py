@@ -51,7 +51,7 @@ def test_identifiers_are_redacted(redactor, text, expected):
     "pay the electric bill", "mark this as done", "summer is my favorite season", "how many days until may",
     "what's on my calendar for june third", "call mom", "set an alarm for twelve forty five",
     "who won the world cup in nineteen ninety eight", "what is two thousand four hundred divided by six",
-    "oh no the milk", "rock and roll", "play miles davis",
+    "oh no the milk", "rock and roll", "play miles davis", "add a meeting on friday at ten thirty",
 ])
 def test_ordinary_commands_stay_intact(redactor, text):
     result = redactor.redact(text)

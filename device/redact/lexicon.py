@@ -56,6 +56,18 @@ wife husband son daughter mom mum dad mother father brother sister friend boss n
 colleague partner boyfriend girlfriend fiance fiancee cousin aunt uncle grandma grandpa grandmother
 grandfather niece nephew doctor dentist teacher babysitter nanny landlord roommate kid child baby
 """.split())
+# "did X send", "have X call", "let X know": a helper verb, a name, then something people do.
+HELPER_VERBS = frozenset("did does do has have had is was will can could should would let make ask".split())
+PERSON_ACTIONS = frozenset("""
+call calls text send sent come coming came pick bring brought say said know knows want wants need needs get got
+go going went leave left arrive arrived finish finished remember forget pay paid reply answer email emailed have
+has like likes love see saw meet visit tell told ask asked be been called texted
+""".split())
+# "henrik's birthday": a possessive before one of these is a person's.
+PERSONAL_NOUNS = frozenset("""
+birthday party house place car phone number email address school mom dad mother father wife husband son daughter
+friend friends teacher office room flight appointment wedding graduation game recital practice kids dog cat
+""".split())
 TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.
 MEDIA_VERBS = frozenset("play playing listen watch read by stream queue shuffle".split())

@@ -206,8 +206,9 @@ class Redactor:
                 if stop > k:
                     self._claim(labels, k, stop, "CARD" if label == "CARD_EXTRA" else label)
                 continue
-            if label in ("PIN", "ACCOUNT") and norms[start] in ("password", "passphrase", "username", "login",
-                                                                 "handle", "user") and norms[end - 1] != "id":
+            free_text = norms[start] in ("password", "passphrase", "username") or norms[start] in (
+                "login", "handle", "user") and k > end  # "login is x", but not "login email is ..."
+            if label in ("PIN", "ACCOUNT") and free_text and norms[end - 1] != "id":
                 stop = k
                 while stop < len(norms) and stop - k < 4 and norms[stop] and (
                         norms[stop] not in lx.STOPWORDS or is_number_token(norms[stop])):
@@ -268,8 +269,9 @@ class Redactor:
             if tok not in lx.STREET_TYPES or labels[i] is not None:
                 continue
             start = None
+            pieces = _unclaimed_pieces(number_runs, labels)
             # The house number ends one to four street-name words before the street type.
-            for s_, e_ in number_runs:
+            for s_, e_ in pieces:
                 between = norms[e_:i]
                 if 1 <= len(between) <= 4 and all(t.isalpha() and (t not in lx.STOPWORDS or t in (
                         "north", "south", "east", "west")) for t in between):
@@ -282,7 +284,7 @@ class Redactor:
                 if unit_end > stop + 1:
                     stop = unit_end
             # A zip code just after the street.
-            for s, e in number_runs:
+            for s, e in pieces:
                 if stop <= s <= stop + 4 and len(to_digits(norms[s:e])) in (5, 9):
                     self._claim(labels, s, e, "ADDRESS")
             self._claim(labels, start, stop, "ADDRESS")
@@ -294,9 +296,7 @@ class Redactor:
 
     # PHONE and CARD by length, Luhn and nearby cues.
     def _phones_and_cards(self, tokens, norms, labels, number_runs, cues):
-        for s, e in number_runs:
-            if any(labels[k] is not None for k in range(s, e)):
-                continue
+        for s, e in _unclaimed_pieces(number_runs, labels):
             digits = to_digits(norms[s:e])
             n = len(digits)
             plus = s > 0 and norms[s - 1] == "plus" or tokens[s].raw.startswith("+")
@@ -326,20 +326,28 @@ class Redactor:
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in ("message", "text", "email", "talk", "write", "hi", "hello", "say",
                                                   "letter", "note", "reply", "send", "it", "this", "speak"))
+            after = norms[i + 1] if i + 1 < n and labels[i + 1] is None else ""
+            possessive = tokens[i].raw.lower().rstrip(_STRIP).endswith("'s")
             if cued and self._name_like(tok, strong=prev in lx.TITLES or prev2 in ("name", "my")):
-                end = self._surname_end(norms, i + 1)
+                end = self._surname_end(norms, labels, i + 1)
+            elif (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS
+                  or prev == "with" and tok not in lx.EVERYDAY_NAMES
+                  or possessive and after in lx.PERSONAL_NOUNS and prev not in ("the", "a", "this", "that", "my",
+                                                                                 "your", "our", "his", "her")) \
+                    and self._name_like(tok, strong=False):
+                end = i + 1
             elif self._bare_name(tok) and i > 0 and prev == "":
                 continue  # just after a redaction: its context is gone, so judge nothing
             elif self._bare_name(tok) and not (lx.MEDIA_VERBS.intersection(before)
                                                or prev in lx.PLACE_WORDS or prev2 in lx.PLACE_WORDS):
-                end = self._surname_end(norms, i + 1)
+                end = self._surname_end(norms, labels, i + 1)
             else:
                 continue
             self._claim(labels, i, end, "PERSON")
             # "john and mary": a second name joined to a first.
             if end + 1 < n and norms[end] == "and" and self._name_like(norms[end + 1], strong=False) and (
                     norms[end + 1] in self.first_names):
-                self._claim(labels, end + 1, self._surname_end(norms, end + 2), "PERSON")
+                self._claim(labels, end + 1, self._surname_end(norms, labels, end + 2), "PERSON")
 
     def _name_like(self, tok: str, strong: bool) -> bool:
         if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or len(tok) < 2:
@@ -351,10 +359,13 @@ class Redactor:
     def _bare_name(self, tok: str) -> bool:
         return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS
 
-    def _surname_end(self, norms, j) -> int:
-        if j < len(norms) and norms[j] and norms[j] not in lx.STOPWORDS and norms[j].isalpha() and (
-                norms[j] in self.surnames or norms[j] not in self.common) and norms[j] not in lx.STREET_TYPES \
-                and not is_number_token(norms[j]) and norms[j] not in lx.QUANTITY_UNITS:
+    def _surname_end(self, norms, labels, j) -> int:
+        """j + 1 if token j is a surname following a first name, else j."""
+        if j >= len(norms) or labels[j] is not None:
+            return j
+        tok = norms[j]
+        if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
+                and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS:
             return j + 1
         return j
 
@@ -381,6 +392,10 @@ class Redactor:
         if any(labels[k] is None and norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, s - 6), s)):
             return True
         words = [t for t in norms[s:e] if t]
+        before = norms[s - 1] if s > 0 and labels[s - 1] is None else ""
+        if _time_of_day(words) and (before in ("at", "by", "until", "till", "around", "from", "before", "after",
+                                               "to") or after in ("tomorrow", "today", "tonight", "morning")):
+            return True
         spoken_as_year = len(digits) == 4 and 1900 <= int(digits) <= 2099 and not all(
             t in ("zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
             or all(c in ASCII_DIGITS for c in t) for t in words)
@@ -426,6 +441,17 @@ class Redactor:
             result.word_indices = sorted(hit)
             result.word_times = [(words[k][1], words[k][2]) for k in result.word_indices]
         return result
+
+
+_HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+
+
+def _time_of_day(words: list[str]) -> bool:
+    """ "ten thirty", "six fifteen", "twelve oh five": an hour, then minutes."""
+    if len(words) < 2 or words[0] not in _HOURS:
+        return False
+    minutes = to_digits(words[1:])
+    return len(minutes) == 2 and int(minutes) < 60
 
 
 def _unclaimed_pieces(number_runs, labels) -> list[tuple[int, int]]:
