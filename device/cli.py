@@ -103,7 +103,7 @@ def cmd_redact(args) -> int:
     """One JSON line out per line in, in order, even for empty or malformed lines."""
     from device.redact import Redactor
 
-    redactor = Redactor()
+    redactor = Redactor(generic_digits=_load_config(args.config).redact.generic_digits)
     failed = 0
     # Read bytes and split on "\n" only, so a stray "\r" cannot make two lines of one.
     for number, raw in enumerate(sys.stdin.buffer, 1):
@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("redact", help="redact transcripts read from stdin, one JSON line out per line in")
     p.add_argument("--words", action="store_true",
                    help="read `earmuff transcribe` JSON lines and add the redacted word times")
+    p.add_argument("--config", help="config file ([redact] settings)")
     p.set_defaults(func=cmd_redact)
 
     p = sub.add_parser("listen", help="run the listener on the microphone or a file")

@@ -128,6 +128,13 @@ class TranscribeSettings:
 
 
 @dataclass(frozen=True)
+class RedactSettings:
+    generic_digits: int = field(default=4, metadata=_range(0, 30))
+    audio_mode: str = field(default="silence", metadata={"choices": ("silence", "beep")})
+    audio_padding_ms: int = field(default=50, metadata=_range(0, 1000))
+
+
+@dataclass(frozen=True)
 class LogSettings:
     level: str = field(default="info", metadata={"choices": ("debug", "info", "warning", "error")})
 
@@ -139,6 +146,7 @@ class Config:
     audio: AudioSettings = AudioSettings()
     wake: WakeSettings = WakeSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
+    redact: RedactSettings = RedactSettings()
     log: LogSettings = LogSettings()
 
     def model_path(self) -> Path:
@@ -158,6 +166,7 @@ SECTIONS: dict[str, type] = {
     "audio": AudioSettings,
     "wake": WakeSettings,
     "transcribe": TranscribeSettings,
+    "redact": RedactSettings,
     "log": LogSettings,
 }
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from device.audio import FRAME_SECONDS, open_source
 from device.config import Config
+from device.redact import Redaction, Redactor
 from device.transcribe import Transcriber, Transcript, Utterance
 from device.wake import WakeDetector
 
@@ -35,6 +36,7 @@ class Counters:
     empty_utterances: int = 0
     frames: int = 0
     last_wake: float | None = None  # wall-clock time
+    redacted: dict[str, int] = field(default_factory=dict)  # identifiers removed, by label
     started: float = field(default_factory=time.time)
 
 
@@ -44,11 +46,13 @@ class Listener:
         self.config = config
         self.detector = detector
         self.transcriber = transcriber
+        self.redactor = Redactor(generic_digits=config.redact.generic_digits)
         self.handlers: list[EventHandler] = [on_event] if on_event else []
         self.source = source or open_source(config.audio, self._emit)
         self.state = "idle"
         self.counters = Counters()
-        self.transcripts: list[Transcript] = []  # kept only for tests and until redaction hands off
+        # The last few utterances, raw and redacted, in memory only, until the uplink takes them.
+        self.recent: list[tuple[Transcript, Redaction]] = []
         self._utterance: Utterance | None = None
         self._wake = None
         self._stopping = threading.Event()
@@ -108,23 +112,31 @@ class Listener:
         self.counters.utterances += 1
         if not transcript.words:
             self.counters.empty_utterances += 1
-        # Transcript text is private: words and timings at INFO, the text only at DEBUG.
-        log.info("utterance: %d words, %.2f s, ended by %s", len(transcript.words), transcript.duration,
-                 transcript.reason)
-        log.debug("utterance text: %s", transcript.text)
-        self.transcripts.append(transcript)
-        del self.transcripts[:-10]
+        redaction = self.redactor.redact(transcript.words)
+        for label, count in redaction.counts.items():
+            self.counters.redacted[label] = self.counters.redacted.get(label, 0) + count
+        # Transcript text is private: counts and timings at INFO, the redacted text only at DEBUG.
+        log.info("utterance: %d words, %.2f s, ended by %s; redacted %s", len(transcript.words),
+                 transcript.duration, transcript.reason, _summary(redaction.counts))
+        log.debug("utterance text (redacted): %s", redaction.text)
+        self.recent.append((transcript, redaction))
+        del self.recent[:-10]
         self._emit("utterance", {
             "wakeword": self._wake.wakeword if self._wake else None,
             "words": len(transcript.words),
             "duration": transcript.duration,
             "reason": transcript.reason,
+            "redacted": dict(redaction.counts),
         })
         self._set_state("idle")
 
     @property
     def seconds_heard(self) -> float:
         return self.counters.frames * FRAME_SECONDS
+
+
+def _summary(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or "nothing"
 
 
 def build(config: Config, on_event: EventHandler | None = None, source=None) -> Listener:

@@ -39,11 +39,12 @@ def test_wake_then_utterance_then_idle(tmp_path, ko_model, wake_command):
     assert states == ["listening", "thinking", "idle"]
     utterance = dict(events)["utterance"]
     assert utterance["wakeword"] == "hey_jarvis" and utterance["words"] > 0 and utterance["reason"] == "silence"
-    assert "text" not in utterance  # events carry no transcript text
+    assert "text" not in utterance and utterance["redacted"] == {}  # events carry no transcript text
     assert lst.counters.wakes == 1 and lst.counters.utterances == 1
     wake_end = 1.0 + len(speech.say("hey jarvis")) / 16000
     assert wake_end - 0.3 <= dict(events)["wake"]["time"] <= wake_end + 0.6
-    assert lst.transcripts[-1].words
+    transcript, redaction = lst.recent[-1]
+    assert transcript.words and redaction.text == transcript.text  # Korean words: nothing to redact
 
 
 def test_two_commands_wake_twice_at_the_right_times(tmp_path, ko_model, wake_command):
@@ -64,7 +65,7 @@ def test_no_wake_word_means_no_transcription(tmp_path, ko_model, no_wake_speech)
     calls = []
     lst.transcriber.utterance = lambda: calls.append(1) or started()
     lst.run()
-    assert calls == [] and lst.counters.wakes == 0 and lst.transcripts == []
+    assert calls == [] and lst.counters.wakes == 0 and lst.recent == []
 
 
 def test_file_ending_mid_utterance_still_finishes_it(tmp_path, ko_model):
@@ -72,7 +73,7 @@ def test_file_ending_mid_utterance_still_finishes_it(tmp_path, ko_model):
     wav = speech.write(tmp_path / "in.wav", audio)
     lst = listener.build(cfg.load(make_config(tmp_path, ko_model, f"file:{wav}")))
     lst.run()
-    assert lst.counters.utterances == 1 and lst.transcripts[-1].reason == "end"
+    assert lst.counters.utterances == 1 and lst.recent[-1][0].reason == "end"
 
 
 def run_listen(config: Path, env=None, timeout=120):
@@ -88,11 +89,11 @@ def test_listen_command_logs_events_but_never_text_at_info(tmp_path, ko_model, w
     assert "wake: hey_jarvis" in proc.stderr and "utterance:" in proc.stderr
     text = listener.build(cfg.load(config))
     text.run()
-    words = text.transcripts[-1].words
+    words = text.recent[-1][0].words
     assert all(w.word not in proc.stderr for w in words if len(w.word) > 1)
     debug = config.read_text() + '[log]\nlevel = "debug"\n'
     config.write_text(debug)
-    assert "utterance text:" in run_listen(config).stderr
+    assert "utterance text (redacted):" in run_listen(config).stderr
 
 
 def test_listen_stops_cleanly_on_sigterm(tmp_path, ko_model, wake_command):
