@@ -127,9 +127,14 @@ class WavSource:
         except OSError as e:
             raise AudioError(f"{self.path}: {e.strerror}") from None
         self.description = {"device": f"file:{self.path}", "channels": self.channels, "rate": self.rate}
+        self.health = "healthy"
+        self.stopped_at: float | None = None
         self._closed = threading.Event()
+        self._running = threading.Event()  # cleared while paused (privacy mode)
+        self._running.set()
 
-    def frames(self) -> Iterator[np.ndarray]:
+    def frames(self) -> Iterator[np.ndarray | None]:
+        """16 kHz frames; None marks a gap (capture paused), like MicSource."""
         converter = FrameConverter(self.rate, self.channels, self.sample_width, self.channel)
         started = time.monotonic()
         sent = 0
@@ -138,6 +143,15 @@ class WavSource:
                 data = w.readframes(self.rate // 2)
                 frames = converter.push(data) if data else converter.flush()
                 for frame in frames:
+                    if not self._running.is_set():
+                        yield None
+                        paused = time.monotonic()
+                        while not self._running.wait(0.05) and not self._closed.is_set():
+                            pass
+                        if self.realtime:
+                            # A closed microphone hears nothing: what played meanwhile is gone.
+                            sent += int((time.monotonic() - paused) / FRAME_SECONDS)
+                        continue
                     if self.realtime:
                         # Pace like a real microphone: frame n is ready at n * 80 ms.
                         self._closed.wait(max(0.0, started + sent * FRAME_SECONDS - time.monotonic()))
@@ -146,8 +160,18 @@ class WavSource:
                 if not data:
                     return
 
+    def pause(self) -> None:
+        self._running.clear()
+        self.health = "paused"
+        self.stopped_at = time.monotonic()
+
+    def resume(self) -> None:
+        self.health = "healthy"
+        self._running.set()
+
     def close(self) -> None:
         self._closed.set()
+        self._running.set()
 
 
 @contextlib.contextmanager
@@ -216,11 +240,15 @@ class MicSource:
         self.health = "closed"
         self.description: dict = {"device": settings.device or "default", "channels": settings.channels}
         self.overflows = 0
+        self.stopped_at: float | None = None  # monotonic time capture last stopped for privacy
         self._queue_seconds = queue_seconds
         self._closed = threading.Event()
+        self._running = threading.Event()  # cleared while paused (privacy mode)
+        self._running.set()
+        self._lock = threading.RLock()  # pause() and the consumer both open and close the stream
         self._pa = None
         self._stream = None
-        self._queue: queue.Queue[bytes] | None = None
+        self._queue: queue.Queue[bytes | None] | None = None
 
     # -- lifecycle --------------------------------------------------------
     def _open(self) -> FrameConverter:
@@ -270,9 +298,12 @@ class MicSource:
         return (None, pyaudio.paContinue)
 
     def _shutdown(self) -> None:
-        stream, pa = self._stream, self._pa
-        self._stream = self._pa = None
-        self._queue = None
+        with self._lock:
+            stream, pa, q = self._stream, self._pa, self._queue
+            self._stream = self._pa = None
+            self._queue = None
+        if q is not None:
+            _wake(q)  # the consumer may be waiting on this queue
         for action in (
             lambda: stream and stream.stop_stream(),
             lambda: stream and stream.close(),
@@ -283,14 +314,34 @@ class MicSource:
 
     def close(self) -> None:
         self._closed.set()
+        self._running.set()
+        self._shutdown()
+
+    def pause(self) -> None:
+        """Privacy mode: stop the capture stream itself, now, in the caller's thread."""
+        with self._lock:
+            self._running.clear()
+            self._shutdown()
+            self.health = "paused"
+            self.stopped_at = time.monotonic()
+
+    def resume(self) -> None:
+        self._running.set()
 
     # -- the frame stream -------------------------------------------------
-    def frames(self) -> Iterator[np.ndarray]:
+    def frames(self) -> Iterator[np.ndarray | None]:
+        """16 kHz frames; None marks a gap (capture stopped: privacy, or a failure)."""
         attempt = 0
         try:
             while not self._closed.is_set():
+                if not self._running.is_set():
+                    self._running.wait()
+                    continue
                 try:
-                    converter = self._open()
+                    with self._lock:
+                        if not self._running.is_set():
+                            continue
+                        converter = self._open()
                 except (AudioError, OSError) as e:
                     self._shutdown()
                     attempt = self._backoff(attempt, f"cannot open microphone: {e}")
@@ -306,7 +357,8 @@ class MicSource:
                     attempt = 0
                     yield from converter.push(chunk_or_failure)
                 self._shutdown()
-                if failure is not None:
+                yield None  # whatever was being said is cut off here
+                if failure is not None and self._running.is_set() and not self._closed.is_set():
                     self.on_event("mic_lost", {"device": self.description.get("device"), "error": failure})
                     attempt = self._backoff(attempt, f"microphone lost: {failure}")
         finally:
@@ -314,11 +366,16 @@ class MicSource:
             self.health = "closed"
 
     def _chunks(self) -> Iterator[bytes | str]:
-        """Captured bytes, or a string saying why capture failed."""
+        """Captured bytes, or a string saying why capture failed; ends quietly when paused."""
         q, stream = self._queue, self._stream
-        while not self._closed.is_set():
+        if q is None or stream is None:
+            return
+        while not self._closed.is_set() and self._running.is_set():
             try:
-                yield q.get(timeout=self.settings.stall_timeout_s)
+                chunk = q.get(timeout=self.settings.stall_timeout_s)
+                if chunk is None:  # woken by pause() or close()
+                    return
+                yield chunk
             except queue.Empty:
                 try:
                     active = stream.is_active()
@@ -335,6 +392,17 @@ class MicSource:
         self.on_event("mic_reopening", {"error": reason, "retry_in_s": delay})
         self._closed.wait(delay)
         return attempt + 1
+
+
+def _wake(q: queue.Queue) -> None:
+    """Put a None on a full or empty queue so a consumer blocked in get() returns."""
+    while True:
+        try:
+            q.put_nowait(None)
+            return
+        except queue.Full:
+            with contextlib.suppress(queue.Empty):
+                q.get_nowait()
 
 
 def open_source(settings: AudioSettings, on_event: EventCallback | None = None):

@@ -146,10 +146,13 @@ def cmd_listen(args) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("listening for %s on %s", ", ".join(config.wake.models), config.audio.source)
-    lst.run()
-    if config.audio.file is not None and not config.audio.exit_at_end and not lst._stopping.is_set():
-        log.info("audio file ended; idle until stopped")
-        lst._stopping.wait()
+    try:
+        lst.run()
+        if config.audio.file is not None and not config.audio.exit_at_end and not lst._stopping.is_set():
+            log.info("audio file ended; idle until stopped")
+            lst._stopping.wait()
+    finally:
+        listener.close(lst)
     log.info("stopped after %.1f s of audio: %d wakes, %d utterances",
              lst.seconds_heard, lst.counters.wakes, lst.counters.utterances)
     return 0

@@ -134,6 +134,39 @@ class RedactSettings:
     audio_padding_ms: int = field(default=50, metadata=_range(0, 1000))
 
 
+LED_DRIVERS = ("none", "apa102", "gpio", "pwm", "rgb", "terminal")
+
+
+@dataclass(frozen=True)
+class LedSettings:
+    driver: str = "none"
+    count: int = field(default=12, metadata=_range(1, 256))
+    brightness: float = field(default=0.5, metadata=_range(0.0, 1.0))
+    idle_dark: bool = True
+    spi_port: int = field(default=0, metadata=_range(0, 1))
+    spi_device: int = field(default=0, metadata=_range(0, 1))
+    power_pin: int = field(default=-1, metadata=_range(-1, 27))
+    pins: tuple[int, ...] = ()
+
+    def validate(self, where: ConfigPlace) -> None:
+        if self.driver not in LED_DRIVERS and not self.driver.startswith("jsonl:"):
+            where.fail("driver", f"must be one of {', '.join(LED_DRIVERS)} or jsonl:PATH, got {self.driver!r}")
+        if self.driver in ("gpio", "pwm") and not self.pins:
+            where.fail("pins", f'driver "{self.driver}" needs at least one pin')
+        if self.driver == "rgb" and len(self.pins) != 3:
+            where.fail("pins", 'driver "rgb" needs three pins: red, green, blue')
+        if any(not 0 <= p <= 27 for p in self.pins):
+            where.fail("pins", "GPIO pins are numbered 0 to 27")
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    button_pin: int = field(default=-1, metadata=_range(-1, 27))
+    mode: str = field(default="momentary", metadata={"choices": ("momentary", "latching")})
+    pull_up: bool = True
+    bounce_ms: int = field(default=50, metadata=_range(0, 1000))
+
+
 @dataclass(frozen=True)
 class LogSettings:
     level: str = field(default="info", metadata={"choices": ("debug", "info", "warning", "error")})
@@ -147,6 +180,8 @@ class Config:
     wake: WakeSettings = WakeSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
     redact: RedactSettings = RedactSettings()
+    led: LedSettings = LedSettings()
+    privacy: PrivacySettings = PrivacySettings()
     log: LogSettings = LogSettings()
 
     def model_path(self) -> Path:
@@ -167,6 +202,8 @@ SECTIONS: dict[str, type] = {
     "wake": WakeSettings,
     "transcribe": TranscribeSettings,
     "redact": RedactSettings,
+    "led": LedSettings,
+    "privacy": PrivacySettings,
     "log": LogSettings,
 }
 
@@ -263,8 +300,10 @@ def _convert(hint: Any, value: Any, meta: typing.Mapping, place: ConfigPlace, ke
         wanted = " or ".join(_describe(o) for o in options)
         place.fail(key, f"expected {wanted}, got {_type_name(value)} {value!r}")
     if origin is tuple:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            place.fail(key, f"expected an array of strings, got {_type_name(value)} {value!r}")
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list) or not all(_matches(item, v) for v in value):
+            kind = _describe(item).split(" ", 1)[1]  # "an integer" -> "integer"
+            place.fail(key, f"expected an array of {kind}s, got {_type_name(value)} {value!r}")
         return tuple(value)
     if origin is dict:
         _, inner = typing.get_args(hint)

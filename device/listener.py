@@ -34,6 +34,7 @@ class Counters:
     wakes: int = 0
     utterances: int = 0
     empty_utterances: int = 0
+    dropped: int = 0
     frames: int = 0
     last_wake: float | None = None  # wall-clock time
     redacted: dict[str, int] = field(default_factory=dict)  # identifiers removed, by label
@@ -42,8 +43,10 @@ class Counters:
 
 class Listener:
     def __init__(self, config: Config, detector: WakeDetector, transcriber: Transcriber,
-                 source=None, on_event: EventHandler | None = None):
+                 source=None, on_event: EventHandler | None = None, ring=None):
         self.config = config
+        self.ring = ring
+        self.privacy = None  # set by build(): its button calls on_privacy
         self.detector = detector
         self.transcriber = transcriber
         self.redactor = Redactor(generic_digits=config.redact.generic_digits)
@@ -68,18 +71,50 @@ class Listener:
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
+            if self.ring is not None:
+                self.ring.set_state(state)
             self._emit("state", {"state": state})
+
+    # -- privacy ------------------------------------------------------------
+    def on_privacy(self, muted: bool, source: str) -> None:
+        """Called from the button's thread or the control socket: close or reopen the microphone."""
+        if muted:
+            self.source.pause()  # the capture stream itself stops, before anything else
+            if self.ring is not None:
+                self.ring.set_muted(True)
+        else:
+            if self.ring is not None:
+                self.ring.set_muted(False)
+            self.source.resume()
+        self._emit("privacy", {"muted": muted, "source": source})
 
     # -- the loop ---------------------------------------------------------
     def run(self) -> None:
+        if self.privacy is not None and self.privacy.muted:
+            self.on_privacy(True, self.privacy.source)
+        if self.ring is not None:
+            self.ring.set_state("idle")
         self._emit("started", {"source": getattr(self.source, "description", {})})
         for frame in self.source.frames():
             if self._stopping.is_set():
                 break
+            if frame is None:
+                self._on_gap()
+                continue
             self.handle_frame(frame)
         if self._utterance is not None:
             self._finish_utterance()
         self._emit("source_ended", {})
+
+    def _on_gap(self) -> None:
+        """Capture stopped (privacy mode, or the microphone failed): drop what was half heard."""
+        self.detector.reset()
+        if self._utterance is not None:
+            self._utterance = None
+            self.counters.dropped += 1
+            log.info("utterance dropped: the microphone closed while it was being spoken")
+            self._emit("utterance_dropped", {"wakeword": self._wake.wakeword if self._wake else None})
+            self._set_state("idle")
 
     def stop(self) -> None:
         self._stopping.set()
@@ -139,8 +174,21 @@ def _summary(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or "nothing"
 
 
-def build(config: Config, on_event: EventHandler | None = None, source=None) -> Listener:
-    """Load the models and open the source named by the config."""
+def build(config: Config, on_event: EventHandler | None = None, source=None, pin_factory=None) -> Listener:
+    """Load the models, open the source, the LED ring and the privacy switch named by the config."""
+    from device.led import open_ring
+    from device.privacy import Privacy
+
+    ring = open_ring(config.led, pin_factory=pin_factory)
     detector = WakeDetector(config.wake)
     transcriber = Transcriber(config.model_path(), config.transcribe)
-    return Listener(config, detector, transcriber, source=source, on_event=on_event)
+    lst = Listener(config, detector, transcriber, source=source, on_event=on_event, ring=ring)
+    lst.privacy = Privacy(config.privacy, config.paths.state_dir, on_change=lst.on_privacy, pin_factory=pin_factory)
+    return lst
+
+
+def close(lst: Listener) -> None:
+    if lst.privacy is not None:
+        lst.privacy.close()
+    if lst.ring is not None:
+        lst.ring.close()

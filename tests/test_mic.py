@@ -32,6 +32,8 @@ def collect(source: MicSource, frames: int, timeout: float = 20.0) -> list[np.nd
     killer.start()
     try:
         for frame in source.frames():
+            if frame is None:  # a gap: capture stopped
+                continue
             got.append(frame)
             if len(got) >= frames:
                 source.close()
