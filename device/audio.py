@@ -282,6 +282,8 @@ class MicSource:
         import pyaudio
 
         q = self._queue
+        if not self._running.is_set():  # paused: stop at once, queue nothing
+            return (None, pyaudio.paComplete)
         if q is not None:
             try:
                 # Wait at most a quarter block for room: long enough for a consumer that
@@ -395,14 +397,15 @@ class MicSource:
 
 
 def _wake(q: queue.Queue) -> None:
-    """Put a None on a full or empty queue so a consumer blocked in get() returns."""
+    """Empty the queue and put a None on it: a consumer blocked in get() returns, and a
+    PortAudio callback waiting for room gets it at once, so stopping the stream is quick."""
     while True:
         try:
-            q.put_nowait(None)
-            return
-        except queue.Full:
-            with contextlib.suppress(queue.Empty):
-                q.get_nowait()
+            q.get_nowait()
+        except queue.Empty:
+            break
+    with contextlib.suppress(queue.Full):
+        q.put_nowait(None)
 
 
 def open_source(settings: AudioSettings, on_event: EventCallback | None = None):

@@ -109,14 +109,15 @@ class Privacy:
         with self._lock:
             changed = muted != self.muted
             self.muted, self.source = muted, source
+            # Close (or open) the microphone first; the disk (fsync, tens of ms) can wait.
+            if changed and notify and self.on_change:
+                self.on_change(muted, source)
             try:
                 save_state(self.path, muted, source)
                 self.save_error = None
             except OSError as e:  # keep the state in memory; status shows the error
                 self.save_error = f"cannot save privacy state to {self.path}: {e.strerror or e}"
                 log.error("%s", self.save_error)
-            if changed and notify and self.on_change:
-                self.on_change(muted, source)
         log.info("privacy mode %s (%s)", "on: microphone closed" if muted else "off: microphone open", source)
         return Outcome(True, muted)
 

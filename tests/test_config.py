@@ -136,3 +136,9 @@ def test_every_command_refuses_a_bad_config_with_78(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "device", *argv], capture_output=True, text=True)
         assert proc.returncode == 78, proc.stderr
         assert "[audio] channels" in proc.stderr and str(bad) in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["respeaker-2mic.toml", "respeaker-4mic.toml", "usb-mic-gpio-leds.toml"])
+def test_hardware_examples_are_valid(name):
+    config = cfg.load(REPO / "config" / name)
+    assert config.led.driver in ("apa102", "pwm") and config.privacy.button_pin >= 0
