@@ -63,6 +63,10 @@ class Listener:
 
     # -- events -----------------------------------------------------------
     def _emit(self, name: str, detail: dict) -> None:
+        if self.ring is not None and name in ("mic_lost", "mic_reopening"):
+            self.ring.set_state("error")  # alive but deaf must show
+        elif self.ring is not None and name == "mic_opened":
+            self.ring.set_state(self.state)
         for handler in self.handlers:
             try:
                 handler(name, detail)
