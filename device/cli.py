@@ -1,8 +1,9 @@
 """The `earmuff` command: parse, call, print.
 
-Exit codes: 0 done; 1 failed (with the reason on stderr; for several files,
-the others are still processed); 2 usage; 78 configuration (a bad config
-file, a missing model).
+Exit codes: 0 done; 1 failed or refused (with the reason on stderr; for
+several files, the others are still processed); 2 usage; 69 the daemon is not
+reachable (with what to check); 78 configuration (a bad config file, a
+missing model).
 """
 
 from __future__ import annotations
@@ -145,6 +146,15 @@ def cmd_listen(args) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    server = None
+    try:
+        server = listener.serve_control(lst)
+        log.info("control socket: %s", server.path)
+    except OSError as e:
+        if "already listening" in str(e):
+            listener.close(lst)
+            raise
+        log.error("control socket unavailable (%s); the button still works", e)
     log.info("listening for %s on %s", ", ".join(config.wake.models), config.audio.source)
     try:
         lst.run()
@@ -152,9 +162,77 @@ def cmd_listen(args) -> int:
             log.info("audio file ended; idle until stopped")
             lst._stopping.wait()
     finally:
+        if server is not None:
+            server.close()
         listener.close(lst)
     log.info("stopped after %.1f s of audio: %d wakes, %d utterances",
              lst.seconds_heard, lst.counters.wakes, lst.counters.utterances)
+    return 0
+
+
+EX_UNAVAILABLE = 69
+
+
+def _socket_path(args) -> Path:
+    return Path(args.socket) if args.socket else _load_config(args.config).control_socket()
+
+
+def _rpc(args, method: str, params: dict | None = None):
+    from device import control
+
+    response = control.call(_socket_path(args), method, params)
+    if "error" in response:
+        error = response["error"]
+        raise _Refused(error.get("message", "refused"))
+    return response["result"]
+
+
+class _Refused(Exception):
+    """The daemon answered with an error: exit 1 with its reason."""
+
+
+def cmd_status(args) -> int:
+    status = _rpc(args, "status")
+    if args.json:
+        _print_json(status)
+        return 0
+    privacy, mic, counters = status["privacy"], status["microphone"], status["counters"]
+    muted = "ON (microphone closed" + (", held by the switch" if privacy["latched"] else "") + ")"
+    print(f"privacy mode: {muted if privacy['muted'] else 'off'}   (last set by {privacy['source']})")
+    print(f"state:        {status['state']}")
+    print(f"microphone:   {mic.get('device')} {mic.get('channels', '?')} ch @ {mic.get('rate', '?')} Hz, "
+          f"{mic.get('health')}")
+    words = [f"{k} (threshold {v['threshold']}, patience {v['patience']})" for k, v in status["wake"].items()
+             if isinstance(v, dict)]
+    print(f"wake words:   {', '.join(words)}")
+    redacted = ", ".join(f"{n} {label}" for label, n in sorted(counters["redacted"].items())) or "none"
+    print(f"counters:     {counters['wakes']} wakes, {counters['utterances']} utterances, "
+          f"{counters['dropped']} dropped, identifiers redacted: {redacted}")
+    print(f"uplink:       {status['uplink']['health']}; sends {counters['sends']}, refused {counters['refusals']}, "
+          f"spooled {counters['spool']}")
+    print(f"uptime:       {status['uptime_s']:.0f} s; earmuff {status['versions']['earmuff']}")
+    if privacy.get("save_error"):
+        print(f"warning:      {privacy['save_error']}")
+    return 0
+
+
+def cmd_privacy(args) -> int:
+    result = _rpc(args, args.command)
+    print("privacy mode on: the microphone is closed" if result["muted"] else "privacy mode off: listening")
+    return 0
+
+
+def cmd_events(args) -> int:
+    from device import control
+
+    for event in control.follow(_socket_path(args)):
+        _print_json(event)
+    return 0
+
+
+def cmd_audit(args) -> int:
+    for entry in _rpc(args, "audit", {"limit": args.limit}):
+        _print_json(entry)
     return 0
 
 
@@ -189,6 +267,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="config file ([redact] settings)")
     p.set_defaults(func=cmd_redact)
 
+    for name, func, text in (
+        ("status", cmd_status, "show what earmuff is doing"),
+        ("mute", cmd_privacy, "privacy mode on: close the microphone"),
+        ("unmute", cmd_privacy, "privacy mode off (refused while a latching switch says muted)"),
+        ("toggle", cmd_privacy, "switch privacy mode"),
+        ("events", cmd_events, "follow events (wakes, utterances, sends, privacy) until interrupted"),
+        ("audit", cmd_audit, "show the audit log of what left the device"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--socket", help="control socket (default: from the config)")
+        p.add_argument("--config", help="config file")
+        if name == "status":
+            p.add_argument("--json", action="store_true", help="print the status as JSON")
+        if name == "audit":
+            p.add_argument("--limit", type=int, default=50, help="how many recent entries (1-1000)")
+        p.set_defaults(func=func)
+
     p = sub.add_parser("listen", help="run the listener on the microphone or a file")
     p.add_argument("--config", help="config file")
     p.set_defaults(func=cmd_listen)
@@ -198,11 +293,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from device.audio import AudioError
+    from device.control import Unreachable
     from device.transcribe import TranscribeError
     from device.wake import WakeError
 
     try:
         return args.func(args)
+    except Unreachable as e:
+        print(f"earmuff: {e}", file=sys.stderr)
+        return EX_UNAVAILABLE
+    except _Refused as e:
+        print(f"earmuff: refused: {e}", file=sys.stderr)
+        return 1
     except ConfigError as e:
         print(f"earmuff: configuration error: {e}", file=sys.stderr)
         return EX_CONFIG
@@ -218,3 +320,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except OSError as e:  # e.g. another earmuff already on the control socket
+        print(f"earmuff: {e}", file=sys.stderr)
+        return 1

@@ -168,6 +168,14 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class ControlSettings:
+    socket: str = ""  # "" = runtime_dir/control.sock
+    group: str = "earmuff"
+    mode: int = field(default=0o660, metadata=_range(0, 0o777))
+    show_text: bool = False
+
+
+@dataclass(frozen=True)
 class LogSettings:
     level: str = field(default="info", metadata={"choices": ("debug", "info", "warning", "error")})
 
@@ -182,6 +190,7 @@ class Config:
     redact: RedactSettings = RedactSettings()
     led: LedSettings = LedSettings()
     privacy: PrivacySettings = PrivacySettings()
+    control: ControlSettings = ControlSettings()
     log: LogSettings = LogSettings()
 
     def model_path(self) -> Path:
@@ -190,6 +199,10 @@ class Config:
         if model.is_absolute() or "/" in self.transcribe.model:
             return self._resolve(model)
         return self.paths.models_dir / model
+
+    def control_socket(self) -> Path:
+        return self._resolve(Path(self.control.socket)) if self.control.socket else \
+            self.paths.runtime_dir / "control.sock"
 
     def _resolve(self, p: Path) -> Path:
         base = self.path.parent if self.path else Path.cwd()
@@ -204,6 +217,7 @@ SECTIONS: dict[str, type] = {
     "redact": RedactSettings,
     "led": LedSettings,
     "privacy": PrivacySettings,
+    "control": ControlSettings,
     "log": LogSettings,
 }
 

@@ -164,14 +164,43 @@ class Listener:
         log.debug("utterance text (redacted): %s", redaction.text)
         self.recent.append((transcript, redaction))
         del self.recent[:-10]
-        self._emit("utterance", {
+        event = {
             "wakeword": self._wake.wakeword if self._wake else None,
             "words": len(transcript.words),
             "duration": transcript.duration,
             "reason": transcript.reason,
             "redacted": dict(redaction.counts),
-        })
+        }
+        if self.config.control.show_text:  # the owner asked to see it; never the raw text
+            event["text"] = redaction.text
+        self._emit("utterance", event)
         self._set_state("idle")
+
+    def status(self) -> dict:
+        """What `earmuff status` shows. Counts and health, never transcript text."""
+        from device.control import versions
+
+        c, privacy = self.counters, self.privacy
+        wake = self.config.wake
+        return {
+            "state": self.state,
+            "privacy": {
+                "muted": bool(privacy and privacy.muted),
+                "source": privacy.source if privacy else None,
+                "latched": bool(privacy and privacy.latched),
+                "save_error": privacy.save_error if privacy else None,
+            },
+            "microphone": {**getattr(self.source, "description", {}),
+                           "health": getattr(self.source, "health", "unknown")},
+            "wake": {name: dict(zip(("threshold", "patience", "refractory_s"), wake.for_model(name), strict=True))
+                     for name in wake.models} | {"vad_threshold": wake.vad_threshold},
+            "last_wake": c.last_wake,
+            "counters": {"wakes": c.wakes, "utterances": c.utterances, "dropped": c.dropped,
+                         "redacted": dict(c.redacted), "sends": 0, "refusals": 0, "spool": 0},
+            "uplink": {"health": "not running"},
+            "uptime_s": round(time.time() - c.started, 1),
+            "versions": versions(),
+        }
 
     @property
     def seconds_heard(self) -> float:
@@ -193,6 +222,19 @@ def build(config: Config, on_event: EventHandler | None = None, source=None, pin
     lst = Listener(config, detector, transcriber, source=source, on_event=on_event, ring=ring)
     lst.privacy = Privacy(config.privacy, config.paths.state_dir, on_change=lst.on_privacy, pin_factory=pin_factory)
     return lst
+
+
+def serve_control(lst: Listener):
+    """Start the control socket for this listener; its events go out to subscribers."""
+    from device.control import Api, ControlServer
+
+    config = lst.config
+    server = ControlServer(config.control_socket(), Api(status=lst.status, privacy=lst.privacy,
+                                                         audit_path=config.paths.state_dir / "audit.jsonl"),
+                           group=config.control.group, mode=config.control.mode)
+    server.start()
+    lst.handlers.append(lambda name, detail: server.publish({"type": name, "time": time.time(), **detail}))
+    return server
 
 
 def close(lst: Listener) -> None:
