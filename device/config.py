@@ -176,6 +176,78 @@ class ControlSettings:
 
 
 @dataclass(frozen=True)
+class FileSink:
+    path: str = "sent.jsonl"  # relative to state_dir
+
+
+@dataclass(frozen=True)
+class HomeAssistantSink:
+    url: str = "http://homeassistant.local:8123"
+    token_file: str = ""
+    language: str = "en"
+    speak_command: tuple[str, ...] = ()
+    verify_tls: bool = True
+    timeout_s: float = field(default=10.0, metadata=_range(0.1, 120))
+
+
+@dataclass(frozen=True)
+class MqttSink:
+    host: str = "localhost"
+    port: int = field(default=1883, metadata=_range(1, 65535))
+    tls: bool = False
+    ca_file: str = ""
+    username: str = ""
+    password_file: str = ""
+    topic: str = "hermes/asr/textCaptured"
+    site_id: str = "default"
+    timeout_s: float = field(default=10.0, metadata=_range(0.1, 120))
+
+
+@dataclass(frozen=True)
+class WebhookSink:
+    url: str = ""
+    secret_file: str = ""
+    verify_tls: bool = True
+    timeout_s: float = field(default=10.0, metadata=_range(0.1, 120))
+
+
+SINKS = ("file", "homeassistant", "mqtt", "webhook")
+
+
+@dataclass(frozen=True)
+class UplinkSettings:
+    socket: str = ""  # "" = runtime_dir/uplink.sock
+    sinks: tuple[str, ...] = ("file",)
+    send_audio: bool = False
+    light_timeout_s: float = field(default=2.0, metadata=_range(0.05, 60))
+    min_light_s: float = field(default=0.5, metadata=_range(0.5, 10))
+    spool_max_items: int = field(default=100, metadata=_range(1, 100000))
+    spool_max_age_s: float = field(default=3600.0, metadata=_range(1, 30 * 86400))
+    retry_min_s: float = field(default=1.0, metadata=_range(0.01, 3600))
+    retry_max_s: float = field(default=60.0, metadata=_range(0.01, 86400))
+    audit_max_bytes: int = field(default=10_000_000, metadata=_range(10_000, 10_000_000_000))
+    file: FileSink = FileSink()
+    homeassistant: HomeAssistantSink = HomeAssistantSink()
+    mqtt: MqttSink = MqttSink()
+    webhook: WebhookSink = WebhookSink()
+
+    def validate(self, where: ConfigPlace) -> None:
+        for sink in self.sinks:
+            if sink not in SINKS:
+                where.fail("sinks", f"unknown sink {sink!r} (sinks: {', '.join(SINKS)})")
+        if "webhook" in self.sinks and not self.webhook.url:
+            where.fail("webhook.url", "the webhook sink needs a url")
+        if self.retry_min_s > self.retry_max_s:
+            where.fail("retry_min_s", "must not be larger than retry_max_s")
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    rotate_s: float = field(default=86400.0, metadata=_range(60, 365 * 86400))
+    never_send: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class LogSettings:
     level: str = field(default="info", metadata={"choices": ("debug", "info", "warning", "error")})
 
@@ -191,6 +263,8 @@ class Config:
     led: LedSettings = LedSettings()
     privacy: PrivacySettings = PrivacySettings()
     control: ControlSettings = ControlSettings()
+    uplink: UplinkSettings = UplinkSettings()
+    identity: IdentitySettings = IdentitySettings()
     log: LogSettings = LogSettings()
 
     def model_path(self) -> Path:
@@ -199,6 +273,17 @@ class Config:
         if model.is_absolute() or "/" in self.transcribe.model:
             return self._resolve(model)
         return self.paths.models_dir / model
+
+    def uplink_socket(self) -> Path:
+        return self._resolve(Path(self.uplink.socket)) if self.uplink.socket else \
+            self.paths.runtime_dir / "uplink.sock"
+
+    def state_path(self, name: str) -> Path:
+        """A path from the config: absolute, or relative to the config file, or a bare name in state_dir."""
+        p = Path(name)
+        if p.is_absolute():
+            return p
+        return self._resolve(p) if "/" in name else self.paths.state_dir / p
 
     def control_socket(self) -> Path:
         return self._resolve(Path(self.control.socket)) if self.control.socket else \
@@ -218,6 +303,8 @@ SECTIONS: dict[str, type] = {
     "led": LedSettings,
     "privacy": PrivacySettings,
     "control": ControlSettings,
+    "uplink": UplinkSettings,
+    "identity": IdentitySettings,
     "log": LogSettings,
 }
 
@@ -319,6 +406,10 @@ def _convert(hint: Any, value: Any, meta: typing.Mapping, place: ConfigPlace, ke
             kind = _describe(item).split(" ", 1)[1]  # "an integer" -> "integer"
             place.fail(key, f"expected an array of {kind}s, got {_type_name(value)} {value!r}")
         return tuple(value)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            place.fail(key, f"expected a table, got {_type_name(value)}")
+        return _build(hint, value, place, prefix=f"{key}.")
     if origin is dict:
         _, inner = typing.get_args(hint)
         if not isinstance(value, dict):

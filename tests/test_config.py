@@ -34,10 +34,16 @@ def test_every_key_is_shown_and_documented_in_the_shipped_file():
         lines = [line for line in block.strip().splitlines() if not line.startswith("[")]
         if any("=" in line and not line.startswith("#") for line in lines):
             assert lines[0].startswith("#"), f"undocumented: {block}"
-    for section, cls in cfg.SECTIONS.items():
+    def check(section: str, cls) -> None:
         for f in cfg.dataclasses.fields(cls):
-            if f.name != "tuning":
+            if cfg.dataclasses.is_dataclass(f.default):
+                assert f"\n[{section}.{f.name}]\n" in text, f"[{section}.{f.name}] missing"
+                check(f"{section}.{f.name}", type(f.default))
+            elif f.name != "tuning":
                 assert f"\n{f.name} = " in text or f"\n# {f.name} = " in text, f"[{section}] {f.name} missing"
+
+    for section, cls in cfg.SECTIONS.items():
+        check(section, cls)
 
 
 def test_values_are_frozen(tmp_path):
@@ -86,6 +92,11 @@ def test_file_source_path_is_resolved_against_the_config(tmp_path):
         ("[led]\ndriver = 'rgb'\npins = [1, 2]\n", "[led] pins", "three pins"),
         ("[led]\npins = ['a']\n", "[led] pins", "array of integers"),
         ("[privacy]\nmode = 'sticky'\n", "[privacy] mode", "not one of"),
+        ("[uplink]\nsinks = ['pigeon']\n", "[uplink] sinks", "unknown sink"),
+        ("[uplink.mqtt]\nport = 0\n", "[uplink] mqtt.port", "out of range"),
+        ("[uplink.mqtt]\nprot = 1\n", "[uplink] mqtt.prot", "unknown key"),
+        ("[uplink]\nmqtt = 1\n", "[uplink] mqtt", "expected a table"),
+        ("[uplink]\nsinks = ['webhook']\n", "[uplink] webhook.url", "needs a url"),
         ("[wake]\nmodels = []\n", "[wake] models", "at least one"),
         ("[wake]\nthreshold = 1.5\n", "[wake] threshold", "out of range"),
         ("[wake]\npatience = 0\n", "[wake] patience", "out of range"),
