@@ -155,9 +155,15 @@ def cmd_listen(args) -> int:
             listener.close(lst)
             raise
         log.error("control socket unavailable (%s); the button still works", e)
+    listener.connect_uplink(lst)
     log.info("listening for %s on %s", ", ".join(config.wake.models), config.audio.source)
     try:
         lst.run()
+        if config.audio.exit_at_end and not lst._stopping.is_set():
+            # Done with the file: wait until the uplink has delivered or spooled everything.
+            if not lst.link.wait_settled(timeout=120):
+                log.error("the uplink did not take every utterance before the end")
+                return 1
         if config.audio.file is not None and not config.audio.exit_at_end and not lst._stopping.is_set():
             log.info("audio file ended; idle until stopped")
             lst._stopping.wait()
@@ -236,6 +242,61 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def cmd_uplink(args) -> int:
+    from device.uplink.service import run_uplink
+
+    config = _load_config(args.config)
+    _setup_logging(config.log.level)
+    return run_uplink(config)
+
+
+def cmd_run(args) -> int:
+    """The listener and the uplink as two child processes with one config."""
+    import subprocess
+    import time
+
+    config = _load_config(args.config)  # refuse a bad config before starting anything
+    _setup_logging(config.log.level)
+    base = [sys.executable, "-m", "device"]
+    config_args = ["--config", str(config.path)] if config.path else []
+    uplink = subprocess.Popen([*base, "uplink", *config_args])
+    deadline = time.monotonic() + 30
+    while not config.uplink_socket().exists() and uplink.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    listen = subprocess.Popen([*base, "listen", *config_args])
+    children = {"listener": listen, "uplink": uplink}
+
+    def forward(signum, frame):
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status = 0
+    while True:
+        ended = {name: child.poll() for name, child in children.items() if child.poll() is not None}
+        if ended:
+            break
+        time.sleep(0.1)
+    for name, code in ended.items():
+        if code != 0:
+            log.error("%s exited with %s", name, code)
+            status = 1
+    for child in children.values():  # one ended: stop the other cleanly
+        if child.poll() is None:
+            child.terminate()
+    for name, child in children.items():
+        try:
+            code = child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            code = child.wait()
+        if code not in (0, -signal.SIGTERM) or (code != 0 and name in ended):
+            status = 1
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earmuff", description="Hears at home, keeps it at home.")
     parser.add_argument("--version", action="version", version=f"earmuff {__version__}")
@@ -283,6 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "audit":
             p.add_argument("--limit", type=int, default=50, help="how many recent entries (1-1000)")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("uplink", help="run the uplink: the only part that talks to the network")
+    p.add_argument("--config", help="config file")
+    p.set_defaults(func=cmd_uplink)
+
+    p = sub.add_parser("run", help="run the listener and the uplink together")
+    p.add_argument("--config", help="config file")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("listen", help="run the listener on the microphone or a file")
     p.add_argument("--config", help="config file")

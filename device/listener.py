@@ -10,10 +10,12 @@ hook into.
 
 from __future__ import annotations
 
+import base64
 import logging
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from device.audio import FRAME_SECONDS, open_source
 from device.config import Config
-from device.redact import Redaction, Redactor
+from device.redact import Redaction, Redactor, mute_words
 from device.transcribe import Transcriber, Transcript, Utterance
 from device.wake import WakeDetector
 
@@ -36,6 +38,9 @@ class Counters:
     utterances: int = 0
     empty_utterances: int = 0
     dropped: int = 0
+    sends: int = 0  # as the uplink reported them to us
+    refusals: int = 0
+    spooled: int = 0
     frames: int = 0
     last_wake: float | None = None  # wall-clock time
     redacted: dict[str, int] = field(default_factory=dict)  # identifiers removed, by label
@@ -48,6 +53,7 @@ class Listener:
         self.config = config
         self.ring = ring
         self.privacy = None  # set by build(): its button calls on_privacy
+        self.link = None  # set by connect_uplink(): where redacted utterances go
         self.detector = detector
         self.transcriber = transcriber
         self.redactor = Redactor(generic_digits=config.redact.generic_digits)
@@ -58,11 +64,21 @@ class Listener:
         # The last few utterances, raw and redacted, in memory only, until the uplink takes them.
         self.recent: list[tuple[Transcript, Redaction]] = []
         self._utterance: Utterance | None = None
+        self._utterance_audio: list[np.ndarray] = []  # only kept when send_audio is on
         self._wake = None
         self._stopping = threading.Event()
 
     # -- events -----------------------------------------------------------
+    def _count_uplink(self, name: str, detail: dict) -> None:
+        if name == "send_end":
+            self.counters.sends += 1
+        elif name == "uplink_outcome":
+            outcomes = list((detail.get("outcome") or {}).values())
+            self.counters.refusals += outcomes.count("refused")
+            self.counters.spooled += outcomes.count("spooled")
+
     def _emit(self, name: str, detail: dict) -> None:
+        self._count_uplink(name, detail)
         if self.ring is not None and name in ("mic_lost", "mic_reopening"):
             self.ring.set_state("error")  # alive but deaf must show
         elif self.ring is not None and name == "mic_opened":
@@ -134,8 +150,11 @@ class Listener:
             for detection in self.detector.process(frame):
                 self._on_wake(detection)
                 break
-        elif self._utterance.feed(frame):
-            self._finish_utterance()
+        else:
+            if self.config.uplink.send_audio:
+                self._utterance_audio.append(frame)
+            if self._utterance.feed(frame):
+                self._finish_utterance()
 
     def _on_wake(self, detection) -> None:
         self.counters.wakes += 1
@@ -145,6 +164,7 @@ class Listener:
         log.info("wake: %s (score %.2f) at %.2f s", detection.wakeword, detection.score, at)
         self._emit("wake", {"wakeword": detection.wakeword, "score": round(detection.score, 3), "time": at})
         self._utterance = self.transcriber.utterance()
+        self._utterance_audio = []
         self._set_state("listening")
 
     def _finish_utterance(self) -> None:
@@ -174,7 +194,22 @@ class Listener:
         if self.config.control.show_text:  # the owner asked to see it; never the raw text
             event["text"] = redaction.text
         self._emit("utterance", event)
+        if self.link is not None and transcript.words:
+            self.link.submit(self._handover(transcript, redaction))
+        self._utterance_audio = []
         self._set_state("idle")
+
+    def _handover(self, transcript: Transcript, redaction: Redaction) -> dict:
+        """What crosses to the uplink: redacted text and counts; audio only if asked, and redacted."""
+        message = {"type": "utterance", "session": uuid.uuid4().hex, "text": redaction.text,
+                   "redacted": dict(redaction.counts), "wakeword": self._wake.wakeword if self._wake else None,
+                   "seconds": transcript.duration, "reason": transcript.reason}
+        if self.config.uplink.send_audio and self._utterance_audio:
+            r = self.config.redact
+            audio = mute_words(np.concatenate(self._utterance_audio), redaction.word_times,
+                               pad_s=r.audio_padding_ms / 1000, mode=r.audio_mode)
+            message["audio"] = base64.b64encode(_wav_bytes(audio)).decode()
+        return message
 
     def status(self) -> dict:
         """What `earmuff status` shows. Counts and health, never transcript text."""
@@ -196,8 +231,10 @@ class Listener:
                      for name in wake.models} | {"vad_threshold": wake.vad_threshold},
             "last_wake": c.last_wake,
             "counters": {"wakes": c.wakes, "utterances": c.utterances, "dropped": c.dropped,
-                         "redacted": dict(c.redacted), "sends": 0, "refusals": 0, "spool": 0},
-            "uplink": {"health": "not running"},
+                         "redacted": dict(c.redacted), "sends": c.sends, "refusals": c.refusals,
+                         "spool": c.spooled},
+            "uplink": {"health": "connected" if self.link and self.link.connected else "unreachable"
+                       if self.link else "not started"},
             "uptime_s": round(time.time() - c.started, 1),
             "versions": versions(),
         }
@@ -237,7 +274,33 @@ def serve_control(lst: Listener):
     return server
 
 
+def connect_uplink(lst: Listener):
+    """Hand redacted utterances to the uplink process and light the ring for its sends."""
+    from device.link import UplinkLink
+
+    u = lst.config.uplink
+    lst.link = UplinkLink(lst.config.uplink_socket(), lst.ring, min_light_s=u.min_light_s,
+                          light_timeout_s=u.light_timeout_s, on_event=lst._emit)
+    lst.link.start()
+    return lst.link
+
+
+def _wav_bytes(audio: np.ndarray) -> bytes:
+    import io
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(audio.astype("<i2").tobytes())
+    return out.getvalue()
+
+
 def close(lst: Listener) -> None:
+    if lst.link is not None:
+        lst.link.close()
     if lst.privacy is not None:
         lst.privacy.close()
     if lst.ring is not None:

@@ -1,0 +1,198 @@
+"""The listener's end of the uplink socket.
+
+It hands each redacted utterance to the uplink, answers the uplink's light
+requests by showing "sending" on the ring and acknowledging only once it is
+drawn (no light, no send), keeps the light on for at least min_light_s, and
+passes Home Assistant's spoken replies on as "response" events. It
+reconnects with backoff; utterances made while the uplink is away wait in a
+small queue in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PENDING_MAX = 20
+
+
+class UplinkLink:
+    def __init__(self, path: Path, ring, min_light_s: float = 0.5, on_event: Callable[[str, dict], None] | None = None,
+                 light_timeout_s: float = 2.0):
+        self.path = Path(path)
+        self.ring = ring
+        self.min_light_s = min_light_s
+        self.light_timeout_s = light_timeout_s
+        self.on_event = on_event or (lambda name, detail: None)
+        self.connected = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._pending: deque[dict] = deque(maxlen=PENDING_MAX)  # not yet written to the uplink
+        self._unanswered: dict[str, dict] = {}  # written, waiting for "accepted"
+        self._settled = threading.Condition()
+        self._lights: set[int] = set()
+        self._timers: list[threading.Timer] = []
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="uplink-link", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    # -- hand-over -----------------------------------------------------------
+    def submit(self, message: dict) -> None:
+        """Queue an utterance for the uplink; never blocks the audio loop."""
+        with self._lock:
+            if len(self._pending) == self._pending.maxlen:
+                dropped = self._pending.popleft()
+                log.error("uplink unreachable: dropped utterance %s", dropped["session"])
+            self._pending.append(message)
+        self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        with self._lock:
+            sock = self._sock
+            while sock is not None and self._pending:
+                message = self._pending[0]
+                try:
+                    sock.sendall((json.dumps(message) + "\n").encode())
+                except OSError:
+                    return
+                self._pending.popleft()
+                with self._settled:
+                    self._unanswered[message["session"]] = message
+
+    def wait_settled(self, timeout: float) -> bool:
+        """Wait until every utterance handed over was delivered or spooled by the uplink."""
+        deadline = time.monotonic() + timeout
+        with self._settled:
+            while self._pending or self._unanswered:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._settled.wait(min(left, 0.2))
+        return True
+
+    # -- the connection ------------------------------------------------------
+    def _run(self) -> None:
+        delay = 0.2
+        while not self._closing.is_set():
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(str(self.path))
+            except OSError as e:
+                sock.close()
+                if self.connected or delay == 0.2:
+                    log.warning("uplink not reachable at %s (%s); retrying", self.path, e.strerror or e)
+                self.connected = False
+                self._closing.wait(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            delay = 0.2
+            with self._lock:
+                self._sock = sock
+                # Anything written but not answered before a reconnect is written again.
+                with self._settled:
+                    self._pending.extendleft(reversed(list(self._unanswered.values())))
+                    self._unanswered.clear()
+            self.connected = True
+            self.on_event("uplink_connected", {})
+            sock.sendall(b'{"type": "hello"}\n')
+            self._flush_pending()
+            self._read(sock)
+            with self._lock:
+                self._sock = None
+            self.connected = False
+            self._all_lights_off()
+            with contextlib.suppress(OSError):
+                sock.close()
+            if not self._closing.is_set():
+                self.on_event("uplink_lost", {})
+
+    def _read(self, sock: socket.socket) -> None:
+        buf = b""
+        while not self._closing.is_set():
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                try:
+                    message = json.loads(line)
+                    self._handle(sock, message)
+                except (ValueError, KeyError, TypeError, AttributeError) as e:
+                    log.error("bad message from the uplink: %s", e)
+
+    def _handle(self, sock: socket.socket, message: dict) -> None:
+        kind = message["type"]
+        if kind == "light":
+            seq = message["id"]
+            if message["state"] == "on":
+                self._lights.add(seq)
+                self.ring.set_sending(True)
+                shown = self.ring.wait_shown("sending", self.light_timeout_s)
+                self._send(sock, {"type": "light_ack", "id": seq, "shown": shown})
+                self.on_event("send_begin", {})
+            else:
+                self._light_off(seq)
+                self.on_event("send_end", {})
+        elif kind == "accepted":
+            with self._settled:
+                self._unanswered.pop(message["session"], None)
+                self._settled.notify_all()
+            self.on_event("uplink_outcome", {"session": message["session"], "outcome": message.get("outcome")})
+        elif kind == "response":
+            self.on_event("response", {"text": message.get("text")})
+        elif kind == "error":
+            log.error("uplink: %s", message.get("message"))
+            session = message.get("session")
+            if session:
+                with self._settled:
+                    self._unanswered.pop(session, None)
+                    self._settled.notify_all()
+
+    def _light_off(self, seq: int) -> None:
+        """Off once the light has been on for min_light_s, without blocking the reader."""
+        self._lights.discard(seq)
+        remaining = self.ring.shown_at + self.min_light_s - time.clock_gettime(time.CLOCK_MONOTONIC)
+
+        def off():
+            if not self._lights:
+                self.ring.set_sending(False)
+
+        if remaining > 0 and self.ring.shown == "sending":
+            timer = threading.Timer(remaining, off)
+            self._timers.append(timer)
+            timer.start()
+        else:
+            off()
+
+    def _all_lights_off(self) -> None:
+        for seq in list(self._lights):
+            self._light_off(seq)
+
+    def _send(self, sock: socket.socket, message: dict) -> None:
+        with self._lock, contextlib.suppress(OSError):
+            sock.sendall((json.dumps(message) + "\n").encode())
+
+    def close(self) -> None:
+        for timer in list(self._timers):  # let the last "sending" light finish its minimum time
+            timer.join(self.min_light_s + 1)
+        self._closing.set()
+        with self._lock:
+            if self._sock is not None:
+                with contextlib.suppress(OSError):
+                    self._sock.shutdown(socket.SHUT_RDWR)
+        self._thread.join(timeout=5)

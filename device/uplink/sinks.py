@@ -1,0 +1,185 @@
+"""Where redacted text goes: Home Assistant, MQTT (Hermes), a webhook, a file.
+
+Each sink sends one payload at a time and raises SinkError when the other end
+cannot be reached, so the payload is spooled and retried. Secrets (tokens,
+passwords, webhook keys) are read from files named in the config and never
+logged or written to the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import ssl
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from device.config import Config
+
+log = logging.getLogger(__name__)
+
+
+class SinkError(Exception):
+    """Delivery failed; worth retrying later."""
+
+
+def _read_secret(path: str, what: str) -> str | None:
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as e:
+        raise SinkError(f"cannot read the {what} file {path}: {e.strerror}") from None
+
+
+def _tls_context(verify: bool, ca_file: str = "") -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=ca_file or None)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _post_json(url: str, body: bytes, headers: dict, timeout: float, verify: bool) -> bytes:
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    context = _tls_context(verify) if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+            return response.read()
+    except urllib.error.HTTPError as e:
+        if 400 <= e.code < 500 and e.code not in (408, 429):
+            raise SinkError(f"{urlsplit(url).netloc} refused it: HTTP {e.code}") from None
+        raise SinkError(f"{urlsplit(url).netloc} answered HTTP {e.code}") from None
+    except (urllib.error.URLError, OSError) as e:
+        raise SinkError(f"{urlsplit(url).netloc} unreachable: {getattr(e, 'reason', e)}") from None
+
+
+class FileSink:
+    name = "file"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.destination = f"file:{self.path}"
+
+    def send(self, payload: dict) -> dict | None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        except OSError as e:
+            raise SinkError(f"cannot write {self.path}: {e.strerror}") from None
+        return None
+
+
+class HomeAssistantSink:
+    """POST {url}/api/conversation/process; the reply's speech comes back as a response."""
+
+    name = "homeassistant"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.url = settings.url.rstrip("/") + "/api/conversation/process"
+        self.destination = urlsplit(self.url).netloc
+
+    def send(self, payload: dict) -> dict | None:
+        s = self.settings
+        token = _read_secret(s.token_file, "Home Assistant token")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        body = json.dumps({"text": payload["text"], "language": s.language,
+                           "conversation_id": payload["session"]}).encode()
+        reply = _post_json(self.url, body, headers, s.timeout_s, s.verify_tls)
+        try:
+            data = json.loads(reply)
+            speech = data["response"]["speech"]["plain"]["speech"]
+        except (ValueError, KeyError, TypeError):
+            return {"speech": None}
+        return {"speech": speech}
+
+
+class WebhookSink:
+    name = "webhook"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.destination = urlsplit(settings.url).netloc
+
+    def send(self, payload: dict) -> dict | None:
+        s = self.settings
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        headers = {"Idempotency-Key": payload["id"]}
+        secret = _read_secret(s.secret_file, "webhook secret")
+        if secret:
+            headers["X-Earmuff-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        _post_json(s.url, body, headers, s.timeout_s, s.verify_tls)
+        return None
+
+
+class MqttSink:
+    """Publishes Hermes `hermes/asr/textCaptured` (or the configured topic), QoS 1."""
+
+    name = "mqtt"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.destination = f"{settings.host}:{settings.port}"
+        self._client = None
+
+    def _connect(self):
+        import paho.mqtt.client as mqtt
+
+        s = self.settings
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
+        if s.username:
+            client.username_pw_set(s.username, _read_secret(s.password_file, "MQTT password"))
+        if s.tls:
+            client.tls_set_context(_tls_context(True, s.ca_file))
+        try:
+            client.connect(s.host, s.port, keepalive=30)
+        except (OSError, ValueError) as e:
+            raise SinkError(f"MQTT broker {self.destination} unreachable: {e}") from None
+        client.loop_start()
+        return client
+
+    def send(self, payload: dict) -> dict | None:
+        s = self.settings
+        if self._client is None or not self._client.is_connected():
+            self.close()
+            self._client = self._connect()
+        message = {"text": payload["text"], "likelihood": 1.0, "seconds": payload.get("seconds", 0.0),
+                   "siteId": s.site_id, "sessionId": payload["session"]}
+        info = self._client.publish(s.topic, json.dumps(message), qos=1)
+        try:
+            info.wait_for_publish(timeout=s.timeout_s)
+        except (RuntimeError, ValueError) as e:
+            self.close()
+            raise SinkError(f"MQTT publish to {self.destination} failed: {e}") from None
+        if not info.is_published():
+            self.close()
+            raise SinkError(f"MQTT broker {self.destination} did not acknowledge in {s.timeout_s:g} s")
+        return None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.loop_stop()
+            self._client.disconnect()
+            self._client = None
+
+
+def make_sinks(config: Config) -> dict:
+    u = config.uplink
+    made = {}
+    for name in u.sinks:
+        if name == "file":
+            made[name] = FileSink(config.state_path(u.file.path))
+        elif name == "homeassistant":
+            made[name] = HomeAssistantSink(u.homeassistant)
+        elif name == "mqtt":
+            made[name] = MqttSink(u.mqtt)
+        elif name == "webhook":
+            made[name] = WebhookSink(u.webhook)
+    return made
