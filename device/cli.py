@@ -160,9 +160,11 @@ def cmd_listen(args) -> int:
     try:
         lst.run()
         if config.audio.exit_at_end and not lst._stopping.is_set():
-            # Done with the file: wait until the uplink has delivered or spooled everything.
-            if not lst.link.wait_settled(timeout=120):
-                log.error("the uplink did not take every utterance before the end")
+            # Done with the file: wait until the uplink has delivered or spooled everything
+            # (briefly if it was never there: then there is nobody to wait for).
+            if not lst.link.wait_settled(timeout=120 if lst.link.ever_connected else 5):
+                log.error("%d utterances were not handed to the uplink (is `earmuff uplink` running at %s?)",
+                          lst.link.unsettled, config.uplink_socket())
                 return 1
         if config.audio.file is not None and not config.audio.exit_at_end and not lst._stopping.is_set():
             log.info("audio file ended; idle until stopped")
@@ -236,9 +238,40 @@ def cmd_events(args) -> int:
     return 0
 
 
+def _since(text: str) -> float:
+    """ "10m", "2h", "1d" ago, or an ISO date and time -> a Unix time."""
+    import re
+    import time
+    from datetime import datetime
+
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([smhd])", text.strip())
+    if m:
+        return time.time() - float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise SystemExit(f"earmuff audit: --since takes 10m, 2h, 1d or an ISO time, not {text!r}") from None
+
+
 def cmd_audit(args) -> int:
+    from datetime import datetime
+
+    since = _since(args.since) if args.since else None
     for entry in _rpc(args, "audit", {"limit": args.limit}):
-        _print_json(entry)
+        if since is not None and entry.get("time", 0) < since:
+            continue
+        if args.json:
+            _print_json(entry)
+            continue
+        when = datetime.fromtimestamp(entry.get("time", 0)).strftime("%Y-%m-%d %H:%M:%S")
+        text = (entry.get("payload") or {}).get("text")
+        redacted = ", ".join(f"{n} {k}" for k, n in sorted((entry.get("redacted") or {}).items())) or "nothing"
+        line = f"{when}  {entry.get('outcome', '?'):8} {entry.get('sink') or '-':13} {entry.get('destination') or ''}"
+        if text is not None:
+            line += f"  {text!r}  (redacted: {redacted})"
+        if entry.get("reason"):
+            line += f"  [{entry['reason']}]"
+        print(line)
     return 0
 
 
@@ -342,7 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "status":
             p.add_argument("--json", action="store_true", help="print the status as JSON")
         if name == "audit":
-            p.add_argument("--limit", type=int, default=50, help="how many recent entries (1-1000)")
+            p.add_argument("--limit", type=int, default=200, help="how many recent entries (1-1000)")
+            p.add_argument("--since", help="only entries since: 10m, 2h, 1d, or an ISO date and time")
+            p.add_argument("--json", action="store_true", help="print the entries as JSON lines")
         p.set_defaults(func=func)
 
     p = sub.add_parser("uplink", help="run the uplink: the only part that talks to the network")

@@ -34,6 +34,7 @@ class UplinkLink:
         self.light_timeout_s = light_timeout_s
         self.on_event = on_event or (lambda name, detail: None)
         self.connected = False
+        self.ever_connected = False
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._pending: deque[dict] = deque(maxlen=PENDING_MAX)  # not yet written to the uplink
@@ -70,6 +71,10 @@ class UplinkLink:
                 with self._settled:
                     self._unanswered[message["session"]] = message
 
+    @property
+    def unsettled(self) -> int:
+        return len(self._pending) + len(self._unanswered)
+
     def wait_settled(self, timeout: float) -> bool:
         """Wait until every utterance handed over was delivered or spooled by the uplink."""
         deadline = time.monotonic() + timeout
@@ -103,7 +108,7 @@ class UplinkLink:
                 with self._settled:
                     self._pending.extendleft(reversed(list(self._unanswered.values())))
                     self._unanswered.clear()
-            self.connected = True
+            self.connected = self.ever_connected = True
             self.on_event("uplink_connected", {})
             sock.sendall(b'{"type": "hello"}\n')
             self._flush_pending()

@@ -189,7 +189,7 @@ def test_client_commands(tmp_path, server):
     status = run("status", "--json")
     assert status.returncode == 0 and json.loads(status.stdout)["privacy"]["muted"] is True
     assert run("unmute").returncode == 0
-    audit = run("audit", "--limit", "1")
+    audit = run("audit", "--limit", "1", "--json")
     assert [json.loads(line)["n"] for line in audit.stdout.splitlines()] == [4]
     gone = subprocess.run([sys.executable, "-m", "device", "status", "--socket", str(tmp_path / "no.sock")],
                           capture_output=True, text=True, timeout=60)

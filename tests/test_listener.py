@@ -85,7 +85,8 @@ def test_listen_command_logs_events_but_never_text_at_info(tmp_path, ko_model, w
     wav = speech.write(tmp_path / "in.wav", wake_command, rate=48000, channels=2)
     config = make_config(tmp_path, ko_model, f"file:{wav}", exit_at_end=True)
     proc = run_listen(config)
-    assert proc.returncode == 0, proc.stderr
+    # No uplink is running here: the listener says so and exits 1 rather than pretend.
+    assert proc.returncode == 1 and "1 utterances were not handed to the uplink" in proc.stderr, proc.stderr
     assert "wake: hey_jarvis" in proc.stderr and "utterance:" in proc.stderr
     text = listener.build(cfg.load(config))
     text.run()

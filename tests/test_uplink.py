@@ -1,0 +1,497 @@
+"""The uplink with real parts: a real mosquitto, real HTTP servers on loopback, real sockets."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from device import config as cfg
+from device.led import JsonlDriver, Ring
+from device.link import UplinkLink
+from device.redact import Redactor
+from device.uplink.audit import AuditLog
+from device.uplink.gate import Gate
+from device.uplink.identity import device_id, find_forbidden, hardware_identifiers
+from device.uplink.service import Uplink
+
+SECRET_TOKEN = "ha-token-do-not-log-8f3c"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_config(tmp_path: Path, **uplink) -> cfg.Config:
+    sinks = uplink.pop("sinks", ["file"])
+    extra = {k: v for k, v in uplink.items() if isinstance(v, dict)}
+    plain = {k: v for k, v in uplink.items() if not isinstance(v, dict)}
+    return cfg.from_dict({
+        "paths": {"state_dir": str(tmp_path / "state"), "runtime_dir": str(tmp_path / "run")},
+        "uplink": {"sinks": sinks, "retry_min_s": 0.05, "retry_max_s": 0.2, "light_timeout_s": 1.0,
+                   **plain, **extra},
+        "identity": {"never_send": ["acct-7731-xq"]},
+    })
+
+
+class Running:
+    """An Uplink in this process, with a listener link lighting a jsonl ring."""
+
+    def __init__(self, config: cfg.Config, connect_listener: bool = True):
+        self.config = config
+        self.uplink = Uplink(config)
+        self.uplink.start()
+        self.thread = threading.Thread(target=self.uplink.run, daemon=True)
+        self.thread.start()
+        self.ring_log = config.paths.state_dir / "ring.jsonl"
+        self.ring = Ring(JsonlDriver(str(self.ring_log)))
+        self.ring.set_state("idle")
+        self.events = []
+        self.link = None
+        if connect_listener:
+            self.connect()
+
+    def connect(self):
+        self.link = UplinkLink(self.config.uplink_socket(), self.ring, min_light_s=0.5,
+                               on_event=lambda n, d: self.events.append((n, d)))
+        self.link.start()
+        deadline = time.monotonic() + 5
+        while not self.link.connected and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def say(self, text, redacted=None, session=None):
+        session = session or f"s{time.monotonic_ns()}"
+        self.link.submit({"type": "utterance", "session": session, "text": text, "redacted": redacted or {},
+                          "wakeword": "hey_jarvis", "seconds": 1.5})
+        assert self.link.wait_settled(15)
+        return session
+
+    def audit(self):
+        path = self.config.paths.state_dir / "audit.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def ring_states(self):
+        return [json.loads(line) for line in self.ring_log.read_text().splitlines()]
+
+    def close(self):
+        if self.link:
+            self.link.close()
+        self.uplink.stop()
+        self.thread.join(5)
+        self.ring.close()
+
+
+@pytest.fixture
+def running(tmp_path):
+    made = []
+
+    def start(config=None, **kwargs):
+        r = Running(config or make_config(tmp_path), **kwargs)
+        made.append(r)
+        return r
+
+    yield start
+    for r in made:
+        r.close()
+
+
+# -- identity and the gate -------------------------------------------------------
+def test_pseudonymous_id_rotates_and_hides_the_hardware(tmp_path):
+    secret = tmp_path / "secret"
+    today, tomorrow = device_id(secret, 86400, now=1e9), device_id(secret, 86400, now=1e9 + 86400)
+    assert today == device_id(secret, 86400, now=1e9 + 10) and today != tomorrow and len(today) == 16
+    assert oct(secret.stat().st_mode & 0o777) == "0o600"
+    identifiers = hardware_identifiers()
+    host = socket.gethostname()
+    # Hostnames under 4 characters ("pi") would refuse ordinary words; longer ones are guarded.
+    assert host in identifiers or len(host) < 4 or host == "localhost"
+    assert all(find_forbidden(today, [i]) is None for i in identifiers)
+
+
+def test_gate_refuses_identifiers_and_identity():
+    gate = Gate(Redactor(), ["raspberrypi-kitchen", "b8:27:eb:12:34:56", "acct-7731-xq"])
+    assert gate.check({"text": "turn on the lights"}).ok
+    assert gate.check({"text": "call [PERSON] at [PHONE]"}).ok
+    assert "PHONE" in gate.check({"text": "call five five five one two three four"}).reason
+    assert not gate.check({"text": "hi", "device": "raspberrypi-kitchen"}).ok
+    assert not gate.check({"text": "my account is ACCT-7731-XQ"}).ok
+    assert not gate.check({"text": "mac b8:27:eb:12:34:56"}).ok
+    assert not gate.check({"text": 5}).ok
+
+
+# -- sends -------------------------------------------------------------------------
+def test_file_sink_end_to_end_with_audit_and_light(running):
+    r = running()
+    r.say("turn on the kitchen lights")
+    sent = [json.loads(line) for line in (r.config.paths.state_dir / "sent.jsonl").read_text().splitlines()]
+    assert len(sent) == 1 and sent[0]["text"] == "turn on the kitchen lights"
+    payload = sent[0]
+    assert set(payload) == {"id", "device", "session", "text", "language", "wakeword", "seconds", "redacted", "time"}
+    dumped = json.dumps(payload).lower()
+    assert all(i.lower() not in dumped for i in hardware_identifiers())
+    audit = r.audit()
+    assert [a["outcome"] for a in audit] == ["sending", "sent"]
+    assert audit[0]["payload"] == payload and audit[0]["destination"].startswith("file:")
+    time.sleep(0.7)
+    assert [s["state"] for s in r.ring_states()][-2:] == ["sending", "idle"]
+    assert ("send_begin", {}) in r.events and r.link.wait_settled(1)
+
+
+def test_identifier_pushed_straight_into_the_socket_is_refused(running):
+    r = running()
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(r.config.uplink_socket()))
+        f = s.makefile("rwb")
+        f.write(b'{"type": "utterance", "session": "evil", "text": "my pin is four four two one", '
+                b'"redacted": {}}\n')
+        f.write(b'{"type": "utterance", "session": "evil2", "text": "hello from acct-7731-xq"}\n')
+        f.write(b"not json\n")
+        f.write(b'{"type": "utterance", "text": 3}\n')
+        f.flush()
+        replies = [json.loads(f.readline()) for _ in range(4)]
+    outcomes = {m.get("session"): m for m in replies}
+    assert outcomes["evil"]["outcome"] == {"file": "refused"}
+    assert outcomes["evil2"]["outcome"] == {"file": "refused"}
+    assert sum(m["type"] == "error" for m in replies) == 2
+    assert not (r.config.paths.state_dir / "sent.jsonl").exists()
+    refused = [a for a in r.audit() if a["outcome"] == "refused"]
+    assert len(refused) == 2 and "four four" not in json.dumps(refused) and "7731" not in json.dumps(refused)
+
+
+def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path):
+    r = running(connect_listener=False)
+    with socket.socket(socket.AF_UNIX) as s:  # a client that hands over but cannot light anything
+        s.connect(str(r.config.uplink_socket()))
+        s.sendall(b'{"type": "utterance", "session": "a", "text": "turn off the lights"}\n')
+        s.settimeout(10)
+        reply = s.makefile().readline()
+        light = json.loads(reply)
+        assert light["type"] == "light" and light["state"] == "on"
+        # ... and never acknowledges: nothing may be sent
+        time.sleep(1.5)
+    sent = r.config.paths.state_dir / "sent.jsonl"
+    assert not sent.exists()
+    assert any(a["outcome"] == "spooled" and "no light" in a["reason"] for a in r.audit())
+    assert len(r.uplink.spool) == 1
+    r.connect()  # the listener comes back: the spool is delivered, with the light on
+    deadline = time.monotonic() + 10
+    while not sent.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert json.loads(sent.read_text())["session"] == "a" and len(r.uplink.spool) == 0
+
+
+def test_audit_log_that_cannot_be_written_means_nothing_is_sent(running, tmp_path):
+    r = running()
+    r.uplink.audit = AuditLog(tmp_path / "no-such-dir-file" / "x" / "audit.jsonl")
+    (tmp_path / "no-such-dir-file").write_text("a file where a directory should be")
+    r.say("turn on the lights")
+    assert not (r.config.paths.state_dir / "sent.jsonl").exists()
+    assert len(r.uplink.spool) == 1
+
+
+class HomeAssistant(BaseHTTPRequestHandler):
+    """Follows the documented conversation API: POST /api/conversation/process."""
+
+    arrivals: list = []
+
+    def do_POST(self):
+        first = time.clock_gettime(time.CLOCK_MONOTONIC)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        ok = self.path == "/api/conversation/process" and self.headers["Authorization"] == f"Bearer {SECRET_TOKEN}"
+        request = json.loads(body)
+        reply = json.dumps({"response": {"speech": {"plain": {"speech": "Turned on the lights",
+                                                               "extra_data": None}},
+                                         "response_type": "action_done", "language": request.get("language")},
+                            "conversation_id": request.get("conversation_id")}).encode()
+        time.sleep(0.05)  # the upstream takes a moment
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+        self.wfile.flush()
+        last = time.clock_gettime(time.CLOCK_MONOTONIC)
+        self.arrivals.append({"first": first, "last": last, "request": request, "headers": dict(self.headers)})
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(handler) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def test_home_assistant_with_the_light_on_around_every_byte(running, tmp_path):
+    HomeAssistant.arrivals = []
+    server, url = serve(HomeAssistant)
+    token = tmp_path / "token"
+    token.write_text(SECRET_TOKEN + "\n")
+    config = make_config(tmp_path, sinks=["homeassistant"],
+                         homeassistant={"url": url, "token_file": str(token), "language": "en"})
+    r = running(config)
+    session = r.say("turn on the kitchen lights")
+    server.shutdown()
+    (arrival,) = HomeAssistant.arrivals
+    assert arrival["request"] == {"text": "turn on the kitchen lights", "language": "en",
+                                  "conversation_id": session}
+    time.sleep(0.8)
+    states = r.ring_states()
+    on = next(s["t"] for s in states if s["state"] == "sending")
+    off = next(s["t"] for s in states if s["t"] > on and s["state"] != "sending")
+    assert on < arrival["first"], "the light must be on before the first byte arrives"
+    assert off > arrival["last"], "and stay on until after the last"
+    assert off - on >= 0.5, "and for at least 500 ms"
+    assert ("response", {"text": "Turned on the lights"}) in r.events
+    everything = (tmp_path / "state" / "audit.jsonl").read_text()
+    assert SECRET_TOKEN not in everything and "Bearer" not in everything
+
+
+def test_webhook_signature_and_idempotency_key(running, tmp_path):
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((body, dict(self.headers)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server, url = serve(Hook)
+    secret = tmp_path / "hook-secret"
+    secret.write_text("s3cret")
+    r = running(make_config(tmp_path, sinks=["webhook"], webhook={"url": url + "/hook", "secret_file": str(secret)}))
+    r.say("what time is it")
+    server.shutdown()
+    (body, headers), = received
+    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Earmuff-Signature"] == expected
+    assert headers["Idempotency-Key"] == json.loads(body)["id"]
+
+
+@pytest.fixture
+def mosquitto(tmp_path):
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    yield port
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_mqtt_hermes_text_captured(running, tmp_path, mosquitto):
+    import paho.mqtt.client as mqtt
+
+    got = []
+    subscriber = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    subscriber.on_message = lambda c, u, m: got.append((m.topic, json.loads(m.payload)))
+    subscriber.connect("127.0.0.1", mosquitto)
+    subscriber.subscribe("hermes/asr/#", qos=1)
+    subscriber.loop_start()
+    time.sleep(0.3)
+    r = running(make_config(tmp_path, sinks=["mqtt", "file"],
+                            mqtt={"host": "127.0.0.1", "port": mosquitto, "site_id": "kitchen"}))
+    session = r.say("play some jazz in the kitchen")
+    deadline = time.monotonic() + 10
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.05)
+    subscriber.loop_stop()
+    (topic, message), = got
+    assert topic == "hermes/asr/textCaptured"
+    assert message == {"text": "play some jazz in the kitchen", "likelihood": 1.0, "seconds": 1.5,
+                       "siteId": "kitchen", "sessionId": session}
+    assert {a["sink"] for a in r.audit() if a["outcome"] == "sent"} == {"mqtt", "file"}
+
+
+def test_unreachable_broker_spools_then_delivers_in_order(running, tmp_path, mosquitto):
+    port = free_port()  # nothing listens here yet
+    r = running(make_config(tmp_path, sinks=["webhook"], webhook={"url": f"http://127.0.0.1:{port}/h"}))
+    for n in range(3):
+        r.say(f"note number {['one', 'two', 'three'][n]}")
+    assert len(r.uplink.spool) == 3
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    deadline = time.monotonic() + 15
+    while len(received) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.shutdown()
+    assert [p["text"] for p in received] == ["note number one", "note number two", "note number three"]
+    assert len(r.uplink.spool) == 0
+
+
+def test_expired_spool_items_are_audited(running, tmp_path):
+    r = running(make_config(tmp_path, sinks=["webhook"], webhook={"url": f"http://127.0.0.1:{free_port()}/h"},
+                            spool_max_age_s=1))
+    r.say("turn on the fan")
+    time.sleep(1.5)
+    r.uplink.work.put(("retry", None))
+    deadline = time.monotonic() + 5
+    while not any(a["outcome"] == "expired" for a in r.audit()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(a["outcome"] == "expired" for a in r.audit()) and len(r.uplink.spool) == 0
+
+
+def test_spool_survives_kill_9(tmp_path):
+    """The uplink killed mid-send: on restart the spooled payload goes out once, with the same key."""
+    port = free_port()
+    config = tmp_path / "earmuff.toml"
+    config.write_text(f'[paths]\nstate_dir = "{tmp_path}/state"\nruntime_dir = "{tmp_path}/run"\n'
+                      f'[uplink]\nsinks = ["webhook"]\nretry_min_s = 0.1\nretry_max_s = 0.2\n'
+                      f'[uplink.webhook]\nurl = "http://127.0.0.1:{port}/h"\n')
+    loaded = cfg.load(config)
+    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
+
+    def start_uplink():
+        proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config)],
+                                stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while not loaded.uplink_socket().exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return proc
+
+    uplink = start_uplink()
+    link = UplinkLink(loaded.uplink_socket(), ring)
+    link.start()
+    link.submit({"type": "utterance", "session": "k9", "text": "lock the front door"})
+    assert link.wait_settled(15)
+    spool = tmp_path / "state" / "spool"
+    assert len(list(spool.glob("*.json"))) == 1
+    uplink.send_signal(signal.SIGKILL)
+    uplink.wait(10)
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((json.loads(self.rfile.read(int(self.headers["Content-Length"]))),
+                             self.headers["Idempotency-Key"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    os.unlink(loaded.uplink_socket())  # what a killed process leaves behind is cleaned on start
+    uplink = start_uplink()
+    deadline = time.monotonic() + 20
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    uplink.terminate()
+    uplink.wait(10)
+    link.close()
+    ring.close()
+    server.shutdown()
+    assert len(received) == 1
+    payload, key = received[0]
+    assert payload["session"] == "k9" and key == payload["id"]
+    audit = [json.loads(line) for line in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
+    assert [a["outcome"] for a in audit][-2:] == ["sending", "sent"] and not list(spool.glob("*.json"))
+
+
+def test_send_audio_crosses_only_redacted(tmp_path, ko_model):
+    """With send_audio on, the audio that crosses is the utterance with identifier words silenced."""
+    import numpy as np
+
+    from device import listener
+    from device.transcribe import Transcript, Word
+
+    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path)}, "transcribe": {"model": str(ko_model)},
+                            "uplink": {"send_audio": True}})
+    lst = listener.build(config, source=object())
+    words = [Word("call", 0.1, 0.4, 1), Word("olivia", 0.5, 0.9, 1)]
+    redaction = lst.redactor.redact(words)
+    lst._utterance_audio = [np.full(1280, 5000, np.int16)] * 13  # 1.04 s of loud audio
+    message = lst._handover(Transcript(words=words, duration=1.04), redaction)
+    listener.close(lst)
+    import io
+    import wave
+
+    with wave.open(io.BytesIO(base64.b64decode(message["audio"]))) as w:
+        audio = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    assert message["text"] == "call [PERSON]"
+    assert (audio[int(0.46 * 16000) : int(0.94 * 16000)] == 0).all()  # "olivia", padded, is silence
+    assert (audio[int(0.1 * 16000) : int(0.4 * 16000)] == 5000).all()  # "call" is still there
+
+
+def run_config(tmp_path, ko_model, wav, **audio) -> Path:
+    config = tmp_path / "earmuff.toml"
+    lines = [f'[paths]\nstate_dir = "{tmp_path}/state"\nruntime_dir = "{tmp_path}/run"',
+             f'[audio]\nsource = "file:{wav}"'] + [f"{k} = {str(v).lower()}" for k, v in audio.items()]
+    lines += [f'[transcribe]\nmodel = "{ko_model}"', f'[led]\ndriver = "jsonl:{tmp_path}/ring.jsonl"',
+              '[control]\ngroup = ""']
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+def test_earmuff_run_processes_a_file_and_exits_when_all_is_delivered(tmp_path, ko_model, wake_command):
+    from tests import speech
+
+    wav = speech.write(tmp_path / "in.wav", speech.concat(wake_command, wake_command))
+    config = run_config(tmp_path, ko_model, wav, exit_at_end=True)
+    proc = subprocess.run([sys.executable, "-m", "device", "run", "--config", str(config)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    sent = (tmp_path / "state" / "sent.jsonl").read_text().splitlines()
+    assert len(sent) == 2
+    audit = subprocess.run([sys.executable, "-m", "device", "audit", "--config", str(config), "--since", "1h"],
+                           capture_output=True, text=True, timeout=60)
+    assert audit.returncode == 69  # the listener is gone: the owner is told, not shown a stale answer
+    lines = (tmp_path / "state" / "audit.jsonl").read_text().splitlines()
+    assert [json.loads(line)["outcome"] for line in lines] == ["sending", "sent"] * 2
+    assert not (tmp_path / "run" / "uplink.sock").exists() and not (tmp_path / "run" / "control.sock").exists()
+
+
+def test_earmuff_run_exits_non_zero_when_a_child_dies(tmp_path, ko_model, wake_command):
+    from tests import speech
+
+    wav = speech.write(tmp_path / "in.wav", speech.concat(wake_command, speech.silence(60)))
+    config = run_config(tmp_path, ko_model, wav, realtime=True)
+    proc = subprocess.Popen([sys.executable, "-m", "device", "run", "--config", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "run" / "control.sock").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    pids = subprocess.run(["pgrep", "-f", f"device uplink --config {config}"], capture_output=True,
+                          text=True).stdout.split()
+    assert pids
+    os.kill(int(pids[0]), signal.SIGKILL)
+    assert proc.wait(timeout=60) != 0
+    assert "uplink exited with -9" in proc.communicate()[1]
