@@ -28,6 +28,8 @@ setup(
         "numpy>=1.24",
         # Streaming, band-limited resampling from any device rate to 16 kHz.
         "soxr>=0.3",
+        # The MQTT sink (Hermes topics); pure Python.
+        "paho-mqtt>=2.0",
     ],
     extras_require={
         "test": [
