@@ -315,17 +315,17 @@ def cmd_run(args) -> int:
     for name, code in ended.items():
         if code != 0:
             log.error("%s exited with %s", name, code)
-            status = 1
+            status = EX_CONFIG if code == EX_CONFIG else 1
     for child in children.values():  # one ended: stop the other cleanly
         if child.poll() is None:
             child.terminate()
-    for name, child in children.items():
+    for child in children.values():
         try:
             code = child.wait(timeout=30)
         except subprocess.TimeoutExpired:
             child.kill()
             code = child.wait()
-        if code not in (0, -signal.SIGTERM) or (code != 0 and name in ended):
+        if code not in (0, -signal.SIGTERM) and not status:
             status = 1
     return status
 
