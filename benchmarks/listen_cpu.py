@@ -96,6 +96,7 @@ def run_listener(wav: Path, models: list[str], vosk_model: str) -> dict:
     from device import config, listener
 
     cfg = config.from_dict({
+        "paths": {"state_dir": str(wav.parent / "listen-cpu-state"), "runtime_dir": str(wav.parent / "run")},
         "audio": {"source": f"file:{wav}"},
         "wake": {"models": models},
         "transcribe": {"model": vosk_model},

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 FRAME_SAMPLES = 1280
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
+HEARTBEAT_S = 1.0  # while no audio flows, sources still yield None this often
 
 EventCallback = Callable[[str, dict], None]
 
@@ -146,8 +147,8 @@ class WavSource:
                     if not self._running.is_set():
                         yield None
                         paused = time.monotonic()
-                        while not self._running.wait(0.05) and not self._closed.is_set():
-                            pass
+                        while not self._running.wait(HEARTBEAT_S) and not self._closed.is_set():
+                            yield None  # still alive, still closed
                         if self.realtime:
                             # A closed microphone hears nothing: what played meanwhile is gone.
                             sent += int((time.monotonic() - paused) / FRAME_SECONDS)
@@ -337,7 +338,8 @@ class MicSource:
         try:
             while not self._closed.is_set():
                 if not self._running.is_set():
-                    self._running.wait()
+                    self._running.wait(HEARTBEAT_S)
+                    yield None  # paused: no audio, but the loop is alive (the watchdog hears this)
                     continue
                 try:
                     with self._lock:
@@ -346,7 +348,7 @@ class MicSource:
                         converter = self._open()
                 except (AudioError, OSError) as e:
                     self._shutdown()
-                    attempt = self._backoff(attempt, f"cannot open microphone: {e}")
+                    attempt = yield from self._backoff(attempt, f"cannot open microphone: {e}")
                     continue
                 self.health = "healthy"
                 self.on_event("mic_opened", dict(self.description))
@@ -362,7 +364,7 @@ class MicSource:
                 yield None  # whatever was being said is cut off here
                 if failure is not None and self._running.is_set() and not self._closed.is_set():
                     self.on_event("mic_lost", {"device": self.description.get("device"), "error": failure})
-                    attempt = self._backoff(attempt, f"microphone lost: {failure}")
+                    attempt = yield from self._backoff(attempt, f"microphone lost: {failure}")
         finally:
             self._shutdown()
             self.health = "closed"
@@ -392,7 +394,10 @@ class MicSource:
         self.health = "reopening"
         log.warning("%s; retrying in %.1f s", reason, delay)
         self.on_event("mic_reopening", {"error": reason, "retry_in_s": delay})
-        self._closed.wait(delay)
+        deadline = time.monotonic() + delay
+        while not self._closed.is_set() and time.monotonic() < deadline:
+            self._closed.wait(min(HEARTBEAT_S, max(0.0, deadline - time.monotonic())))
+            yield None  # waiting for the device, alive: the watchdog hears this
         return attempt + 1
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from device import __version__
 from device.config import EX_CONFIG, Config, ConfigError, load
+from device.notify import notify
 
 DEFAULT_CONFIG = Path("/etc/earmuff/earmuff.toml")
 log = logging.getLogger("device.cli")
@@ -157,6 +158,7 @@ def cmd_listen(args) -> int:
         log.error("control socket unavailable (%s); the button still works", e)
     listener.connect_uplink(lst)
     log.info("listening for %s on %s", ", ".join(config.wake.models), config.audio.source)
+    notify("READY=1")  # models loaded, control socket listening
     try:
         lst.run()
         if config.audio.exit_at_end and not lst._stopping.is_set():
@@ -170,6 +172,7 @@ def cmd_listen(args) -> int:
             log.info("audio file ended; idle until stopped")
             lst._stopping.wait()
     finally:
+        notify("STOPPING=1")
         if server is not None:
             server.close()
         listener.close(lst)

@@ -23,6 +23,7 @@ import numpy as np
 
 from device.audio import FRAME_SECONDS, open_source
 from device.config import Config
+from device.notify import Watchdog
 from device.redact import Redaction, Redactor, mute_words
 from device.transcribe import Transcriber, Transcript, Utterance
 from device.wake import WakeDetector
@@ -67,6 +68,8 @@ class Listener:
         self._utterance_audio: list[np.ndarray] = []  # only kept when send_audio is on
         self._wake = None
         self._stopping = threading.Event()
+        self.watchdog = Watchdog()
+        self._gap_handled = False
 
     # -- events -----------------------------------------------------------
     def _count_uplink(self, name: str, detail: dict) -> None:
@@ -120,6 +123,7 @@ class Listener:
             self.ring.set_state("idle")
         self._emit("started", {"source": getattr(self.source, "description", {})})
         for frame in self.source.frames():
+            self.watchdog.ping()
             if self._stopping.is_set():
                 break
             if frame is None:
@@ -132,6 +136,9 @@ class Listener:
 
     def _on_gap(self) -> None:
         """Capture stopped (privacy mode, or the microphone failed): drop what was half heard."""
+        if self._utterance is None and self._gap_handled:
+            return  # a heartbeat of a gap already handled
+        self._gap_handled = True
         self.detector.reset()
         if self._utterance is not None:
             self._utterance = None
@@ -146,6 +153,7 @@ class Listener:
 
     def handle_frame(self, frame: np.ndarray) -> None:
         self.counters.frames += 1
+        self._gap_handled = False
         if self._utterance is None:
             for detection in self.detector.process(frame):
                 self._on_wake(detection)

@@ -18,7 +18,8 @@ def toml_value(v) -> str:
 
 def make_config(tmp_path: Path, ko_model: Path, source: str, **audio) -> Path:
     lines = [
-        "[paths]", f'models_dir = "{tmp_path}"', "[audio]", f'source = "{source}"',
+        "[paths]", f'models_dir = "{tmp_path}"', f'state_dir = "{tmp_path}/state"', f'runtime_dir = "{tmp_path}/run"',
+        "[audio]", f'source = "{source}"',
         *(f"{k} = {toml_value(v)}" for k, v in audio.items()),
         "[transcribe]", f'model = "{ko_model}"',
     ]

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from device.config import Config
+from device.notify import notify
 from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
 from device.uplink.gate import Gate
@@ -350,21 +351,11 @@ def run_uplink(config: Config) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    _notify_ready()
+    notify("READY=1")
     uplink.run()
+    notify("STOPPING=1")
     uplink.stop()
     return 0
-
-
-def _notify_ready() -> None:
-    """Tell systemd (Type=notify) that the socket is listening."""
-    address = os.environ.get("NOTIFY_SOCKET")
-    if not address:
-        return
-    if address.startswith("@"):
-        address = "\0" + address[1:]
-    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-        s.sendto(b"READY=1", address)
 
 
 def audit_path(config: Config) -> Path:
