@@ -1,0 +1,78 @@
+"""scripts/install into a temporary root (DESTDIR): every file, owner and mode; idempotent; uninstall."""
+
+import os
+import shutil
+import site
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def install(root: Path, *args) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DESTDIR=str(root), EARMUFF_PYTHON=sys.executable, PIP_ARGS="--no-deps", SKIP_MODELS="1")
+    return subprocess.run(["bash", str(REPO / "scripts" / "install"), *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def mode(path: Path) -> str:
+    return oct(stat.S_IMODE(path.lstat().st_mode))
+
+
+@pytest.mark.slow
+def test_install_into_a_tree_then_again_then_uninstall(tmp_path):
+    root = tmp_path / "root"
+    first = install(root)
+    assert first.returncode == 0, first.stderr
+    config = root / "etc/earmuff/earmuff.toml"
+    units = root / "etc/systemd/system"
+    expected = {
+        config: "0o640",
+        root / "etc/earmuff": "0o755",
+        root / "var/lib/earmuff": "0o750",
+        root / "var/lib/earmuff/models": "0o755",
+        units / "earmuff-listener.service": "0o644",
+        units / "earmuff-uplink.service": "0o644",
+        units / "earmuff.target": "0o644",
+        root / "opt/earmuff/README.md": "0o644",
+    }
+    for path, want in expected.items():
+        assert mode(path) == want, path
+        assert path.stat().st_uid == 0  # root, or the earmuff user for state on a real system
+    assert (units / "earmuff-listener.service").read_text() == (REPO / "systemd/earmuff-listener.service").read_text()
+    link = root / "usr/local/bin/earmuff"
+    assert link.is_symlink() and os.readlink(link) == "/opt/earmuff/venv/bin/earmuff"
+    text = config.read_text()
+    assert 'state_dir = "/var/lib/earmuff"' in text and 'runtime_dir = "/run/earmuff"' in text
+    assert 'models_dir = "/var/lib/earmuff/models"' in text
+    # The installed command runs (its dependencies come from this test's environment).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(site.getsitepackages()))
+    check = subprocess.run([str(root / "opt/earmuff/venv/bin/earmuff"), "config", "check", str(config)],
+                           capture_output=True, text=True, env=env, timeout=60)
+    assert check.returncode == 0, check.stderr
+
+    # Again: idempotent, and an edited config is never overwritten.
+    config.write_text(text.replace('level = "info"', 'level = "debug"'))
+    second = install(root)
+    assert second.returncode == 0, second.stderr
+    assert 'level = "debug"' in config.read_text() and "kept your" in second.stdout
+    assert (root / "etc/earmuff/earmuff.toml.dist").exists()
+    (root / "var/lib/earmuff/audit.jsonl").write_text("{}\n")
+
+    gone = install(root, "--uninstall")
+    assert gone.returncode == 0, gone.stderr
+    assert not (root / "opt/earmuff").exists() and not link.exists() and not (units / "earmuff.target").exists()
+    assert config.exists() and (root / "var/lib/earmuff/audit.jsonl").exists()  # the owner's things stay
+    purged = install(root, "--uninstall", "--purge")
+    assert purged.returncode == 0 and not (root / "etc/earmuff").exists() and not (root / "var/lib/earmuff").exists()
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+def test_shell_scripts_are_shellcheck_clean():
+    scripts = [REPO / "scripts/install", REPO / "scripts/setup", REPO / ".ci/run"]
+    proc = subprocess.run(["shellcheck", *map(str, scripts)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
