@@ -333,6 +333,13 @@ def cmd_run(args) -> int:
     return status
 
 
+def cmd_doctor(args) -> int:
+    from device.doctor import report, run_checks
+
+    checks, _ = run_checks(args.config or os.environ.get("EARMUFF_CONFIG"), DEFAULT_CONFIG)
+    return report(checks)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earmuff", description="Hears at home, keeps it at home.")
     parser.add_argument("--version", action="version", version=f"earmuff {__version__}")
@@ -382,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--since", help="only entries since: 10m, 2h, 1d, or an ISO date and time")
             p.add_argument("--json", action="store_true", help="print the entries as JSON lines")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("doctor", help="check devices, models, directories, units and sinks; say how to fix")
+    p.add_argument("--config", help="config file")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("uplink", help="run the uplink: the only part that talks to the network")
     p.add_argument("--config", help="config file")

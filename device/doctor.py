@@ -1,0 +1,201 @@
+"""`earmuff doctor`: a checklist, with a fix for each thing that is wrong."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import socket
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from device.config import Config, ConfigError, load
+
+
+@dataclass
+class Check:
+    ok: bool
+    what: str
+    fix: str = ""
+    warn: bool = False  # worth knowing, not a failure
+
+
+def run_checks(config_path: str | None, default: Path) -> tuple[list[Check], Config | None]:
+    checks: list[Check] = []
+    path = Path(config_path) if config_path else default
+    try:
+        config = load(path) if path.exists() or config_path else Config()
+        checks.append(Check(True, f"config {path if path.exists() else '(built-in defaults)'} is valid"))
+    except ConfigError as e:
+        return [Check(False, f"config: {e}", "correct the key named above; `earmuff config check` re-checks")], None
+    checks += audio_checks(config)
+    checks += model_checks(config)
+    checks += device_checks(config)
+    checks += directory_checks(config)
+    checks += unit_checks()
+    checks += sink_checks(config)
+    return checks, config
+
+
+def audio_checks(config: Config) -> list[Check]:
+    if config.audio.file is not None:
+        found = config.audio.file.is_file()
+        return [Check(found, f"audio source {config.audio.source}", "" if found else "the file does not exist")]
+    try:
+        import pyaudio
+
+        from device.audio import _quiet_native_stderr, find_input_device, list_input_devices
+    except ImportError as e:
+        return [Check(False, f"PyAudio cannot be imported ({e})", "sudo apt install portaudio19-dev; reinstall")]
+    with _quiet_native_stderr():
+        pa = pyaudio.PyAudio()
+    try:
+        devices = list_input_devices(pa)
+        out = [Check(bool(devices), "input devices: " + ("; ".join(
+            f"{d['index']}: {d['name']} ({d['maxInputChannels']} ch, {int(d['defaultSampleRate'])} Hz)"
+            for d in devices) or "none"),
+            "" if devices else "plug in a microphone or install the HAT's driver; `arecord -l` lists them")]
+        try:
+            info = find_input_device(pa, config.audio.device)
+            enough = info["maxInputChannels"] >= config.audio.channels
+            out.append(Check(enough, f"configured device {config.audio.device or 'default'!r} -> {info['name']}",
+                             "" if enough else f"[audio] channels = {config.audio.channels} but the device has "
+                                               f"{info['maxInputChannels']}"))
+        except Exception as e:  # AudioError, or PortAudio's own
+            out.append(Check(False, f"configured device: {e}", "set [audio] device to a name or index listed above"))
+        return out
+    finally:
+        pa.terminate()
+
+
+def model_checks(config: Config) -> list[Check]:
+    out = []
+    from device.transcribe import TranscribeError, load_model
+    from device.wake import WakeError, resolve_model
+
+    try:
+        load_model(config.model_path())
+        out.append(Check(True, f"Vosk model {config.model_path()} loads"))
+    except TranscribeError as e:
+        out.append(Check(False, str(e).split(":")[0], f"scripts/fetch-models --dir {config.paths.models_dir}"))
+    for name in config.wake.models:
+        try:
+            resolve_model(name)
+            out.append(Check(True, f"wake word {name}"))
+        except WakeError as e:
+            out.append(Check(False, str(e), "use a built-in name or a path to an .onnx file"))
+    return out
+
+
+def device_checks(config: Config) -> list[Check]:
+    out = []
+    wants_gpio = config.privacy.button_pin >= 0 or config.led.driver in ("gpio", "pwm", "rgb", "apa102")
+    if wants_gpio:
+        chips = sorted(Path("/dev").glob("gpiochip*"))
+        usable = [c for c in chips if os.access(c, os.R_OK | os.W_OK)]
+        out.append(Check(bool(usable), f"GPIO: {', '.join(map(str, usable or chips)) or 'no /dev/gpiochip*'}",
+                         "" if usable else "add the service user to the gpio group; on a Pi, GPIO is /dev/gpiochip0"))
+    if config.led.driver == "apa102":
+        spi = Path(f"/dev/spidev{config.led.spi_port}.{config.led.spi_device}")
+        ok = spi.exists() and os.access(spi, os.R_OK | os.W_OK)
+        out.append(Check(ok, f"SPI {spi}", "" if ok else "enable SPI: sudo raspi-config nonint do_spi 0; "
+                                                         "and the spi group"))
+    return out
+
+
+def directory_checks(config: Config) -> list[Check]:
+    out = []
+    for name, path, want in (("state", config.paths.state_dir, 0o750), ("runtime", config.paths.runtime_dir, 0o750)):
+        if not path.exists() and _creatable(path):
+            out.append(Check(True, f"{name} directory {path} will be made at start", warn=True))
+            continue
+        if not path.exists():
+            out.append(Check(False, f"{name} directory {path} does not exist",
+                             "systemd makes it (StateDirectory=, RuntimeDirectory=); by hand: "
+                             f"sudo install -d -m {oct(want)[2:]} -o earmuff -g earmuff {path}"))
+            continue
+        st = path.stat()
+        owner = _name(pwd.getpwuid, st.st_uid)
+        writable = os.access(path, os.W_OK)
+        loose = stat.S_IMODE(st.st_mode) & 0o007
+        out.append(Check(writable and not loose,
+                         f"{name} directory {path} ({owner}, {oct(stat.S_IMODE(st.st_mode))})",
+                         "" if writable and not loose else f"sudo chmod o-rwx {path}; it must be writable by "
+                                                           "the service user"))
+    for sock in (config.control_socket(), config.uplink_socket()):
+        if sock.exists():
+            st = sock.stat()
+            mode = stat.S_IMODE(st.st_mode)
+            out.append(Check(mode & 0o007 == 0, f"socket {sock} ({_name(grp.getgrgid, st.st_gid)}, {oct(mode)})",
+                             "" if mode & 0o007 == 0 else "other users can connect: set [control] mode = 0o660"))
+        else:
+            out.append(Check(True, f"socket {sock} not there (earmuff not running?)", warn=True))
+    return out
+
+
+def unit_checks() -> list[Check]:
+    if not shutil.which("systemctl") or not Path("/run/systemd/system").is_dir():
+        return [Check(True, "systemd not running here: units not checked", warn=True)]
+    out = []
+    for unit in ("earmuff-listener.service", "earmuff-uplink.service"):
+        state = subprocess.run(["systemctl", "is-active", unit], capture_output=True, text=True).stdout.strip()
+        out.append(Check(state == "active", f"{unit}: {state}",
+                         "" if state == "active" else f"journalctl -u {unit} -n 50; sudo systemctl start {unit}"))
+    return out
+
+
+def sink_checks(config: Config) -> list[Check]:
+    out = []
+    u = config.uplink
+    for sink in u.sinks:
+        if sink == "file":
+            target = config.state_path(u.file.path).parent
+            ok = os.access(target, os.W_OK) if target.exists() else _creatable(target)
+            out.append(Check(ok, f"file sink writes to {config.state_path(u.file.path)}",
+                             "" if ok else f"make {target} writable by the service user"))
+            continue
+        host = {"homeassistant": urlsplit(u.homeassistant.url).hostname, "webhook": urlsplit(u.webhook.url).hostname,
+                "mqtt": u.mqtt.host}[sink]
+        try:
+            socket.getaddrinfo(host, None)
+            out.append(Check(True, f"{sink} sink: {host} resolves"))
+        except (OSError, UnicodeError):
+            out.append(Check(False, f"{sink} sink: cannot resolve {host}",
+                             "check the address in [uplink." + sink + "] and the network"))
+        for secret in ("token_file", "password_file", "secret_file"):
+            value = getattr(getattr(u, sink), secret, "")
+            if value and not os.access(value, os.R_OK):
+                out.append(Check(False, f"{sink} {secret} {value} not readable",
+                                 "create it, readable by the earmuff user only (chmod 600)"))
+    return out
+
+
+def _creatable(path: Path) -> bool:
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    return os.access(parent, os.W_OK)
+
+
+def _name(lookup, ident: int) -> str:
+    try:
+        return lookup(ident)[0]
+    except KeyError:
+        return str(ident)
+
+
+def report(checks: list[Check]) -> int:
+    failed = 0
+    for c in checks:
+        mark = "!" if c.warn else ("\u2713" if c.ok else "\u2717")
+        print(f"{mark} {c.what}")
+        if not c.ok:
+            failed += 1
+            print(f"    fix: {c.fix}")
+    passed = len(checks) - failed
+    print(f"\n{passed} of {len(checks)} checks passed" if failed else f"\nall {len(checks)} checks passed")
+    return 1 if failed else 0
