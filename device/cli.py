@@ -333,6 +333,12 @@ def cmd_run(args) -> int:
     return status
 
 
+def cmd_demo(args) -> int:
+    from device.demo import run_demo
+
+    return run_demo(_load_config(args.config), model=args.model)
+
+
 def cmd_doctor(args) -> int:
     from device.doctor import report, run_checks
 
@@ -389,6 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--since", help="only entries since: 10m, 2h, 1d, or an ISO date and time")
             p.add_argument("--json", action="store_true", help="print the entries as JSON lines")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("demo", help="see earmuff work on a synthesized conversation, no Pi needed")
+    p.add_argument("--config", help="config file (for the model and wake word)")
+    p.add_argument("--model", help="Vosk model directory (default: the configured one)")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("doctor", help="check devices, models, directories, units and sinks; say how to fix")
     p.add_argument("--config", help="config file")
