@@ -21,7 +21,6 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -198,15 +197,19 @@ class Uplink:
                 self.audit.append({"outcome": "refused", "reason": verdict.reason, "id": payload["id"],
                                    "session": payload["session"], "redacted": payload["redacted"]})
             return {name: "refused" for name in self.sinks} or {"none": "refused"}
+        waiting = {(item["sink"], item["payload"]["id"]) for _, item in self.spool.items()}
         for name in self.sinks:
-            self.spool.put(name, payload)
+            if (name, payload["id"]) not in waiting:  # the listener may hand the same utterance over twice
+                self.spool.put(name, payload)
         self.deliver_spool()
         pending = {item["sink"] for _, item in self.spool.items() if item["payload"]["id"] == payload["id"]}
         return {name: "spooled" if name in pending else "sent" for name in self.sinks}
 
     def _payload(self, message: dict) -> dict:
         payload = {
-            "id": uuid.uuid4().hex,  # the idempotency key: the same on every retry
+            # The idempotency key: the same on every retry, and when the listener hands the same
+            # utterance over again after a reconnect (its session ids are random).
+            "id": hashlib.sha256(f"earmuff-payload:{message['session']}".encode()).hexdigest()[:32],
             "device": device_id(self.secret_path, self.config.identity.rotate_s),
             "session": message["session"],
             "text": message["text"],

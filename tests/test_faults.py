@@ -1,0 +1,121 @@
+"""Fault injection with real processes: what happens when parts die mid-way."""
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from device import config as cfg
+from device.led import JsonlDriver, Ring
+from device.link import UplinkLink
+from tests import speech
+from tests.test_uplink import free_port
+
+
+def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
+    port = free_port()
+    config = tmp_path / "earmuff.toml"
+    config.write_text(f'[paths]\nstate_dir = "{tmp_path}/state"\nruntime_dir = "{tmp_path}/run"\n'
+                      f'[uplink]\nsinks = ["webhook"]\nretry_min_s = 0.1\nretry_max_s = 0.2\n'
+                      f'[uplink.webhook]\nurl = "http://127.0.0.1:{port}/h"\ntimeout_s = 30\n')
+    loaded = cfg.load(config)
+    arrived, release = threading.Event(), threading.Event()
+    keys, delivered = [], {}
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            keys.append(self.headers["Idempotency-Key"])
+            arrived.set()
+            release.wait(30)  # the first request hangs here while the uplink is killed
+            delivered.setdefault(self.headers["Idempotency-Key"], body)  # the receiver de-duplicates by key
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def start_uplink():
+        proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config)],
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while not loaded.uplink_socket().exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return proc
+
+    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
+    uplink = start_uplink()
+    link = UplinkLink(loaded.uplink_socket(), ring)
+    link.start()
+    link.submit({"type": "utterance", "session": "mid-send", "text": "unlock the back door"})
+    assert arrived.wait(20)
+    uplink.send_signal(signal.SIGKILL)  # bytes are on the wire, no answer yet
+    uplink.wait(10)
+    loaded.uplink_socket().unlink()
+    uplink = start_uplink()
+    deadline = time.monotonic() + 20
+    while len(keys) < 2 and time.monotonic() < deadline:  # the restarted uplink sends it again
+        time.sleep(0.05)
+    release.set()
+    deadline = time.monotonic() + 20
+    spool = tmp_path / "state" / "spool"
+    while list(spool.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    uplink.terminate()
+    uplink.wait(10)
+    link.close()
+    ring.close()
+    server.shutdown()
+    # Sent again after the crash (and again if the listener handed it over again), always with the
+    # same key, so the receiver keeps exactly one.
+    assert len(keys) >= 2 and set(keys) == {keys[0]}
+    assert len(delivered) == 1 and next(iter(delivered.values()))["session"] == "mid-send"
+    outcomes = [json.loads(line)["outcome"] for line in (tmp_path / "state/audit.jsonl").read_text().splitlines()]
+    # The audit log says what happened: an attempt cut off by the crash, then (after any retries
+    # while the listener reconnected) exactly one delivery.
+    assert outcomes[0] == "sending" and outcomes[-1] == "sent"
+    assert outcomes.count("sent") == len(keys) - 1  # every completed send is recorded; the killed one is not
+
+
+def test_microphone_failing_mid_utterance_drops_it_and_the_next_wake_works(tmp_path, alsa_home, ko_model):
+    from device import listener
+
+    command = speech.concat(speech.silence(0.5), speech.say("hey jarvis"), speech.silence(0.3),
+                            speech.say("turn on all the lights in the house please"), speech.silence(2.0))
+    raw = tmp_path / "mic.raw"
+    raw.write_bytes(command.astype("<i2").tobytes())
+    alsa_home(raw)
+    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "s"), "runtime_dir": str(tmp_path / "r")},
+                            "audio": {"device": "earmuff", "rate": 16000, "stall_timeout_s": 0.3,
+                                      "reopen_min_s": 0.05},
+                            "transcribe": {"model": str(ko_model)}})
+    events = []
+    broke = []
+
+    def on_event(name, detail):
+        events.append(name)
+        if name == "wake" and not broke:  # the device fails while the command is being spoken
+            broke.append(True)
+            lst.source._stream.stop_stream()
+
+    lst = listener.build(config, on_event=on_event)
+    runner = threading.Thread(target=lst.run, daemon=True)
+    runner.start()
+    deadline = time.monotonic() + 60
+    while "utterance" not in events and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lst.stop()
+    runner.join(10)
+    listener.close(lst)
+    first_drop = events.index("utterance_dropped")
+    assert events.index("wake") < events.index("mic_lost") and first_drop > events.index("wake")
+    # the microphone reopened, the command was heard again, and this time it went through
+    assert events.count("mic_opened") >= 2 and events.index("utterance") > first_drop
+    assert lst.counters.dropped == 1 and lst.counters.utterances >= 1
+    assert lst.recent[-1][0].words
