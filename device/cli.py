@@ -222,6 +222,8 @@ def cmd_status(args) -> int:
     print(f"uplink:       {status['uplink']['health']}; sends {counters['sends']}, refused {counters['refusals']}, "
           f"spooled {counters['spool']}")
     print(f"uptime:       {status['uptime_s']:.0f} s; earmuff {status['versions']['earmuff']}")
+    if status["uplink"].get("problem"):
+        print(f"warning:      uplink: {status['uplink']['problem']}")
     if privacy.get("save_error"):
         print(f"warning:      {privacy['save_error']}")
     return 0

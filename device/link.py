@@ -35,6 +35,7 @@ class UplinkLink:
         self.on_event = on_event or (lambda name, detail: None)
         self.connected = False
         self.ever_connected = False
+        self.problem: str | None = None  # what the uplink says is wrong on its side
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._pending: deque[dict] = deque(maxlen=PENDING_MAX)  # not yet written to the uplink
@@ -158,6 +159,9 @@ class UplinkLink:
                 self._unanswered.pop(message["session"], None)
                 self._settled.notify_all()
             self.on_event("uplink_outcome", {"session": message["session"], "outcome": message.get("outcome")})
+        elif kind == "problem":
+            self.problem = message.get("message")
+            self.on_event("uplink_problem", {"message": self.problem})
         elif kind == "response":
             self.on_event("response", {"text": message.get("text")})
         elif kind == "error":

@@ -82,9 +82,10 @@ class Listener:
 
     def _emit(self, name: str, detail: dict) -> None:
         self._count_uplink(name, detail)
-        if self.ring is not None and name in ("mic_lost", "mic_reopening"):
-            self.ring.set_state("error")  # alive but deaf must show
-        elif self.ring is not None and name == "mic_opened":
+        if self.ring is not None and (name in ("mic_lost", "mic_reopening") or name == "uplink_problem"
+                                      and detail.get("message")):
+            self.ring.set_state("error")  # alive but deaf, or unable to record sends: it must show
+        elif self.ring is not None and (name == "mic_opened" or name == "uplink_problem"):
             self.ring.set_state(self.state)
         for handler in self.handlers:
             try:
@@ -242,7 +243,7 @@ class Listener:
                          "redacted": dict(c.redacted), "sends": c.sends, "refusals": c.refusals,
                          "spool": c.spooled},
             "uplink": {"health": "connected" if self.link and self.link.connected else "unreachable"
-                       if self.link else "not started"},
+                       if self.link else "not started", "problem": self.link.problem if self.link else None},
             "uptime_s": round(time.time() - c.started, 1),
             "versions": versions(),
         }

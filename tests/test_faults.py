@@ -103,6 +103,10 @@ def test_microphone_failing_mid_utterance_drops_it_and_the_next_wake_works(tmp_p
         if name == "wake" and not broke:  # the device fails while the command is being spoken
             broke.append(True)
             lst.source._stream.stop_stream()
+            # What was captured but not yet read is lost with the device (ALSA's file plugin
+            # has no clock, so more of it may be queued than a real microphone would have).
+            while not lst.source._queue.empty():
+                lst.source._queue.get_nowait()
 
     lst = listener.build(config, on_event=on_event)
     runner = threading.Thread(target=lst.run, daemon=True)
@@ -119,3 +123,31 @@ def test_microphone_failing_mid_utterance_drops_it_and_the_next_wake_works(tmp_p
     assert events.count("mic_opened") >= 2 and events.index("utterance") > first_drop
     assert lst.counters.dropped == 1 and lst.counters.utterances >= 1
     assert lst.recent[-1][0].words
+
+
+def test_unwritable_state_sends_nothing_shows_the_error_and_recovers(tmp_path):
+    from device.uplink.audit import AuditLog
+    from tests.test_uplink import Running, make_config
+
+    r = Running(make_config(tmp_path))
+    try:
+        good = r.uplink.audit
+        blocker = tmp_path / "full"
+        blocker.write_text("a file where the state directory should be: writes fail like on a full disk")
+        r.uplink.audit = AuditLog(blocker / "audit.jsonl")
+        r.say("turn on the porch light")
+        deadline = time.monotonic() + 5
+        while r.link.problem is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "cannot write the audit log" in r.link.problem
+        assert not (tmp_path / "state" / "sent.jsonl").exists() and len(r.uplink.spool) == 1
+        assert ("uplink_problem", {"message": r.link.problem}) in r.events
+        r.uplink.audit = good  # space is back
+        r.uplink.work.put(("retry", None))
+        deadline = time.monotonic() + 10
+        while (r.link.problem or not (tmp_path / "state" / "sent.jsonl").exists()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.link.problem is None and len(r.uplink.spool) == 0
+        assert json.loads((tmp_path / "state" / "sent.jsonl").read_text())["text"] == "turn on the porch light"
+    finally:
+        r.close()

@@ -78,6 +78,7 @@ class Uplink:
         self._retry_delay = u.retry_min_s
         self._next_retry = 0.0
         self._server: socket.socket | None = None
+        self.problem: str | None = None  # e.g. the audit log cannot be written
 
     # -- the socket ---------------------------------------------------------
     def start(self) -> None:
@@ -151,6 +152,8 @@ class Uplink:
                 self.work.put(("utterance", (conn, message)))
         elif kind == "hello":
             conn.send({"type": "hello", "spool": len(self.spool)})
+            if self.problem:
+                conn.send({"type": "problem", "message": self.problem})
         else:
             conn.send({"type": "error", "message": f"unknown message type {kind!r}"})
 
@@ -259,7 +262,9 @@ class Uplink:
         except AuditError as e:
             log.error("%s: nothing sent", e)
             self.counters["failed"] += 1
+            self._problem(f"{e}: nothing is sent until it can be")
             return False
+        self._problem(None)
         light = self._light_on()
         if light is None:
             log.warning("the listener did not show the sending light: nothing sent to %s", sink.name)
@@ -284,6 +289,14 @@ class Uplink:
         if response and response.get("speech"):
             self._respond(response["speech"])
         return True
+
+    def _problem(self, message: str | None) -> None:
+        """Tell the listener (ring and status) about a problem here, or that it is gone."""
+        if message != self.problem:
+            self.problem = message
+            conn = self.listener
+            if conn is not None:
+                conn.send({"type": "problem", "message": message})
 
     # -- no light, no send -----------------------------------------------------
     def _light_on(self) -> int | None:
