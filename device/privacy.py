@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from device.config import PrivacySettings
+from device.files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +48,8 @@ def load_state(path: Path) -> tuple[bool, str]:
 
 
 def save_state(path: Path, muted: bool, source: str) -> None:
-    """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    data = json.dumps({"muted": muted, "source": source, "changed": time.time()})
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Atomically and durably: a crash leaves the old state or the new one."""
+    write_atomically(path, json.dumps({"muted": muted, "source": source, "changed": time.time()}))
 
 
 class Privacy:

@@ -186,7 +186,7 @@ def test_corrupt_or_unreadable_state_means_muted(tmp_path):
     assert p.muted and p.source == "unreadable-state"
     save_state(tmp_path / "privacy.json", False, "socket")
     assert not Privacy(PrivacySettings(), tmp_path).muted
-    assert not (tmp_path / "privacy.json.tmp").exists()
+    assert not (tmp_path / ".privacy.json.tmp").exists()
 
 
 def test_state_that_cannot_be_saved_is_kept_and_reported(tmp_path):

@@ -8,9 +8,10 @@ recognise a retry of something it already has.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
+
+from device.files import write_atomically
 
 
 class Spool:
@@ -23,17 +24,7 @@ class Spool:
         item = {"sink": sink, "payload": payload, "spooled": time.time(), "attempts": 0}
         name = f"{time.time_ns():020d}-{sink}-{payload['id']}.json"
         path = self.dir / name
-        tmp = self.dir / f".{name}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(item, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        fd = os.open(self.dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_atomically(path, json.dumps(item))
         return path
 
     def items(self) -> list[tuple[Path, dict]]:
