@@ -495,3 +495,63 @@ def test_earmuff_run_exits_non_zero_when_a_child_dies(tmp_path, ko_model, wake_c
     os.kill(int(pids[0]), signal.SIGKILL)
     assert proc.wait(timeout=60) != 0
     assert "uplink exited with -9" in proc.communicate()[1]
+
+
+def test_apa102_ring_on_mock_pins_is_magenta_before_the_first_byte(tmp_path):
+    """The same timeline through gpiozero's MockFactory: the APA102 frames themselves."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory
+
+    from device.config import LedSettings
+    from device.led import LOOKS, Apa102Driver
+    from tests.test_device_io import Apa102Recorder
+
+    class TimedRecorder(Apa102Recorder):
+        def on_start(self):
+            super().on_start()
+            self.times = getattr(self, "times", []) + [time.clock_gettime(time.CLOCK_MONOTONIC)]
+
+    Device.pin_factory = factory = MockFactory()
+    try:
+        leds = TimedRecorder(clock_pin=11, mosi_pin=10, select_pin=8, pin_factory=factory)
+        HomeAssistant.arrivals = []
+        server, url = serve(HomeAssistant)
+        token = tmp_path / "token"
+        token.write_text(SECRET_TOKEN)
+        config = make_config(tmp_path, sinks=["homeassistant"], homeassistant={"url": url, "token_file": str(token)})
+        uplink = Uplink(config)
+        uplink.start()
+        worker = threading.Thread(target=uplink.run, daemon=True)
+        worker.start()
+        ring = Ring(Apa102Driver(LedSettings(driver="apa102", count=3, brightness=1.0), pin_factory=factory))
+        ring.set_state("idle")
+        link = UplinkLink(config.uplink_socket(), ring)
+        link.start()
+        link.submit({"type": "utterance", "session": "apa", "text": "turn on the lights"})
+        assert link.wait_settled(15)
+        time.sleep(0.8)
+        link.close()
+        uplink.stop()
+        ring.close()
+        server.shutdown()
+        (arrival,) = HomeAssistant.arrivals
+        r, g, b = LOOKS["sending"].rgb
+
+        def magenta(frame):  # pulsing, so any brightness of the sending colour
+            red, green, blue = frame[7], frame[6], frame[5]
+            return green == 0 and red > 0 and abs(blue / red - b / r) < 0.1
+
+        lit = [t for t, f in zip(leds.times, leds.frames, strict=True) if len(f) >= 8 and magenta(f)]
+        assert lit and lit[0] < arrival["first"] and lit[-1] > arrival["last"]
+    finally:
+        Device.pin_factory = None
+
+
+def test_audit_log_rotates_by_size(tmp_path):
+    log = AuditLog(tmp_path / "audit.jsonl", max_bytes=10_000)
+    for i in range(200):
+        log.append({"outcome": "sent", "n": i, "payload": {"text": "x" * 50}})
+    current = [json.loads(line)["n"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    older = [json.loads(line)["n"] for line in (tmp_path / "audit.jsonl.1").read_text().splitlines()]
+    assert current[-1] == 199 and older[-1] + 1 == current[0]
+    assert (tmp_path / "audit.jsonl").stat().st_size <= 10_000
