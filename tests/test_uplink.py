@@ -171,7 +171,7 @@ def test_identifier_pushed_straight_into_the_socket_is_refused(running):
     assert len(refused) == 2 and "four four" not in json.dumps(refused) and "7731" not in json.dumps(refused)
 
 
-def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path):
+def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path, caplog):
     r = running(connect_listener=False)
     with socket.socket(socket.AF_UNIX) as s:  # a client that hands over but cannot light anything
         s.connect(str(r.config.uplink_socket()))
@@ -186,6 +186,11 @@ def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path):
     assert not sent.exists()
     assert any(a["outcome"] == "spooled" and "no light" in a["reason"] for a in r.audit())
     assert len(r.uplink.spool) == 1
+    r.uplink.work.put(("retry", None))  # the client has gone: the uplink says the listener is unreachable
+    deadline = time.monotonic() + 5
+    while "the listener is unreachable" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "the listener is unreachable: nothing sent" in caplog.text
     r.connect()  # the listener comes back: the spool is delivered, with the light on
     deadline = time.monotonic() + 10
     while not sent.exists() and time.monotonic() < deadline:

@@ -267,11 +267,12 @@ class Uplink:
         self._problem(None)
         light = self._light_on()
         if light is None:
-            log.warning("the listener did not show the sending light: nothing sent to %s", sink.name)
+            why = "the listener is unreachable" if self.listener is None else "the listener did not show the light"
+            log.warning("%s: nothing sent to %s; it waits in the spool", why, sink.name)
             self.counters["spooled"] += 1
             with contextlib.suppress(AuditError):
                 self.audit.append({**entry, "payload": None, "outcome": "spooled",
-                                   "reason": "no light: the listener did not acknowledge"})
+                                   "reason": "no light: " + why})
             return False
         try:
             response = sink.send(payload)
