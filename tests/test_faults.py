@@ -122,7 +122,6 @@ def test_microphone_failing_mid_utterance_drops_it_and_the_next_wake_works(tmp_p
     # the microphone reopened, the command was heard again, and this time it went through
     assert events.count("mic_opened") >= 2 and events.index("utterance") > first_drop
     assert lst.counters.dropped == 1 and lst.counters.utterances >= 1
-    assert lst.recent[-1][0].words
 
 
 def test_unwritable_state_sends_nothing_shows_the_error_and_recovers(tmp_path):
