@@ -204,9 +204,8 @@ class Uplink:
         for name in self.sinks:
             if (name, payload["id"]) not in waiting:  # the listener may hand the same utterance over twice
                 self.spool.put(name, payload)
-        self.deliver_spool()
-        pending = {item["sink"] for _, item in self.spool.items() if item["payload"]["id"] == payload["id"]}
-        return {name: "spooled" if name in pending else "sent" for name in self.sinks}
+        left = self.deliver_spool()
+        return {name: "spooled" if (name, payload["id"]) in left else "sent" for name in self.sinks}
 
     def _payload(self, message: dict) -> dict:
         payload = {
@@ -226,16 +225,20 @@ class Uplink:
             payload["audio"] = message["audio"]  # already redacted by the listener
         return payload
 
-    def deliver_spool(self) -> None:
-        for item in self.spool.expire():
+    def deliver_spool(self) -> set[tuple[str, str]]:
+        """Send what the spool holds, oldest first. Returns the (sink, id) pairs still waiting."""
+        items, expired = self.spool.prune()
+        for item in expired:
             self.counters["expired"] += 1
             with contextlib.suppress(AuditError):
                 self.audit.append({"outcome": "expired", "sink": item["sink"], "id": item["payload"]["id"],
                                    "spooled": item["spooled"]})
         blocked: set[str] = set()
-        for path, item in self.spool.items():
+        left: set[tuple[str, str]] = set()
+        for path, item in items:
             name = item["sink"]
             if name in blocked:
+                left.add((name, item["payload"]["id"]))
                 continue  # keep the order: nothing overtakes an older payload to the same sink
             sink = self.sinks.get(name)
             if sink is None:
@@ -249,9 +252,11 @@ class Uplink:
                 self._retry_delay = self.config.uplink.retry_min_s
             else:
                 blocked.add(name)
+                left.add((name, item["payload"]["id"]))
         if blocked:
             self._next_retry = time.monotonic() + self._retry_delay
             self._retry_delay = min(self._retry_delay * 2, self.config.uplink.retry_max_s)
+        return left
 
     def _send(self, sink, payload: dict) -> bool:
         """One attempt: audit, light, send, light off, audit. True once delivered."""

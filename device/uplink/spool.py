@@ -40,18 +40,21 @@ class Spool:
     def remove(self, path: Path) -> None:
         path.unlink(missing_ok=True)
 
-    def expire(self) -> list[dict]:
-        """Drop items past the age or count bound; return them to be audited as expired."""
+    def prune(self) -> tuple[list[tuple[Path, dict]], list[dict]]:
+        """Drop items past the age or count bound. Returns (what is left, oldest first; what was
+        dropped, to be audited as expired), from one read of the spool."""
         items = self.items()
         now = time.time()
-        expired = []
+        kept, expired = [], []
         for i, (path, item) in enumerate(items):
             too_old = now - item.get("spooled", 0) > self.max_age_s
             too_many = len(items) - i > self.max_items
             if too_old or too_many:
                 expired.append(item)
                 path.unlink(missing_ok=True)
-        return expired
+            else:
+                kept.append((path, item))
+        return kept, expired
 
     def __len__(self) -> int:
         return len(list(self.dir.glob("*.json")))
