@@ -216,9 +216,10 @@ def cmd_status(args) -> int:
     words = [f"{k} (threshold {v['threshold']}, patience {v['patience']})" for k, v in status["wake"].items()
              if isinstance(v, dict)]
     print(f"wake words:   {', '.join(words)}")
-    redacted = ", ".join(f"{n} {label}" for label, n in sorted(counters["redacted"].items())) or "none"
+    from device.redact import summarize
+
     print(f"counters:     {counters['wakes']} wakes, {counters['utterances']} utterances, "
-          f"{counters['dropped']} dropped, identifiers redacted: {redacted}")
+          f"{counters['dropped']} dropped, identifiers redacted: {summarize(counters['redacted'], 'none')}")
     print(f"uplink:       {status['uplink']['health']}; sends {counters['sends']}, refused {counters['refusals']}, "
           f"spooled {counters['spool']}")
     print(f"uptime:       {status['uptime_s']:.0f} s; earmuff {status['versions']['earmuff']}")
@@ -259,7 +260,7 @@ def _since(text: str) -> float:
 
 
 def cmd_audit(args) -> int:
-    from datetime import datetime
+    from device.uplink.audit import format_entry
 
     since = _since(args.since) if args.since else None
     for entry in _rpc(args, "audit", {"limit": args.limit}):
@@ -267,16 +268,8 @@ def cmd_audit(args) -> int:
             continue
         if args.json:
             _print_json(entry)
-            continue
-        when = datetime.fromtimestamp(entry.get("time", 0)).strftime("%Y-%m-%d %H:%M:%S")
-        text = (entry.get("payload") or {}).get("text")
-        redacted = ", ".join(f"{n} {k}" for k, n in sorted((entry.get("redacted") or {}).items())) or "nothing"
-        line = f"{when}  {entry.get('outcome', '?'):8} {entry.get('sink') or '-':13} {entry.get('destination') or ''}"
-        if text is not None:
-            line += f"  {text!r}  (redacted: {redacted})"
-        if entry.get("reason"):
-            line += f"  [{entry['reason']}]"
-        print(line)
+        else:
+            print(format_entry(entry))
     return 0
 
 

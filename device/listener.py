@@ -24,7 +24,7 @@ import numpy as np
 from device.audio import FRAME_SECONDS, open_source
 from device.config import Config
 from device.notify import Watchdog
-from device.redact import Redaction, Redactor, mute_words
+from device.redact import Redaction, Redactor, mute_words, summarize
 from device.transcribe import Transcriber, Transcript, Utterance
 from device.wake import WakeDetector
 
@@ -189,7 +189,7 @@ class Listener:
             self.counters.redacted[label] = self.counters.redacted.get(label, 0) + count
         # Transcript text is private: counts and timings at INFO, the redacted text only at DEBUG.
         log.info("utterance: %d words, %.2f s, ended by %s; redacted %s", len(transcript.words),
-                 transcript.duration, transcript.reason, _summary(redaction.counts))
+                 transcript.duration, transcript.reason, summarize(redaction.counts))
         log.debug("utterance text (redacted): %s", redaction.text)
         self.recent.append((transcript, redaction))
         del self.recent[:-10]
@@ -251,10 +251,6 @@ class Listener:
     @property
     def seconds_heard(self) -> float:
         return self.counters.frames * FRAME_SECONDS
-
-
-def _summary(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or "nothing"
 
 
 def build(config: Config, on_event: EventHandler | None = None, source=None, pin_factory=None) -> Listener:

@@ -487,6 +487,11 @@ def _live_cues(norms, labels, cues, s: int, window: int = 6) -> set[str]:
     return live
 
 
+def summarize(counts: dict[str, int], empty: str = "nothing") -> str:
+    """Counts by label as people read them: "1 PERSON, 1 PHONE"."""
+    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items())) or empty
+
+
 def _word_fields(w) -> tuple[str, float, float]:
     if isinstance(w, dict):
         return str(w.get("word", "")), float(w.get("start", 0.0)), float(w.get("end", 0.0))

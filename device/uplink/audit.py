@@ -40,3 +40,19 @@ class AuditLog:
                     os.close(fd)
             except OSError as e:
                 raise AuditError(f"cannot write the audit log {self.path}: {e.strerror or e}") from e
+
+
+def format_entry(entry: dict) -> str:
+    """One audit entry as a line for people: when, outcome, sink, where, what left, what was redacted."""
+    from datetime import datetime
+
+    from device.redact import summarize
+
+    when = datetime.fromtimestamp(entry.get("time", 0)).strftime("%Y-%m-%d %H:%M:%S")
+    line = f"{when}  {entry.get('outcome', '?'):8} {entry.get('sink') or '-':13} {entry.get('destination') or ''}"
+    text = (entry.get("payload") or {}).get("text")
+    if text is not None:
+        line += f"  {text!r}  (redacted: {summarize(entry.get('redacted') or {})})"
+    if entry.get("reason"):
+        line += f"  [{entry['reason']}]"
+    return line
