@@ -65,10 +65,8 @@ def idle_audio(minutes: float) -> Path:
         for path in chunks:
             audio = wakecorpus.read_wav(path)
             keep = np.ones(len(audio), bool)
-            for line in path.with_suffix(".txt").read_text().splitlines():
-                start, end, text = line.split(None, 2)
-                if any(text.startswith(p + " ") for p in wakecorpus.NEAR_MISSES):
-                    keep[int(float(start) * 16000) : int((float(end) + 0.3) * 16000)] = False
+            for start, end in wakecorpus.near_miss_spans(path):
+                keep[int(start * 16000) : int((end + 0.3) * 16000)] = False
             kept.append(audio[keep])
         wakecorpus.write_wav(out, np.concatenate(kept)[: int(minutes * 60 * 16000)])
     return out

@@ -69,10 +69,8 @@ def rule_fires(scores: np.ndarray, gate: np.ndarray, threshold, patience, refrac
 def near_miss_mask(wav_path: str, frames: int) -> np.ndarray:
     """Frames of a negative chunk inside (or just after) a spoken near-miss phrase."""
     mask = np.zeros(frames, bool)
-    for line in open(wav_path.replace(".wav", ".txt")):
-        start, end, text = line.split(None, 2)
-        if any(text.startswith(p + " ") for p in wakecorpus.NEAR_MISSES):
-            mask[int(float(start) / FRAME_SECONDS) : int((float(end) + 1.0) / FRAME_SECONDS)] = True
+    for start, end in wakecorpus.near_miss_spans(wav_path):
+        mask[int(start / FRAME_SECONDS) : int((end + 1.0) / FRAME_SECONDS)] = True
     return mask
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import itertools
 import random
 import re
-import subprocess
 import wave
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import soxr
+
+from device import demo
 
 RATE = 16000
 CACHE = Path(__file__).resolve().parent / ".cache" / "wake"
@@ -71,11 +71,8 @@ def _sentences() -> list[str]:
 
 
 def speak(args: tuple[str, str, int, int]) -> np.ndarray:
-    text, voice, speed, pitch = args
-    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text],
-                         check=True, capture_output=True).stdout
-    pcm = np.frombuffer(wav[44:], np.int16).astype(np.float32) / 32768  # espeak-ng writes 22050 Hz mono
-    return np.clip(np.round(soxr.resample(pcm, 22050, RATE) * 32767), -32768, 32767).astype(np.int16)
+    """(text, voice, speed, pitch) -> 16 kHz int16; one tuple, for ProcessPoolExecutor.map."""
+    return demo.speak(*args)
 
 
 def brown_noise(n: int, rng: np.random.Generator, level: float) -> np.ndarray:
@@ -194,6 +191,16 @@ def negatives(pool: ProcessPoolExecutor, minutes: float = 126, chunk_minutes: fl
             write_wav(path, np.concatenate(parts)[:target])
         labels.write_text("\n".join(said) + "\n")
     return paths
+
+
+def near_miss_spans(wav_path: Path | str) -> list[tuple[float, float]]:
+    """(start, end) seconds of each near-miss phrase in a negative chunk, from its label file."""
+    spans = []
+    for line in Path(wav_path).with_suffix(".txt").read_text().splitlines():
+        start, end, text = line.split(None, 2)
+        if any(text.startswith(p + " ") for p in NEAR_MISSES):
+            spans.append((float(start), float(end)))
+    return spans
 
 
 def build(models: list[str], minutes: float = 126) -> tuple[dict[str, list[Path]], list[Path]]:

@@ -37,22 +37,25 @@ WAKE = "hey jarvis"
 BOLD, DIM, RED, GREEN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[0m"
 
 
+def speak(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 50) -> np.ndarray:
+    """`text` spoken by espeak-ng, as 16 kHz mono int16."""
+    import soxr
+
+    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", text],
+                         check=True, capture_output=True).stdout
+    pcm = np.frombuffer(wav[44:], np.int16).astype(np.float32) / 32768  # espeak-ng writes 22050 Hz mono
+    return np.clip(np.round(soxr.resample(pcm, 22050, SAMPLE_RATE) * 32767), -32768, 32767).astype(np.int16)
+
+
 def synthesize(path: Path) -> Path:
     """The conversation as a 16 kHz WAV, made with espeak-ng the first time."""
     if path.exists():
         return path
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("espeak-ng is needed to make the demo's speech: sudo apt install espeak-ng")
-    import soxr
-
     from device.listener import _wav_bytes
 
-    def say(text: str) -> np.ndarray:
-        wav = subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "--stdout", text], check=True,
-                             capture_output=True).stdout
-        pcm = np.frombuffer(wav[44:], np.int16).astype(np.float32) / 32768
-        return np.clip(np.round(soxr.resample(pcm, 22050, SAMPLE_RATE) * 32767), -32768, 32767).astype(np.int16)
-
+    say = speak
     silence = lambda s: np.zeros(int(s * SAMPLE_RATE), np.int16)  # noqa: E731
     parts = [silence(1.0)]
     for text, woken in SCRIPT:
@@ -138,12 +141,11 @@ def _without_model(config: Config, wav: Path, out) -> int:
 
 
 def _print_audit(path: Path, out) -> None:
-    if not path.exists():
+    from device.control import read_audit
+    from device.uplink.audit import format_entry
+
+    entries = read_audit(path, 1000)
+    for entry in entries:
+        print(f"   {format_entry(entry)}", file=out)
+    if not entries:
         print("   (empty)", file=out)
-        return
-    for line in path.read_text().splitlines():
-        entry = json.loads(line)
-        text = (entry.get("payload") or {}).get("text")
-        redacted = ", ".join(f"{n} {k}" for k, n in sorted((entry.get("redacted") or {}).items())) or "nothing"
-        detail = f"  {text!r}  (redacted: {redacted})" if text is not None else ""
-        print(f"   {entry['outcome']:8} {entry.get('sink', '-')}{detail}", file=out)
