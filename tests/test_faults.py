@@ -2,17 +2,14 @@
 
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from device import config as cfg
 from device.led import JsonlDriver, Ring
 from device.link import UplinkLink
 from tests import speech
-from tests.test_uplink import free_port
+from tests.test_uplink import free_port, record_posts, start_uplink
 
 
 def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
@@ -23,34 +20,14 @@ def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
                       f'[uplink.webhook]\nurl = "http://127.0.0.1:{port}/h"\ntimeout_s = 30\n')
     loaded = cfg.load(config)
     arrived, release = threading.Event(), threading.Event()
-    keys, delivered = [], {}
 
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            keys.append(self.headers["Idempotency-Key"])
-            arrived.set()
-            release.wait(30)  # the first request hangs here while the uplink is killed
-            delivered.setdefault(self.headers["Idempotency-Key"], body)  # the receiver de-duplicates by key
-            self.send_response(200)
-            self.end_headers()
+    def hold_the_first(body, headers):
+        arrived.set()
+        release.wait(30)  # the first request hangs here while the uplink is killed
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    def start_uplink():
-        proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config)],
-                                stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while not loaded.uplink_socket().exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return proc
-
+    server, _, posts = record_posts(port, before_reply=hold_the_first)
     ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
-    uplink = start_uplink()
+    uplink = start_uplink(config)
     link = UplinkLink(loaded.uplink_socket(), ring)
     link.start()
     link.submit({"type": "utterance", "session": "mid-send", "text": "unlock the back door"})
@@ -58,9 +35,9 @@ def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
     uplink.send_signal(signal.SIGKILL)  # bytes are on the wire, no answer yet
     uplink.wait(10)
     loaded.uplink_socket().unlink()
-    uplink = start_uplink()
+    uplink = start_uplink(config)
     deadline = time.monotonic() + 20
-    while len(keys) < 2 and time.monotonic() < deadline:  # the restarted uplink sends it again
+    while len(posts) < 2 and time.monotonic() < deadline:  # the restarted uplink sends it again
         time.sleep(0.05)
     release.set()
     deadline = time.monotonic() + 20
@@ -72,6 +49,8 @@ def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
     link.close()
     ring.close()
     server.shutdown()
+    keys = [headers["Idempotency-Key"] for _, headers in posts]
+    delivered = {headers["Idempotency-Key"]: json.loads(body) for body, headers in posts}  # de-duplicated by key
     # Sent again after the crash (and again if the listener handed it over again), always with the
     # same key, so the receiver keeps exactly one.
     assert len(keys) >= 2 and set(keys) == {keys[0]}

@@ -235,10 +235,44 @@ class HomeAssistant(BaseHTTPRequestHandler):
         pass
 
 
-def serve(handler) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+def serve(handler, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", port or free_port()), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def record_posts(port: int = 0, before_reply=None, status: int = 200):
+    """A receiver on 127.0.0.1 keeping each POST as (raw body, headers), in arrival order.
+
+    `before_reply(body, headers)` runs after a POST is recorded and before it is answered;
+    it may block, to hold a request on the wire."""
+    posts: list[tuple[bytes, dict]] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            posts.append((body, dict(self.headers)))
+            if before_reply is not None:
+                before_reply(body, self.headers)
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server, url = serve(Recorder, port)
+    return server, url, posts
+
+
+def start_uplink(config_path: Path) -> subprocess.Popen:
+    """`earmuff uplink` as its own process, once its socket is there."""
+    socket_path = cfg.load(config_path).uplink_socket()
+    proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config_path)],
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not socket_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return proc
 
 
 def test_home_assistant_with_the_light_on_around_every_byte(running, tmp_path):
@@ -267,19 +301,7 @@ def test_home_assistant_with_the_light_on_around_every_byte(running, tmp_path):
 
 
 def test_webhook_signature_and_idempotency_key(running, tmp_path):
-    received = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((body, dict(self.headers)))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server, url = serve(Hook)
+    server, url, received = record_posts(status=204)
     secret = tmp_path / "hook-secret"
     secret.write_text("s3cret")
     r = running(make_config(tmp_path, sinks=["webhook"], webhook={"url": url + "/hook", "secret_file": str(secret)}))
@@ -339,24 +361,13 @@ def test_unreachable_broker_spools_then_delivers_in_order(running, tmp_path, mos
     for n in range(3):
         r.say(f"note number {['one', 'two', 'three'][n]}")
     assert len(r.uplink.spool) == 3
-    received = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, _, received = record_posts(port)
     deadline = time.monotonic() + 15
     while len(received) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     server.shutdown()
-    assert [p["text"] for p in received] == ["note number one", "note number two", "note number three"]
+    texts = [json.loads(body)["text"] for body, _ in received]
+    assert texts == ["note number one", "note number two", "note number three"]
     assert len(r.uplink.spool) == 0
 
 
@@ -381,16 +392,7 @@ def test_spool_survives_kill_9(tmp_path):
                       f'[uplink.webhook]\nurl = "http://127.0.0.1:{port}/h"\n')
     loaded = cfg.load(config)
     ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
-
-    def start_uplink():
-        proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config)],
-                                stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while not loaded.uplink_socket().exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return proc
-
-    uplink = start_uplink()
+    uplink = start_uplink(config)
     link = UplinkLink(loaded.uplink_socket(), ring)
     link.start()
     link.submit({"type": "utterance", "session": "k9", "text": "lock the front door"})
@@ -399,22 +401,9 @@ def test_spool_survives_kill_9(tmp_path):
     assert len(list(spool.glob("*.json"))) == 1
     uplink.send_signal(signal.SIGKILL)
     uplink.wait(10)
-    received = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append((json.loads(self.rfile.read(int(self.headers["Content-Length"]))),
-                             self.headers["Idempotency-Key"]))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, _, received = record_posts(port)
     os.unlink(loaded.uplink_socket())  # what a killed process leaves behind is cleaned on start
-    uplink = start_uplink()
+    uplink = start_uplink(config)
     deadline = time.monotonic() + 20
     while not received and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -425,8 +414,9 @@ def test_spool_survives_kill_9(tmp_path):
     ring.close()
     server.shutdown()
     assert len(received) == 1
-    payload, key = received[0]
-    assert payload["session"] == "k9" and key == payload["id"]
+    body, headers = received[0]
+    payload = json.loads(body)
+    assert payload["session"] == "k9" and headers["Idempotency-Key"] == payload["id"]
     audit = [json.loads(line) for line in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
     assert [a["outcome"] for a in audit][-2:] == ["sending", "sent"] and not list(spool.glob("*.json"))
 
