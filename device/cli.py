@@ -306,7 +306,7 @@ def cmd_run(args) -> int:
     signal.signal(signal.SIGINT, forward)
     status = 0
     while True:
-        ended = {name: child.poll() for name, child in children.items() if child.poll() is not None}
+        ended = {name: code for name, child in children.items() if (code := child.poll()) is not None}
         if ended:
             break
         time.sleep(0.1)
