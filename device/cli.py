@@ -331,7 +331,7 @@ def cmd_run(args) -> int:
 def cmd_demo(args) -> int:
     from device.demo import run_demo
 
-    return run_demo(_load_config(args.config), model=args.model)
+    return run_demo(_load_config(args.config), model=args.model, no_color=args.no_color, fast=args.fast)
 
 
 def cmd_doctor(args) -> int:
@@ -394,6 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="see earmuff work on a synthesized conversation, no Pi needed")
     p.add_argument("--config", help="config file (for the model and wake word)")
     p.add_argument("--model", help="Vosk model directory (default: the configured one)")
+    p.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
+    p.add_argument("--fast", action="store_true", help="play the conversation as fast as the machine can")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("doctor", help="check devices, models, directories, units and sinks; say how to fix")

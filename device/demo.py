@@ -1,22 +1,31 @@
-"""`earmuff demo`: see earmuff work without a Pi.
+"""`earmuff demo`: the whole path from speech to what left the device, without a Pi.
 
-A short home conversation is synthesized with espeak-ng (once, then cached)
-and played as the microphone through the real listener and uplink (as
-`earmuff run` does), with the LED ring drawn in the terminal and the file
-sink. Afterwards it shows what was said beside what left the device, and the
-audit log. Without the English Vosk model it says what is missing and how to
-get it, and shows the parts that need no model: the wake word, the ring, and
-the redaction of the script's commands.
+A short conversation at home is spoken by espeak-ng and played as the
+microphone into the real listener (in this process) and the real uplink (a
+child process, as under `earmuff run`): the wake word, transcription,
+redaction, the uplink socket, the gate, the light handshake, the file sink and
+the audit log. The LED ring is drawn on the screen. Afterwards the demo shows
+what was said beside what left the device, and the audit entries.
+
+Without the English Vosk model (any machine that has never been online), the
+text of each utterance comes from the script instead of from Vosk, and the
+screen says so. That ScriptedTranscriber exists only here: the demo builds it
+and hands it to its listener in this process; no configuration key reaches it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +43,21 @@ SCRIPT = [
     ("what's the weather in boston", True),
 ]
 WAKE = "hey jarvis"
-BOLD, DIM, RED, GREEN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[31m", "\x1b[32m", "\x1b[0m"
+WAKE_MODEL = "hey_jarvis"
+NO_MODEL_NOTICE = "no English model: transcripts come from the script; fetch one with scripts/fetch-models"
 
 
+@dataclass(frozen=True)
+class Line:
+    """One line of the script, and where it is in the conversation's audio."""
+
+    text: str
+    woken: bool
+    start: float  # seconds: where the line itself (after any wake word) starts
+    end: float
+
+
+# -- the conversation --------------------------------------------------------
 def speak(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 50) -> np.ndarray:
     """`text` spoken by espeak-ng, as 16 kHz mono int16."""
     import soxr
@@ -47,105 +68,331 @@ def speak(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 50) ->
     return np.clip(np.round(soxr.resample(pcm, 22050, SAMPLE_RATE) * 32767), -32768, 32767).astype(np.int16)
 
 
-def synthesize(path: Path) -> Path:
-    """The conversation as a 16 kHz WAV, made with espeak-ng the first time."""
-    if path.exists():
-        return path
+def synthesize(path: Path) -> list[Line]:
+    """Write the conversation to `path` as a 16 kHz WAV; return where each line is."""
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("espeak-ng is needed to make the demo's speech: sudo apt install espeak-ng")
     from device.listener import _wav_bytes
 
-    say = speak
-    silence = lambda s: np.zeros(int(s * SAMPLE_RATE), np.int16)  # noqa: E731
-    parts = [silence(1.0)]
+    parts = [np.zeros(SAMPLE_RATE, np.int16)]  # a second of quiet first
+    lines = []
+    at = lambda: sum(map(len, parts)) / SAMPLE_RATE  # noqa: E731
     for text, woken in SCRIPT:
         if woken:
-            parts += [say(WAKE), silence(0.3)]
-        parts += [say(text), silence(2.5)]
-    path.parent.mkdir(parents=True, exist_ok=True)
+            parts += [speak(WAKE), np.zeros(int(0.3 * SAMPLE_RATE), np.int16)]
+        start = at()
+        parts.append(speak(text))
+        lines.append(Line(text, woken, round(start, 2), round(at(), 2)))
+        parts.append(np.zeros(int(2.5 * SAMPLE_RATE), np.int16))
     path.write_bytes(_wav_bytes(np.concatenate(parts)))
-    return path
+    return lines
 
 
-def run_demo(config: Config, model: str | None = None, workdir: Path | None = None, out=sys.stdout) -> int:
-    from device.transcribe import FETCH_HINT
+def line_after_wake(lines: list[Line], wake_time: float) -> Line | None:
+    """The scripted line that begins just after a wake word heard at `wake_time` (None: a false wake)."""
+    return next((ln for ln in lines if ln.woken and -1.0 <= ln.start - wake_time <= 2.0), None)
 
-    work = Path(workdir or tempfile.mkdtemp(prefix="earmuff-demo-"))
-    cache = Path.home() / ".cache" / "earmuff"
-    wav = synthesize(cache / "demo-conversation.wav")
+
+# -- the demo's stand-in for Vosk --------------------------------------------
+class ScriptedRecognizer:
+    """Vosk's KaldiRecognizer methods, answering with one line of the script.
+
+    The words get evenly spread times across the line; they are only used if
+    the demo were to send audio, which it does not.
+    """
+
+    def __init__(self, line: Line | None):
+        self.line = line
+
+    def AcceptWaveform(self, data: bytes) -> bool:  # noqa: N802 (Vosk's name)
+        return False  # one result, at the end
+
+    def Result(self) -> str:  # noqa: N802
+        return '{"result": []}'
+
+    def FinalResult(self) -> str:  # noqa: N802
+        if self.line is None:
+            return '{"result": []}'
+        words = re.findall(r"[a-z']+", self.line.text.lower())
+        step = (self.line.end - self.line.start) / len(words)
+        return json.dumps({"result": [{"word": w, "start": i * step, "end": (i + 1) * step, "conf": 1.0}
+                                      for i, w in enumerate(words)]})
+
+
+class ScriptedTranscriber:
+    """DEMO ONLY: takes each utterance's text from the script instead of from Vosk.
+
+    Everything else about the utterance is real: it starts on a real wake
+    word, it ends when the real VAD hears the speaker stop, and its text goes
+    through the listener's redaction and the uplink like any other.
+    """
+
+    def __init__(self, lines: list[Line], settings):
+        self.lines, self.settings = lines, settings
+        self.clock = lambda: 0.0  # the listener's stream time, set once the listener exists
+        self._vad = None
+
+    def utterance(self):
+        import openwakeword
+
+        from device.transcribe import Utterance
+
+        if self._vad is None:
+            self._vad = openwakeword.VAD()
+        line = line_after_wake(self.lines, self.clock())
+        return Utterance(None, self._vad, self.settings, recognizer=ScriptedRecognizer(line))
+
+
+# -- the screen ----------------------------------------------------------------
+class Screen:
+    """The demo's output. On a terminal the ring is one line redrawn in place and
+    other lines are written above it; otherwise one plain line per event."""
+
+    def __init__(self, out, color: bool):
+        self.out = out
+        self.tty = out.isatty()
+        self.color = color and self.tty
+        self._lock = threading.Lock()
+        self._ring = ""  # the ring line as last drawn (terminal only)
+
+    def style(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def say(self, text: str = "") -> None:
+        with self._lock:
+            if self._ring:
+                self.out.write("\r\x1b[K")  # clear the ring line, write above it, draw it again
+            self.out.write(text + "\n")
+            if self._ring:
+                self.out.write(self._ring)
+            self.out.flush()
+
+    def ring(self, line: str) -> None:
+        with self._lock:
+            self._ring = "\r" + line + "\x1b[K"
+            self.out.write(self._ring)
+            self.out.flush()
+
+    def end_ring(self) -> None:
+        with self._lock:
+            if self._ring:
+                self.out.write("\n")
+                self._ring = ""
+
+
+class ScreenRing:
+    """A ring driver that draws on the Screen: animated on a terminal, one line per change elsewhere."""
+
+    def __init__(self, screen: Screen, clock, count: int = 12):
+        self.screen, self.clock, self.count = screen, clock, count
+        self.animated = screen.tty
+
+    def show(self, state: str, t: float) -> None:
+        from device.led import frame_colors
+
+        if not self.screen.tty:
+            self.screen.say(f"{self.clock():6.1f} s  ring: {state}")
+            return
+        dots = "".join(
+            ("\u25cb " if (r, g, b) == (0, 0, 0) else
+             self.screen.style("\u25cf", f"38;2;{r};{g};{b}") + " " if self.screen.color else "\u25cf ")
+            for r, g, b in frame_colors(state, self.count, t, 0.8))
+        self.screen.ring(f"  ring  {dots} {state}")
+
+    def close(self) -> None:
+        self.screen.end_ring()
+
+
+class ScreenLog(logging.Handler):
+    """Warnings from the listener go above the ring line, never onto it."""
+
+    def __init__(self, screen: Screen):
+        super().__init__(logging.WARNING)
+        self.screen = screen
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.screen.say(self.screen.style(f"         {record.levelname.lower()}: {record.getMessage()}", "33"))
+
+
+def wants_color(no_color: bool) -> bool:
+    return not no_color and not os.environ.get("NO_COLOR")
+
+
+# -- the run --------------------------------------------------------------------
+def run_demo(config: Config, model: str | None = None, no_color: bool = False, fast: bool = False,
+             out=None) -> int:
+    screen = Screen(out or sys.stdout, wants_color(no_color))
+    with tempfile.TemporaryDirectory(prefix="earmuff-demo-") as tmp:
+        return _run(screen, config, model, fast, Path(tmp))
+
+
+def _run(screen: Screen, config: Config, model: str | None, fast: bool, work: Path) -> int:
+    from device.listener import close as close_listener
+    from device.transcribe import TranscribeError, Transcriber
+
+    bold = lambda s: screen.style(s, "1")  # noqa: E731
+    dim = lambda s: screen.style(s, "2")  # noqa: E731
+    try:
+        lines = synthesize(work / "conversation.wav")
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        print(f"earmuff demo: {e}", file=sys.stderr)
+        return 1
     model_path = Path(model) if model else config.model_path()
-    print(f"{BOLD}earmuff demo{RESET}: a short conversation at home, played as the microphone.", file=out)
-    print(f"{DIM}audio: {wav}; the ring is drawn below as it changes.{RESET}\n", file=out)
-    if not (model_path / "am" / "final.mdl").is_file():
-        print(f"{RED}The English Vosk model is missing{RESET} (looked in {model_path}).", file=out)
-        print(f"  {FETCH_HINT.replace('run ', 'Run ', 1)}; offline, download vosk-model-small-en-us-0.15.zip "
-              "elsewhere and run scripts/fetch-models --zip FILE.", file=out)
-        print("  Meanwhile, here is everything that needs no speech recognition:\n", file=out)
-        return _without_model(config, wav, out)
-    cfg = work / "demo.toml"
-    cfg.write_text(
-        f'[paths]\nstate_dir = "{work}/state"\nruntime_dir = "{work}/run"\n'
-        f'[audio]\nsource = "file:{wav}"\nrealtime = true\nexit_at_end = true\n'
-        f'[transcribe]\nmodel = "{model_path}"\n[led]\ndriver = "terminal"\ncount = 12\n'
-        '[control]\ngroup = ""\n[log]\nlevel = "warning"\n')
-    status = subprocess.run([sys.executable, "-m", "device", "run", "--config", str(cfg)]).returncode
-    print("\n", file=out)
-    sent_path = work / "state" / "sent.jsonl"
-    sent = [json.loads(line) for line in sent_path.read_text().splitlines()] if sent_path.exists() else []
-    said = [text for text, woken in SCRIPT if woken]
-    print(f"{BOLD}What was said after the wake word{RESET}  ->  {BOLD}what left the device{RESET}", file=out)
-    for i, text in enumerate(said):
-        left = sent[i]["text"] if i < len(sent) else "(nothing)"
-        print(f"  {text}\n    {GREEN}-> {left}{RESET}", file=out)
-    print(f"{DIM}(said without the wake word: never transcribed, never sent){RESET}", file=out)
-    print(f"\n{BOLD}The audit log{RESET} ({work}/state/audit.jsonl, also `earmuff audit`):", file=out)
-    _print_audit(work / "state" / "audit.jsonl", out)
-    return status
+    demo_config = _demo_config(work, model_path)
+    screen.say(f"{bold('earmuff demo')}: a short conversation at home, spoken by espeak-ng and played as the "
+               "microphone")
+    screen.say("into the real listener (wake word, redaction, ring) and uplink (gate, light, file sink, audit log).")
+    try:
+        transcriber = Transcriber(model_path, demo_config.transcribe)
+        screen.say(dim(f"transcripts: Vosk, {model_path}"))
+    except TranscribeError:
+        if model:  # asked for this model: say why it cannot be used
+            raise
+        transcriber = ScriptedTranscriber(lines, demo_config.transcribe)
+        screen.say(screen.style(NO_MODEL_NOTICE, "33"))
+    screen.say()
 
+    uplink = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(demo_config.path)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    threading.Thread(target=_relay, args=(uplink.stderr, screen), daemon=True).start()
+    log_handler = ScreenLog(screen)
+    root = logging.getLogger()
+    root.addHandler(log_handler)
+    try:
+        deadline = time.monotonic() + 30
+        while not demo_config.uplink_socket().exists() and uplink.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        heard, lst = _listen(screen, demo_config, transcriber, lines, fast)
+        settled = lst.link.wait_settled(timeout=60)  # every utterance delivered (or spooled) by the uplink
+        close_listener(lst)
+    finally:
+        root.removeHandler(log_handler)
+        uplink.terminate()
+        try:
+            uplink.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            uplink.kill()
+            uplink.wait()
 
-def _without_model(config: Config, wav: Path, out) -> int:
-    from device.audio import read_wav
-    from device.led import Ring, TerminalDriver
-    from device.redact import Redactor
-    from device.wake import WakeDetector
-
-    audio = read_wav(wav)
-    detector = WakeDetector(config.wake)
-    wakes = [d for i in range(len(audio) // 1280) for d in detector.process(audio[i * 1280 : (i + 1) * 1280])]
-    print(f"{BOLD}1. The wake word{RESET} ({', '.join(config.wake.models)}), heard locally by openWakeWord:", file=out)
-    for d in wakes:
-        print(f"   woke at {d.time:5.2f} s (score {d.score:.2f})", file=out)
-    print(f"   {sum(w for _, w in SCRIPT)} wake words were said; {len(wakes)} heard.\n", file=out)
-    print(f"{BOLD}2. The ring{RESET}, as it would go for one command:", file=out)
-    ring = Ring(TerminalDriver(12, 0.6, True, stream=out))
-    for state, seconds in (("idle", 0.6), ("listening", 1.0), ("thinking", 0.8)):
-        ring.set_state(state)
-        time.sleep(seconds)
-    ring.set_sending(True)
-    time.sleep(0.8)
-    ring.set_sending(False)
-    ring.set_muted(True)
-    time.sleep(0.8)
-    ring.set_muted(False)
-    ring.set_state("idle")
-    time.sleep(0.3)
-    ring.close()
-    print(f"\n{BOLD}3. Redaction{RESET}: what the assistant would be sent for each command:", file=out)
-    redactor = Redactor(config.redact.generic_digits)
-    for text, woken in SCRIPT:
-        if woken:
-            print(f"   {text}\n     {GREEN}-> {redactor.redact(text).text}{RESET}", file=out)
-    print(f"\n{DIM}Install the English model and run `earmuff demo` again to hear it all end to end.{RESET}",
-          file=out)
+    state = work / "state"
+    sent = [json.loads(x) for x in (state / "sent.jsonl").read_text().splitlines()] \
+        if (state / "sent.jsonl").exists() else []
+    screen.say()
+    _show_said_and_sent(screen, lines, heard, sent, scripted=isinstance(transcriber, ScriptedTranscriber))
+    screen.say()
+    screen.say(f"{bold('The audit log')}, as `earmuff audit` shows it: every send, before and after")
+    _show_audit(screen, state / "audit.jsonl")
+    screen.say()
+    screen.say(dim("(the demo's state, spool and logs were in a temporary folder, removed now)"))
+    if not settled:
+        print(f"earmuff demo: {lst.link.unsettled} utterances did not reach the uplink", file=sys.stderr)
+        return 1
     return 0
 
 
-def _print_audit(path: Path, out) -> None:
+def _demo_config(work: Path, model_path: Path) -> Config:
+    """The demo's own config: everything under `work`, the file sink, no control group."""
+    from device.config import load
+
+    path = work / "demo.toml"
+    path.write_text(
+        f'[paths]\nmodels_dir = "{work}/models"\nstate_dir = "{work}/state"\nruntime_dir = "{work}/run"\n'
+        f'[audio]\nsource = "file:{work}/conversation.wav"\n'
+        f'[wake]\nmodels = ["{WAKE_MODEL}"]\n'
+        f'[transcribe]\nmodel = "{model_path}"\n'
+        '[control]\ngroup = ""\n[log]\nlevel = "warning"\n')
+    return load(path)
+
+
+def _listen(screen: Screen, config: Config, transcriber, lines: list[Line], fast: bool):
+    """Run the real listener on the conversation. Returns what it heard after each wake, and the listener."""
+    import dataclasses
+
+    from device import listener
+    from device.led import Ring
+    from device.wake import WakeDetector
+
+    audio = dataclasses.replace(config.audio, realtime=not fast)
+    config = dataclasses.replace(config, audio=audio)
+    heard: list[dict] = []  # per wake: time, the scripted line it belongs to, then the utterance's summary
+
+    def on_event(name: str, detail: dict) -> None:
+        if name == "wake":
+            heard.append({"time": detail["time"], "line": line_after_wake(lines, detail["time"])})
+            screen.say(f"{detail['time']:6.1f} s  wake word {detail['wakeword']} (score {detail['score']:.2f})")
+        elif name == "utterance" and heard:
+            heard[-1]["words"] = detail["words"]
+            from device.redact import summarize
+
+            screen.say(f"{lst.seconds_heard:6.1f} s  utterance: {detail['words']} words, ended by "
+                       f"{detail['reason']}; redacted {summarize(detail['redacted'])}")
+        elif name == "uplink_outcome":
+            outcome = ", ".join(f"{sink} {result}" for sink, result in (detail.get("outcome") or {}).items())
+            screen.say(f"{lst.seconds_heard:6.1f} s  uplink: {outcome}")
+
+    lst = None
+    ring = Ring(ScreenRing(screen, lambda: lst.seconds_heard if lst else 0.0))
+    lst = listener.Listener(config, WakeDetector(config.wake), transcriber, on_event=on_event, ring=ring)
+    if isinstance(transcriber, ScriptedTranscriber):
+        transcriber.clock = lambda: lst.seconds_heard
+    listener.connect_uplink(lst)
+    lst.run()
+    # The listener keeps its last transcripts in memory; pair them with the wakes that had an utterance.
+    with_utterance = [h for h in heard if "words" in h]
+    for h, (transcript, _) in zip(with_utterance[-len(lst.recent):], lst.recent, strict=False):
+        h["transcript"] = transcript.text
+    return heard, lst
+
+
+def _relay(stream, screen: Screen) -> None:
+    for line in stream:
+        screen.say(screen.style(f"         uplink: {line.rstrip()}", "33"))
+
+
+def _show_said_and_sent(screen: Screen, lines: list[Line], heard: list[dict], sent: list[dict],
+                        scripted: bool) -> None:
+    bold = lambda s: screen.style(s, "1")  # noqa: E731
+    green = lambda s: screen.style(s, "32")  # noqa: E731
+    dim = lambda s: screen.style(s, "2")  # noqa: E731
+    payloads = iter(sent)  # the file sink writes them in the order the listener heard them
+    left_for: dict[int, list[str]] = {}
+    false_wakes = []
+    for h in heard:
+        if not h.get("words"):
+            continue
+        text = next(payloads, {}).get("text", "(nothing)")
+        if h["line"] is None:
+            false_wakes.append((h, text))
+        else:
+            left_for.setdefault(id(h["line"]), []).append(text)
+    screen.say(f"{bold('What was said')}  ->  {bold('what left the device')}"
+               + (dim("  (transcripts from the script)") if scripted else ""))
+    for ln in lines:
+        said = f"{WAKE}, {ln.text}" if ln.woken else ln.text
+        screen.say(f"  {said}")
+        if not ln.woken:
+            screen.say(dim("    -> nothing: no wake word, so never transcribed, never sent"))
+            continue
+        left = left_for.get(id(ln))
+        if not left:
+            screen.say(dim("    -> nothing: the wake word was not heard"))
+        for text in left or []:
+            if not scripted:
+                transcript = next((h.get("transcript") for h in heard if h["line"] is ln), None)
+                screen.say(dim(f"    Vosk heard: {transcript}"))
+            screen.say(green(f"    -> {text}"))
+    for h, text in false_wakes:
+        screen.say(f"  (a false wake at {h['time']:.1f} s)")
+        screen.say(green(f"    -> {text}"))
+
+
+def _show_audit(screen: Screen, path: Path) -> None:
     from device.control import read_audit
     from device.uplink.audit import format_entry
 
     entries = read_audit(path, 1000)
     for entry in entries:
-        print(f"   {format_entry(entry)}", file=out)
+        # The temporary folder is gone once this is read: show its paths from the demo's state folder.
+        screen.say(f"  {format_entry(entry).replace(str(path.parent.parent) + '/', '')}")
     if not entries:
-        print("   (empty)", file=out)
+        screen.say("  (empty)")

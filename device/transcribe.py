@@ -78,12 +78,15 @@ def _words(result_json: str, key: str = "result") -> list[Word]:
 class Utterance:
     """One streaming recognition after a wake word, with endpointing."""
 
-    def __init__(self, model, vad, settings: TranscribeSettings):
-        import vosk
-
+    def __init__(self, model, vad, settings: TranscribeSettings, recognizer=None):
+        """`recognizer`: anything with Vosk's KaldiRecognizer methods; only `earmuff demo` passes one."""
         self.settings = settings
-        self.recognizer = vosk.KaldiRecognizer(model, SAMPLE_RATE)
-        self.recognizer.SetWords(True)
+        if recognizer is None:
+            import vosk
+
+            recognizer = vosk.KaldiRecognizer(model, SAMPLE_RATE)
+            recognizer.SetWords(True)
+        self.recognizer = recognizer
         self.vad = vad
         self.vad.reset_states()
         self._words: list[Word] = []  # words of segments Vosk has already closed
