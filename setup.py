@@ -28,6 +28,9 @@ setup(
         "numpy>=1.24",
         # Streaming, band-limited resampling from any device rate to 16 kHz.
         "soxr>=0.3",
+        # Reads WAV files with any header, WAVE_FORMAT_EXTENSIBLE included (what sox
+        # writes for 24/32-bit and over two channels); bundles libsndfile, aarch64 wheels.
+        "soundfile>=0.12",
         # The MQTT sink (Hermes topics); pure Python.
         "paho-mqtt>=2.0",
     ],

@@ -13,7 +13,6 @@ import os
 import queue
 import threading
 import time
-import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -79,7 +78,10 @@ class FrameConverter:
         self._partial = data[usable:]
         if not usable:
             return []
-        samples = decode_pcm(data[:usable], self.sample_width).reshape(-1, self.channels)
+        return self.push_samples(decode_pcm(data[:usable], self.sample_width).reshape(-1, self.channels))
+
+    def push_samples(self, samples: np.ndarray) -> list[np.ndarray]:
+        """Decoded samples: float32 in [-1, 1), one column per channel."""
         mono = samples.mean(axis=1) if self.channel is None else samples[:, self.channel]
         return self._emit(np.ascontiguousarray(mono, np.float32), last=False)
 
@@ -112,21 +114,23 @@ class WavSource:
     """A WAV file played as if it were the microphone."""
 
     def __init__(self, path: Path | str, realtime: bool = False, channel: int | None = None):
+        import soundfile  # libsndfile: every WAV header, WAVE_FORMAT_EXTENSIBLE included
+
         self.path = Path(path)
         self.realtime = realtime
         self.channel = channel
+        if not self.path.is_file():
+            raise AudioError(f"{self.path}: no such file")
         try:
-            with wave.open(str(self.path), "rb") as w:
-                self.rate, self.channels, self.sample_width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-                self.duration = w.getnframes() / self.rate
-        except FileNotFoundError:
-            raise AudioError(f"{self.path}: no such file") from None
-        except (wave.Error, EOFError) as e:
+            info = soundfile.info(str(self.path))
+        except (soundfile.LibsndfileError, RuntimeError) as e:
+            reason = getattr(e, "error_string", None) or str(e)
             raise AudioError(
-                f"{self.path}: not a PCM WAV file ({e}); convert it with: sox IN -b 16 OUT.wav"
+                f"{self.path}: not a WAV file earmuff can read ({reason}); convert it with: sox IN -b 16 OUT.wav"
             ) from None
         except OSError as e:
             raise AudioError(f"{self.path}: {e.strerror}") from None
+        self.rate, self.channels, self.duration = info.samplerate, info.channels, info.duration
         self.description = {"device": f"file:{self.path}", "channels": self.channels, "rate": self.rate}
         self.health = "healthy"
         self.stopped_at: float | None = None
@@ -134,32 +138,38 @@ class WavSource:
         self._running = threading.Event()  # cleared while paused (privacy mode)
         self._running.set()
 
+    def _blocks(self) -> Iterator[np.ndarray]:
+        """The file in half-second blocks, decoded to float32, then one empty block at the end."""
+        import soundfile
+
+        with soundfile.SoundFile(str(self.path)) as f:
+            yield from f.blocks(blocksize=max(1, self.rate // 2), dtype="float32", always_2d=True)
+        yield np.zeros((0, self.channels), np.float32)
+
     def frames(self) -> Iterator[np.ndarray | None]:
         """16 kHz frames; None marks a gap (capture paused), like MicSource."""
-        converter = FrameConverter(self.rate, self.channels, self.sample_width, self.channel)
+        converter = FrameConverter(self.rate, self.channels, 4, self.channel)
         started = time.monotonic()
         sent = 0
-        with wave.open(str(self.path), "rb") as w:
-            while not self._closed.is_set():
-                data = w.readframes(self.rate // 2)
-                frames = converter.push(data) if data else converter.flush()
-                for frame in frames:
-                    if not self._running.is_set():
-                        yield None
-                        paused = time.monotonic()
-                        while not self._running.wait(HEARTBEAT_S) and not self._closed.is_set():
-                            yield None  # still alive, still closed
-                        if self.realtime:
-                            # A closed microphone hears nothing: what played meanwhile is gone.
-                            sent += int((time.monotonic() - paused) / FRAME_SECONDS)
-                        continue
+        for block in self._blocks():
+            if self._closed.is_set():
+                return
+            frames = converter.push_samples(block) if len(block) else converter.flush()
+            for frame in frames:
+                if not self._running.is_set():
+                    yield None
+                    paused = time.monotonic()
+                    while not self._running.wait(HEARTBEAT_S) and not self._closed.is_set():
+                        yield None  # still alive, still closed
                     if self.realtime:
-                        # Pace like a real microphone: frame n is ready at n * 80 ms.
-                        self._closed.wait(max(0.0, started + sent * FRAME_SECONDS - time.monotonic()))
-                    sent += 1
-                    yield frame
-                if not data:
-                    return
+                        # A closed microphone hears nothing: what played meanwhile is gone.
+                        sent += int((time.monotonic() - paused) / FRAME_SECONDS)
+                    continue
+                if self.realtime:
+                    # Pace like a real microphone: frame n is ready at n * 80 ms.
+                    self._closed.wait(max(0.0, started + sent * FRAME_SECONDS - time.monotonic()))
+                sent += 1
+                yield frame
 
     def pause(self) -> None:
         self._running.clear()

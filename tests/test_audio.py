@@ -92,7 +92,25 @@ def test_bad_wav_files_get_clear_errors(tmp_path):
         WavSource(tmp_path / "absent.wav")
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"RIFF....not a wav")
-    with pytest.raises(AudioError, match="not a PCM WAV file"):
+    with pytest.raises(AudioError, match="not a WAV file earmuff can read"):
         WavSource(junk)
+    text = tmp_path / "notes.wav"
+    text.write_text("shopping list: bread, milk\n")
+    with pytest.raises(AudioError, match=r"notes.wav: not a WAV file earmuff can read \(Format not recognised"):
+        WavSource(text)
     empty = speech.write(tmp_path / "empty.wav", np.zeros(0, np.int16))
     assert len(read_wav(empty)) == 0
+
+
+@pytest.mark.parametrize("args", [["-b", "24"], ["-b", "32"], ["-b", "16", "-c", "4"], ["-b", "24", "-c", "6"]])
+def test_wave_format_extensible_files_from_sox_are_read(tmp_path, args):
+    """sox writes WAVE_FORMAT_EXTENSIBLE headers for 24 and 32 bits and for more than two channels."""
+    import subprocess
+
+    plain = speech.write(tmp_path / "plain.wav", tone(440, 1.0, 16000))
+    extensible = tmp_path / "extensible.wav"
+    subprocess.run(["sox", str(plain), *args, "-r", "48000", str(extensible)], check=True)
+    assert int.from_bytes(extensible.read_bytes()[20:22], "little") == 0xFFFE  # the header really is extensible
+    out = read_wav(extensible)
+    assert peak_hz(out[:16000]) == pytest.approx(440, abs=2)
+    assert np.sqrt(np.mean((out[1000:15000].astype(float) / 32768) ** 2)) == pytest.approx(0.5 / np.sqrt(2), abs=0.02)
