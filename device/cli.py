@@ -34,6 +34,10 @@ def _load_config(path: str | None) -> Config:
     return Config()
 
 
+def _config_file_named(args) -> bool:
+    return bool(getattr(args, "config", None) or os.environ.get("EARMUFF_CONFIG") or DEFAULT_CONFIG.exists())
+
+
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper()),
@@ -42,13 +46,31 @@ def _setup_logging(level: str) -> None:
     )
 
 
+def counted(n: int, noun: str, *verb: str) -> str:
+    """ "1 utterance", "2 utterances"; with verb forms, "1 utterance was", "2 utterances were"."""
+    words = [f"{n} {noun}" if n == 1 else f"{n} {noun}s"]
+    if verb:
+        words.append(verb[0] if n == 1 else verb[1])
+    return " ".join(words)
+
+
 def _print_json(obj: dict) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
 
 
 # -- subcommands ----------------------------------------------------------
 def cmd_config_check(args) -> int:
-    config = load(args.file)
+    """Every problem in the file at once (not just the first), then exit 78 if there was one."""
+    from device.config_check import check_file
+
+    config, errors, notes = check_file(args.file)
+    for error in errors:
+        print(f"earmuff: configuration error: {error}", file=sys.stderr)
+    for note in notes:
+        print(f"{args.file}: note: {note}")
+    if errors:
+        print(f"{args.file}: {counted(len(errors), 'error')}", file=sys.stderr)
+        return EX_CONFIG
     print(f"{args.file}: OK")
     if args.verbose:
         print(f"  wake words: {', '.join(config.wake.models)}")
@@ -165,8 +187,8 @@ def cmd_listen(args) -> int:
             # Done with the file: wait until the uplink has delivered or spooled everything
             # (briefly if it was never there: then there is nobody to wait for).
             if not lst.link.wait_settled(timeout=120 if lst.link.ever_connected else 5):
-                log.error("%d utterances were not handed to the uplink (is `earmuff uplink` running at %s?)",
-                          lst.link.unsettled, config.uplink_socket())
+                log.error("%s not handed to the uplink (is `earmuff uplink` running at %s?)",
+                          counted(lst.link.unsettled, "utterance", "was", "were"), config.uplink_socket())
                 return 1
         if config.audio.file is not None and not config.audio.exit_at_end and not lst._stopping.is_set():
             log.info("audio file ended; idle until stopped")
@@ -176,8 +198,8 @@ def cmd_listen(args) -> int:
         if server is not None:
             server.close()
         listener.close(lst)
-    log.info("stopped after %.1f s of audio: %d wakes, %d utterances",
-             lst.seconds_heard, lst.counters.wakes, lst.counters.utterances)
+    log.info("stopped after %.1f s of audio: %s, %s", lst.seconds_heard,
+             counted(lst.counters.wakes, "wake"), counted(lst.counters.utterances, "utterance"))
     return 0
 
 
@@ -218,7 +240,7 @@ def cmd_status(args) -> int:
     print(f"wake words:   {', '.join(words)}")
     from device.redact import summarize
 
-    print(f"counters:     {counters['wakes']} wakes, {counters['utterances']} utterances, "
+    print(f"counters:     {counted(counters['wakes'], 'wake')}, {counted(counters['utterances'], 'utterance')}, "
           f"{counters['dropped']} dropped, identifiers redacted: {summarize(counters['redacted'], 'none')}")
     print(f"uplink:       {status['uplink']['health']}; sends {counters['sends']}, refused {counters['refusals']}, "
           f"spooled {counters['spool']}")
@@ -245,7 +267,7 @@ def cmd_events(args) -> int:
 
 
 def _since(text: str) -> float:
-    """ "10m", "2h", "1d" ago, or an ISO date and time -> a Unix time."""
+    """ "10m", "2h", "1d" ago, or an ISO date and time -> a Unix time (argparse's type: bad text is usage, exit 2)."""
     import re
     import time
     from datetime import datetime
@@ -256,15 +278,34 @@ def _since(text: str) -> float:
     try:
         return datetime.fromisoformat(text).timestamp()
     except ValueError:
-        raise SystemExit(f"earmuff audit: --since takes 10m, 2h, 1d or an ISO time, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"takes 10m, 2h, 1d or an ISO date and time, not {text!r}") from None
+
+
+def _audit_limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 1000:
+        raise argparse.ArgumentTypeError(f"takes a number of entries from 1 to 1000, not {text!r}")
+    return limit
 
 
 def cmd_audit(args) -> int:
+    from device.control import Unreachable, read_audit
     from device.uplink.audit import format_entry
 
-    since = _since(args.since) if args.since else None
-    for entry in _rpc(args, "audit", {"limit": args.limit}):
-        if since is not None and entry.get("time", 0) < since:
+    try:
+        entries = _rpc(args, "audit", {"limit": args.limit})
+    except Unreachable:
+        # Not running (e.g. `earmuff run` on a file has ended): the log is a file; read it directly.
+        path = _load_config(args.config).paths.state_dir / "audit.jsonl"
+        if not os.access(path, os.R_OK):
+            raise
+        print(f"earmuff audit: earmuff is not running; reading {path}", file=sys.stderr)
+        entries = read_audit(path, args.limit)
+    for entry in entries:
+        if args.since is not None and entry.get("time", 0) < args.since:
             continue
         if args.json:
             _print_json(entry)
@@ -386,8 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "status":
             p.add_argument("--json", action="store_true", help="print the status as JSON")
         if name == "audit":
-            p.add_argument("--limit", type=int, default=200, help="how many recent entries (1-1000)")
-            p.add_argument("--since", help="only entries since: 10m, 2h, 1d, or an ISO date and time")
+            p.add_argument("--limit", type=_audit_limit, default=200, help="how many recent entries (1-1000)")
+            p.add_argument("--since", type=_since, help="only entries since: 10m, 2h, 1d, or an ISO date and time")
             p.add_argument("--json", action="store_true", help="print the entries as JSON lines")
         p.set_defaults(func=func)
 
@@ -436,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
         return EX_CONFIG
     except (TranscribeError, WakeError) as e:
         print(f"earmuff: {e}", file=sys.stderr)
+        if isinstance(e, TranscribeError) and not _config_file_named(args):
+            print("earmuff: no config file was read; in a checkout, add --config config/earmuff.toml "
+                  "(its models are in ./models, where scripts/fetch-models puts them)", file=sys.stderr)
         return EX_CONFIG
     except AudioError as e:
         print(f"earmuff: {e}", file=sys.stderr)

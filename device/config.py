@@ -30,6 +30,16 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class ConfigErrors(ConfigError):
+    """Every problem found in one file (`earmuff config check`), one per line."""
+
+    def __init__(self, errors: list[ConfigError], config: Config | None = None):
+        self.errors = errors
+        self.config = config  # what loaded, with defaults in place of the wrong keys: to check further
+        self.path, self.key = errors[0].path, errors[0].key
+        Exception.__init__(self, "\n".join(map(str, errors)))
+
+
 def _first(*values):
     return next(v for v in values if v is not None)
 
@@ -315,13 +325,20 @@ class ConfigPlace:
 
     path: Path | None
     section: str
+    found: list[ConfigError] | None = None  # collect errors here and go on, instead of stopping at the first
 
     def fail(self, key: str, message: str) -> typing.NoReturn:
         raise ConfigError(message, self.path, f"[{self.section}] {key}")
 
+    def collect(self, error: ConfigError) -> None:
+        """Keep going after `error` if every error is wanted; else stop here."""
+        if self.found is None:
+            raise error
+        self.found.append(error)
 
-def load(path: Path | str) -> Config:
-    """Read and validate a config file. Raises ConfigError."""
+
+def load(path: Path | str, every_error: bool = False) -> Config:
+    """Read and validate a config file. Raises ConfigError (with every_error, ConfigErrors listing all)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -335,21 +352,21 @@ def load(path: Path | str) -> Config:
         raise ConfigError("not UTF-8 text", path) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"not valid TOML: {e}", path) from None
-    return from_dict(data, path)
+    return from_dict(data, path, every_error)
 
 
-def from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
-    unknown = sorted(set(data) - set(SECTIONS))
-    if unknown:
-        raise ConfigError(
-            f"unknown section [{unknown[0]}] (known: {', '.join(SECTIONS)})", path, unknown[0]
-        )
+def from_dict(data: dict[str, Any], path: Path | None = None, every_error: bool = False) -> Config:
+    found: list[ConfigError] | None = [] if every_error else None
+    for unknown in sorted(set(data) - set(SECTIONS)):
+        ConfigPlace(path, unknown, found).collect(ConfigError(
+            f"unknown section [{unknown}] (known: {', '.join(SECTIONS)})", path, unknown))
     built = {}
     for name, cls in SECTIONS.items():
         table = data.get(name, {})
-        place = ConfigPlace(path, name)
+        place = ConfigPlace(path, name, found)
         if not isinstance(table, dict):
-            place.fail("", "must be a table")
+            place.collect(ConfigError("must be a table", path, f"[{name}] "))
+            table = {}
         built[name] = _build(cls, table, place)
     base = path.parent if path else Path.cwd()
     paths = built["paths"]
@@ -359,6 +376,8 @@ def from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     audio = built["audio"]
     if audio.file is not None:
         built["audio"] = dataclasses.replace(audio, source=f"file:{_absolute(audio.file, base)}")
+    if found:
+        raise ConfigErrors(found, Config(path=path, **built))
     return Config(path=path, **built)
 
 
@@ -371,16 +390,23 @@ def _build(cls: type, table: dict[str, Any], place: ConfigPlace, prefix: str = "
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in table:
         if key not in fields:
-            place.fail(prefix + key, f"unknown key (known: {', '.join(fields)})")
+            place.collect(ConfigError(f"unknown key (known: {', '.join(fields)})", place.path,
+                                      f"[{place.section}] {prefix}{key}"))
     values = {}
     for name, f in fields.items():
         if name not in table:
             continue
-        values[name] = _convert(hints[name], table[name], f.metadata, place, prefix + name)
+        try:
+            values[name] = _convert(hints[name], table[name], f.metadata, place, prefix + name)
+        except ConfigError as e:
+            place.collect(e)  # the key keeps its default, so the rest can still be checked
     obj = cls(**values)
     validate = getattr(obj, "validate", None)
     if validate is not None:
-        validate(place)
+        try:
+            validate(place)
+        except ConfigError as e:
+            place.collect(e)
     return obj
 
 

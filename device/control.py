@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+UNIT_FILE = Path("/etc/systemd/system/earmuff-listener.service")  # where scripts/install puts it
 
 MAX_LINE = 64 * 1024
 MAX_STRIKES = 16  # bad requests in a row before a client is disconnected
@@ -310,7 +311,9 @@ class ControlServer:
         try:
             self.group_gid = grp.getgrnam(self.group).gr_gid if self.group else None
         except KeyError:
-            log.warning("control group %r does not exist; only root and this user can use the socket", self.group)
+            # Expected in a checkout (scripts/install makes the group); worth a warning only when installed.
+            log.log(logging.WARNING if UNIT_FILE.exists() else logging.INFO,
+                    "control group %r does not exist; only root and this user can use the socket", self.group)
 
     def _run(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -378,6 +381,13 @@ def call(path: Path, method: str, params: dict | None = None, timeout: float = 1
         return json.loads(_readline(sock))
 
 
+def _what_to_check(service_command: str) -> str:
+    """systemd's tools for an installed earmuff; in a checkout there is no service to ask about."""
+    if UNIT_FILE.exists():
+        return f"check: {service_command}"
+    return "start it with: earmuff run --config FILE"
+
+
 def connect(path: Path, timeout: float = 10.0) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
@@ -386,11 +396,11 @@ def connect(path: Path, timeout: float = 10.0) -> socket.socket:
     except FileNotFoundError:
         sock.close()
         raise Unreachable(f"earmuff is not running: no socket at {path} "
-                          "(check: systemctl status earmuff-listener)") from None
+                          f"({_what_to_check('systemctl status earmuff-listener')})") from None
     except ConnectionRefusedError:
         sock.close()
         raise Unreachable(f"nothing is listening on {path}: earmuff stopped or crashed "
-                          "(check: journalctl -u earmuff-listener)") from None
+                          f"({_what_to_check('journalctl -u earmuff-listener')})") from None
     except PermissionError:
         sock.close()
         raise Unreachable(f"permission denied on {path}: add yourself to the earmuff group "

@@ -66,7 +66,9 @@ def audio_checks(config: Config) -> list[Check]:
                              "" if enough else f"[audio] channels = {config.audio.channels} but the device has "
                                                f"{info['maxInputChannels']}"))
         except Exception as e:  # AudioError, or PortAudio's own
-            out.append(Check(False, f"configured device: {e}", "set [audio] device to a name or index listed above"))
+            out.append(Check(False, f"configured device: {e}",
+                             "set [audio] device to a name or index listed above" if devices else
+                             'with no input device at all, fix that first; or set [audio] source = "file:PATH"'))
         return out
     finally:
         pa.terminate()
@@ -74,14 +76,15 @@ def audio_checks(config: Config) -> list[Check]:
 
 def model_checks(config: Config) -> list[Check]:
     out = []
-    from device.transcribe import TranscribeError, load_model
+    from device.transcribe import MODEL_ZIP, TranscribeError, load_model
     from device.wake import WakeError, resolve_model
 
     try:
         load_model(config.model_path())
         out.append(Check(True, f"Vosk model {config.model_path()} loads"))
     except TranscribeError as e:
-        out.append(Check(False, str(e).split(":")[0], f"scripts/fetch-models --dir {config.paths.models_dir}"))
+        out.append(Check(False, str(e).split(":")[0], f"scripts/fetch-models --dir {config.paths.models_dir}; "
+                         f"offline: download {MODEL_ZIP} elsewhere and add --zip {MODEL_ZIP}"))
     for name in config.wake.models:
         try:
             resolve_model(name)
@@ -189,13 +192,13 @@ def _name(lookup, ident: int) -> str:
 
 
 def report(checks: list[Check]) -> int:
-    failed = 0
     for c in checks:
         mark = "!" if c.warn else ("\u2713" if c.ok else "\u2717")
         print(f"{mark} {c.what}")
         if not c.ok:
-            failed += 1
             print(f"    fix: {c.fix}")
-    passed = len(checks) - failed
-    print(f"\n{passed} of {len(checks)} checks passed" if failed else f"\nall {len(checks)} checks passed")
+    failed = sum(not c.ok for c in checks)
+    warnings = sum(c.ok and c.warn for c in checks)
+    passed = len(checks) - failed - warnings
+    print(f"\n{passed} passed, {warnings} to note (!), {failed} failed")
     return 1 if failed else 0

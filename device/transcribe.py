@@ -22,7 +22,13 @@ from device.config import TranscribeSettings
 
 log = logging.getLogger(__name__)
 
-FETCH_HINT = "run scripts/fetch-models to download it, or set [transcribe] model to a Vosk model directory"
+MODEL_ZIP = "vosk-model-small-en-us-0.15.zip"
+
+
+def fetch_hint(model: Path) -> str:
+    """How to put the English model where `model` says it should be, online or not."""
+    return (f"run scripts/fetch-models --dir {model.parent} (offline: download {MODEL_ZIP} elsewhere and add "
+            f"--zip {MODEL_ZIP}), or set [transcribe] model to a Vosk model directory")
 
 
 class TranscribeError(Exception):
@@ -57,14 +63,15 @@ def load_model(path: Path | str):
 
     path = Path(path)
     if not path.is_dir():
-        raise TranscribeError(f"Vosk model not found at {path}: {FETCH_HINT}")
+        raise TranscribeError(f"Vosk model not found at {path}: {fetch_hint(path)}")
     if not (path / "am" / "final.mdl").is_file() or not (path / "conf" / "model.conf").is_file():
-        raise TranscribeError(f"{path} is not a complete Vosk model (am/final.mdl, conf/model.conf): {FETCH_HINT}")
+        raise TranscribeError(f"{path} is not a complete Vosk model (am/final.mdl, conf/model.conf): "
+                              f"{fetch_hint(path)}")
     vosk.SetLogLevel(-1)
     try:
         return vosk.Model(str(path))
     except Exception as e:  # vosk raises a bare Exception("Failed to create a model")
-        raise TranscribeError(f"Vosk could not load the model at {path} ({e}): {FETCH_HINT}") from None
+        raise TranscribeError(f"Vosk could not load the model at {path} ({e}): {fetch_hint(path)}") from None
 
 
 def _words(result_json: str, key: str = "result") -> list[Word]:

@@ -11,6 +11,7 @@ score streams through the same WakeRule, so what it measures is what runs.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections import deque
 from dataclasses import dataclass
@@ -50,10 +51,10 @@ def builtin_models() -> dict[str, Path]:
     """Wake word models shipped inside the openwakeword wheel, by short name."""
     import openwakeword
 
-    found = {name: Path(m["model_path"]) for name, m in openwakeword.models.items()}
+    found = {name: Path(m["model_path"]) for name, m in openwakeword.models.items() if name not in _NOT_WAKE_WORDS}
     resources = Path(openwakeword.__file__).parent / "resources" / "models"
     for path in sorted(resources.glob("*.onnx")):
-        name = path.stem.rsplit("_v", 1)[0]
+        name = re.sub(r"_v\d[\d.]*$", "", path.stem)  # "hey_marvin_v0.1" -> "hey_marvin"; "silero_vad" stays
         if name not in _NOT_WAKE_WORDS:
             found.setdefault(name, path)
     return {name: path for name, path in sorted(found.items()) if path.exists()}

@@ -295,7 +295,7 @@ def test_the_listener_serves_its_socket(tmp_path, ko_model, wake_command):
         assert status["privacy"] == {"muted": True, "source": "socket", "latched": False, "save_error": None}
         assert status["microphone"]["health"] == "paused"
         readable = cli("status").stdout
-        assert "privacy mode: ON" in readable and "1 wakes" in readable
+        assert "privacy mode: ON" in readable and "1 wake, 1 utterance," in readable
         events.terminate()
         seen = [json.loads(line)["type"] for line in events.communicate(timeout=10)[0].splitlines()]
         assert "utterance" in seen and "privacy" in seen
