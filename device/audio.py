@@ -249,6 +249,7 @@ class MicSource:
         self.on_event = on_event or (lambda name, detail: None)
         self.channel = None if settings.channel == "mean" else int(settings.channel)
         self.health = "closed"
+        self.problem: str | None = None  # why it is reopening, for `earmuff status`
         self.description: dict = {"device": settings.device or "default", "channels": settings.channels}
         self.overflows = 0
         self.stopped_at: float | None = None  # monotonic time capture last stopped for privacy
@@ -360,7 +361,7 @@ class MicSource:
                     self._shutdown()
                     attempt = yield from self._backoff(attempt, f"cannot open microphone: {e}")
                     continue
-                self.health = "healthy"
+                self.health, self.problem = "healthy", None
                 self.on_event("mic_opened", dict(self.description))
                 log.info("microphone open: %s", self.description)
                 failure = None
@@ -401,7 +402,7 @@ class MicSource:
 
     def _backoff(self, attempt: int, reason: str) -> int:
         delay = min(self.settings.reopen_max_s, self.settings.reopen_min_s * 2**attempt)
-        self.health = "reopening"
+        self.health, self.problem = "reopening", reason
         log.warning("%s; retrying in %.1f s", reason, delay)
         self.on_event("mic_reopening", {"error": reason, "retry_in_s": delay})
         deadline = time.monotonic() + delay

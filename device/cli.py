@@ -233,6 +233,9 @@ def cmd_status(args) -> int:
     muted = "ON (microphone closed" + (", held by the switch" if privacy["latched"] else "") + ")"
     print(f"privacy mode: {muted if privacy['muted'] else 'off'}   (last set by {privacy['source']})")
     print(f"state:        {status['state']}")
+    if status.get("problem"):
+        print(f"problem:      {status['problem']['what']}")
+        print(f"hint:         {status['problem']['hint']}")
     print(f"microphone:   {mic.get('device')} {mic.get('channels', '?')} ch @ {mic.get('rate', '?')} Hz, "
           f"{mic.get('health')}")
     words = [f"{k} (threshold {v['threshold']}, patience {v['patience']})" for k, v in status["wake"].items()

@@ -31,6 +31,8 @@ from device.wake import WakeDetector
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[str, dict], None]
+MIC_HINT = ('`arecord -l` lists the microphones ALSA sees; set [audio] device to one of them, '
+            'or [audio] source = "file:PATH" to listen to a WAV file')
 
 
 @dataclass
@@ -226,8 +228,10 @@ class Listener:
 
         c, privacy = self.counters, self.privacy
         wake = self.config.wake
+        deaf = getattr(self.source, "health", None) == "reopening"  # alive but deaf: the ring shows error too
         return {
-            "state": self.state,
+            "state": "error" if deaf else self.state,
+            "problem": {"what": self.source.problem, "hint": MIC_HINT} if deaf else None,
             "privacy": {
                 "muted": bool(privacy and privacy.muted),
                 "source": privacy.source if privacy else None,

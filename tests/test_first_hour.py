@@ -116,7 +116,34 @@ def test_config_check_reports_every_error_and_checks_names_models_and_sinks(tmp_
     assert fine.returncode == 0 and "note: [transcribe] model" in fine.stdout and "OK" in fine.stdout
 
 
-# 7 is a listener test below (it needs the real microphone source)
+# 7
+def test_status_says_error_and_why_while_the_microphone_is_missing(tmp_path, alsa_home, ko_model):
+    import threading
+
+    from device import listener
+    from device.config import load
+
+    config = load(checkout_config(tmp_path, f'[audio]\ndevice = "earmuff_test_mic"\nreopen_min_s = 0.1\n'
+                                            f'reopen_max_s = 0.2\n[transcribe]\nmodel = "{ko_model}"\n'))
+    lst = listener.build(config)  # no microphone plugged in: ALSA knows no earmuff_test_mic
+    server = listener.serve_control(lst)
+    loop = threading.Thread(target=lst.run, daemon=True)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 20
+        while lst.status()["state"] != "error" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = earmuff("status", "--config", str(tmp_path / "earmuff.toml"))
+    finally:
+        lst.stop()
+        loop.join(10)
+        server.close()
+        listener.close(lst)
+    assert status.returncode == 0, status.stderr
+    lines = dict(line.split(":", 1) for line in status.stdout.splitlines() if ":" in line)
+    assert lines["state"].strip() == "error"
+    assert "no input device matching 'earmuff_test_mic'" in lines["problem"]
+    assert "arecord -l" in lines["hint"] and "[audio] device" in lines["hint"] and 'source = "file:' in lines["hint"]
 
 
 # 8
