@@ -311,8 +311,8 @@ class ControlServer:
         try:
             self.group_gid = grp.getgrnam(self.group).gr_gid if self.group else None
         except KeyError:
-            # Expected in a checkout (scripts/install makes the group); worth a warning only when installed.
-            log.log(logging.WARNING if UNIT_FILE.exists() else logging.INFO,
+            # Expected in a checkout (scripts/install makes the group): worth a word only when installed.
+            log.log(logging.WARNING if UNIT_FILE.exists() else logging.DEBUG,
                     "control group %r does not exist; only root and this user can use the socket", self.group)
 
     def _run(self) -> None:

@@ -15,6 +15,7 @@ and hands it to its listener in this process; no configuration key reaches it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -193,11 +194,13 @@ class ScreenRing:
         if not self.screen.tty:
             self.screen.say(f"{self.clock():6.1f} s  ring: {state}")
             return
-        dots = "".join(
-            ("\u25cb " if (r, g, b) == (0, 0, 0) else
-             self.screen.style("\u25cf", f"38;2;{r};{g};{b}") + " " if self.screen.color else "\u25cf ")
-            for r, g, b in frame_colors(state, self.count, t, 0.8))
-        self.screen.ring(f"  ring  {dots} {state}")
+        dots = " ".join(self._dot(rgb) for rgb in frame_colors(state, self.count, t, 0.8))
+        self.screen.ring(f"  ring  {dots}  {state}")
+
+    def _dot(self, rgb: tuple[int, int, int]) -> str:
+        if rgb == (0, 0, 0):
+            return "\u25cb"  # an LED that is off
+        return self.screen.style("\u25cf", "38;2;{};{};{}".format(*rgb)) if self.screen.color else "\u25cf"
 
     def close(self) -> None:
         self.screen.end_ring()
@@ -285,7 +288,9 @@ def _run(screen: Screen, config: Config, model: str | None, fast: bool, work: Pa
     screen.say()
     screen.say(dim("(the demo's state, spool and logs were in a temporary folder, removed now)"))
     if not settled:
-        print(f"earmuff demo: {lst.link.unsettled} utterances did not reach the uplink", file=sys.stderr)
+        from device.cli import counted
+
+        print(f"earmuff demo: {counted(lst.link.unsettled, 'utterance')} did not reach the uplink", file=sys.stderr)
         return 1
     return 0
 
@@ -306,10 +311,10 @@ def _demo_config(work: Path, model_path: Path) -> Config:
 
 def _listen(screen: Screen, config: Config, transcriber, lines: list[Line], fast: bool):
     """Run the real listener on the conversation. Returns what it heard after each wake, and the listener."""
-    import dataclasses
-
     from device import listener
+    from device.cli import counted
     from device.led import Ring
+    from device.redact import summarize
     from device.wake import WakeDetector
 
     audio = dataclasses.replace(config.audio, realtime=not fast)
@@ -322,9 +327,7 @@ def _listen(screen: Screen, config: Config, transcriber, lines: list[Line], fast
             screen.say(f"{detail['time']:6.1f} s  wake word {detail['wakeword']} (score {detail['score']:.2f})")
         elif name == "utterance" and heard:
             heard[-1]["words"] = detail["words"]
-            from device.redact import summarize
-
-            screen.say(f"{lst.seconds_heard:6.1f} s  utterance: {detail['words']} words, ended by "
+            screen.say(f"{lst.seconds_heard:6.1f} s  utterance: {counted(detail['words'], 'word')}, ended by "
                        f"{detail['reason']}; redacted {summarize(detail['redacted'])}")
         elif name == "uplink_outcome":
             outcome = ", ".join(f"{sink} {result}" for sink, result in (detail.get("outcome") or {}).items())

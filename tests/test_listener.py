@@ -87,7 +87,7 @@ def test_listen_command_logs_events_but_never_text_at_info(tmp_path, ko_model, w
     config = make_config(tmp_path, ko_model, f"file:{wav}", exit_at_end=True)
     proc = run_listen(config)
     # No uplink is running here: the listener says so and exits 1 rather than pretend.
-    assert proc.returncode == 1 and "1 utterances were not handed to the uplink" in proc.stderr, proc.stderr
+    assert proc.returncode == 1 and "1 utterance was not handed to the uplink" in proc.stderr, proc.stderr
     assert "wake: hey_jarvis" in proc.stderr and "utterance:" in proc.stderr
     text = listener.build(cfg.load(config))
     text.run()
