@@ -436,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     p = sub.add_parser("demo", help="see earmuff work on a synthesized conversation, no Pi needed")
-    p.add_argument("--config", help="config file (for the model and wake word)")
+    p.add_argument("--config", help="config file (where to find the Vosk model)")
     p.add_argument("--model", help="Vosk model directory (default: the configured one)")
     p.add_argument("--no-color", action="store_true", help="no colours (also when NO_COLOR is set)")
     p.add_argument("--fast", action="store_true", help="play the conversation as fast as the machine can")
