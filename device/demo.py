@@ -226,7 +226,10 @@ def run_demo(config: Config, model: str | None = None, no_color: bool = False, f
              out=None) -> int:
     screen = Screen(out or sys.stdout, wants_color(no_color))
     with tempfile.TemporaryDirectory(prefix="earmuff-demo-") as tmp:
-        return _run(screen, config, model, fast, Path(tmp))
+        try:
+            return _run(screen, config, model, fast, Path(tmp))
+        finally:
+            screen.end_ring()  # e.g. after Ctrl-C: the shell's prompt goes on a line of its own
 
 
 def _run(screen: Screen, config: Config, model: str | None, fast: bool, work: Path) -> int:
