@@ -2,6 +2,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -98,16 +99,38 @@ def test_listen_command_logs_events_but_never_text_at_info(tmp_path, ko_model, w
     assert "utterance text (redacted):" in run_listen(config).stderr
 
 
+class StderrWatch:
+    """Collects a child's stderr in a thread, so a test can wait for a line instead of sleeping."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=lambda: self.lines.extend(proc.stderr), daemon=True)
+        self.thread.start()
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sum(text in line for line in list(self.lines)) >= count:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def text(self) -> str:
+        self.thread.join(timeout=10)
+        return "".join(self.lines)
+
+
 def test_listen_stops_cleanly_on_sigterm(tmp_path, ko_model, wake_command):
     wav = speech.write(tmp_path / "in.wav", wake_command)
     config = make_config(tmp_path, ko_model, f"file:{wav}", realtime=True)
     proc = subprocess.Popen([sys.executable, "-m", "device", "listen", "--config", str(config)],
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
+    err = StderrWatch(proc)
+    assert err.wait_for("listening for"), err.text()  # signal handlers are set before this line
     assert proc.poll() is None
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
-    assert "stopping on SIGTERM" in proc.stderr.read()
+    assert "stopping on SIGTERM" in err.text()
 
 
 @pytest.mark.usefixtures("alsa_home")
@@ -115,9 +138,12 @@ def test_listener_without_microphone_stays_alive_and_keeps_trying(tmp_path, ko_m
     config = make_config(tmp_path, ko_model, "mic", device="respeaker", reopen_min_s=0.1, reopen_max_s=0.2)
     proc = subprocess.Popen([sys.executable, "-m", "device", "listen", "--config", str(config)],
                             stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-    time.sleep(6)
-    assert proc.poll() is None, proc.stderr.read()  # alive, and retrying: not dead, not deaf forever
+    watch = StderrWatch(proc)
+    started = watch.wait_for("listening for")
+    retried = started and watch.wait_for("no input device matching 'respeaker'", count=2)
+    assert proc.poll() is None, watch.text()  # alive, and retrying: not dead, not deaf forever
+    assert retried, watch.text()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=10) == 0
-    err = proc.stderr.read()
+    err = watch.text()
     assert err.count("no input device matching 'respeaker'") >= 2
