@@ -179,6 +179,8 @@ def clean_text(value) -> str:
         raise Refused("text", "not a string")
     if len(value) > MAX_TEXT:
         raise Refused("text", f"longer than {MAX_TEXT} characters")
+    if any(unicodedata.numeric(ch, None) is not None for ch in value):  # before NFKC turns "ⅻ" into "xii"
+        raise Refused("text", "holds a digit or number character")
     text = unicodedata.normalize("NFKC", value)
     scripts = set()
     for ch in text:
