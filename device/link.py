@@ -40,7 +40,7 @@ class UplinkLink:
         self.problem: str | None = None  # what the uplink says is wrong on its side
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
-        self._pending: deque[dict] = deque(maxlen=PENDING_MAX)  # not yet written to the uplink
+        self._pending: deque[dict] = deque()  # not yet written to the uplink (at most PENDING_MAX new ones)
         self._unanswered: dict[str, dict] = {}  # written, waiting for "accepted"
         self._settled = threading.Condition()
         self._lights: set[int] = set()
@@ -55,7 +55,7 @@ class UplinkLink:
     def submit(self, message: dict) -> None:
         """Queue an utterance for the uplink; never blocks the audio loop."""
         with self._lock:
-            if len(self._pending) == self._pending.maxlen:
+            if len(self._pending) >= PENDING_MAX:
                 dropped = self._pending.popleft()
                 log.error("uplink unreachable: dropped utterance %s", dropped["session"])
             self._pending.append(message)
