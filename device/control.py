@@ -192,6 +192,7 @@ class _Connection:
             if pump is not None:
                 pump.cancel()
             self.server.subscribers.discard(self)
+            self.server.open.discard(self)
             with contextlib.suppress(Exception):
                 self.writer.close()
 
@@ -334,6 +335,7 @@ class ControlServer:
         self.mode = mode
         self.group_gid: int | None = None
         self.subscribers: set[_Connection] = set()
+        self.open: set[_Connection] = set()
         self.connections: Counter[int] = Counter()  # open connections by uid, besides the owner's
         self.loop: asyncio.AbstractEventLoop | None = None
         self._server = None
@@ -402,8 +404,10 @@ class ControlServer:
             return
         if capped:
             self.connections[peer.uid] += 1
+        connection = _Connection(self, reader, writer, peer)
+        self.open.add(connection)
         try:
-            await _Connection(self, reader, writer, peer).serve()
+            await connection.serve()
         finally:
             if capped:
                 self.connections[peer.uid] -= 1
@@ -426,7 +430,7 @@ class ControlServer:
 
         async def stop():
             self._server.close()
-            for connection in list(self.subscribers):
+            for connection in list(self.open):
                 connection.writer.close()
 
         with contextlib.suppress(Exception):
