@@ -264,6 +264,27 @@ def test_acks_with_bad_ids_get_an_error_and_the_connection_lives(tmp_path, ack):
         r.close()
 
 
+def test_a_silent_connection_is_closed_and_the_connections_are_bounded(tmp_path, monkeypatch):
+    from device.uplink import service
+
+    monkeypatch.setattr(service, "HELLO_TIMEOUT_S", 0.5)
+    r = Running(make_config(tmp_path))
+    try:
+        silent = [socket.socket(socket.AF_UNIX) for _ in range(service.MAX_CONNECTIONS + 2)]
+        for s in silent:
+            s.connect(str(r.config.uplink_socket()))
+            s.settimeout(5)
+        ends = [s.recv(10) for s in silent]  # never a hello: each closed (the last ones at once: no room)
+        assert ends == [b""] * len(silent)
+        assert any(a["reason"] == "too many connections" for a in r.audit() if a["outcome"] == "refused_connection")
+        for s in silent:
+            s.close()
+        r.say("turn on the lights")  # the listener that said hello is untouched
+        assert [p["text"] for p in sent(r)] == ["turn on the lights"]
+    finally:
+        r.close()
+
+
 def test_a_hung_first_listener_cannot_block_sends_forever(tmp_path):
     r = Running(make_config(tmp_path), connect_listener=False)
     hung = client(r.config.uplink_socket(), "stop", [line({"type": "hello"})], wait=False)
