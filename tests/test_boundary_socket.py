@@ -486,3 +486,20 @@ def test_fuzzed_handovers_never_put_an_unvalidated_field_or_identifier_anywhere(
         assert CANARY not in flat and "7731" not in flat and "b827" not in flat.replace(":", "").replace(".", "")
         texts = [p["text"] for p in payloads] if name == "sent.jsonl" else []
         assert not any(re.search(r"\bvelvet ?moose\b", t) for t in texts)
+
+
+def test_a_failure_inside_the_worker_costs_one_utterance_not_the_uplink(tmp_path):
+    r = Running(make_config(tmp_path))
+    spool = r.config.paths.state_dir / "spool"
+    try:
+        spool.rmdir()
+        spool.write_text("a file where the spool directory should be")  # every put fails
+        bad = utterance("turn on the lights")
+        r.link.submit(bad)
+        assert r.link.wait_settled(15) and not sent(r)  # answered with an error, nothing sent
+        spool.unlink()
+        spool.mkdir()
+        r.say("turn off the lights")
+        assert [p["text"] for p in sent(r)] == ["turn off the lights"] and r.thread.is_alive()
+    finally:
+        r.close()

@@ -354,12 +354,19 @@ class Uplink:
                 kind, item = "retry", None
             if kind == "stop":
                 break
-            if kind == "utterance":
-                conn, utterance = item
-                outcome = self.accept(utterance)
-                conn.send({"type": "accepted", "session": utterance.session, "outcome": outcome})
-            else:
-                self.deliver_spool()
+            try:
+                if kind == "utterance":
+                    conn, utterance = item
+                    outcome = self.accept(utterance)
+                    conn.send({"type": "accepted", "session": utterance.session, "outcome": outcome})
+                else:
+                    self.deliver_spool()
+            except Exception as e:  # e.g. the spool cannot be written: one item fails, the worker goes on
+                log.exception("uplink worker: %s", kind)
+                self._next_retry = time.monotonic() + self._retry_delay
+                if kind == "utterance":
+                    conn.send({"type": "error", "session": utterance.session,
+                               "message": f"not accepted: {type(e).__name__}; hand it over again later"})
 
     def stop(self) -> None:
         self.stopping.set()
