@@ -67,8 +67,26 @@ def _no_constant(name: str):
     raise _NotFinite(name)
 
 
+MAX_DEPTH = 8  # an utterance is two levels deep; a spool item three
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _too_deep(data: bytes) -> bool:
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:  # the usual case, at C speed
+        return False
+    depth = 0
+    for m in _BRACKET.finditer(_STRING.sub(b"", data)):  # brackets outside strings
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
 def strict_loads(data: bytes | str, what: str = "message"):
-    """JSON with finite numbers only, and no nesting deep enough to exhaust the stack, or Refused."""
+    """JSON nested at most MAX_DEPTH deep, with finite numbers only, or Refused."""
+    if _too_deep(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data):
+        raise Refused(what, f"nested deeper than {MAX_DEPTH}")
     try:
         return json.loads(data, parse_float=_finite, parse_constant=_no_constant)
     except _NotFinite:
