@@ -57,5 +57,8 @@ def format_entry(entry: dict) -> str:
     if text is not None:
         line += f"  {text!r}  (redacted: {summarize(entry.get('redacted') or {})})"
     if entry.get("reason"):
-        line += f"  [{entry['reason']}]"
+        field = f"{entry['field']}: " if entry.get("field") else ""
+        line += f"  [{field}{entry['reason']}]"
+    if entry.get("uid") is not None:
+        line += f"  (uid {entry['uid']}, pid {entry.get('pid')})"
     return line
