@@ -42,7 +42,7 @@ MAX_STRIKES = 16  # bad requests in a row before a client is disconnected
 SUBSCRIBER_QUEUE = 256
 PARTIAL_LINE_TIMEOUT_S = 10.0  # from the first byte of a request to its newline (slowloris)
 IDLE_TIMEOUT_S = 60.0  # a connection that neither asks nor subscribes is closed after this
-SEND_TIMEOUT_S = 10.0  # a reply or event not taken by the client by then: the client is dropped
+SEND_TIMEOUT_S = 30.0  # a reply or event not taken by the client by then: the client is dropped
 # Connections held by users other than root and the service's own user: per uid, and all of them
 # together, so that with LimitNOFILE=1024 there is always room for the owner's status and mute.
 MAX_PER_UID = 32
