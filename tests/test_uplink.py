@@ -442,6 +442,8 @@ def test_send_audio_crosses_only_redacted(tmp_path, ko_model):
 
     from device import listener
     from device.transcribe import Transcript, Word
+    from device.uplink.protocol import Rules, parse_utterance
+    from device.wake import Detection
 
     config = cfg.from_dict({"paths": {"state_dir": str(tmp_path)}, "transcribe": {"model": str(ko_model)},
                             "uplink": {"send_audio": True}})
@@ -449,8 +451,11 @@ def test_send_audio_crosses_only_redacted(tmp_path, ko_model):
     words = [Word("call", 0.1, 0.4, 1), Word("olivia", 0.5, 0.9, 1)]
     redaction = lst.redactor.redact(words)
     lst._utterance_audio = [np.full(1280, 5000, np.int16)] * 13  # 1.04 s of loud audio
+    lst._wake = Detection("hey_jarvis", 3.0, 0.9)
     message = lst._handover(Transcript(words=words, duration=1.04), redaction)
     listener.close(lst)
+    crossing = parse_utterance(message, Rules.from_config(config))  # what the listener makes crosses the boundary
+    assert crossing.text == "call [PERSON]" and len(crossing.pcm) == 13 * 1280 * 2
     import io
     import wave
 
