@@ -255,6 +255,7 @@ IDENTIFIERS = [MAC, "00000000abcdef12", "raspberrypi-kitchen", "Müller-Straße 
     "the raspberrypi\nkitchen", "raspberrypi_kitchen", "ｒａｓｐｂｅｒｒｙｐｉ-ｋｉｔｃｈｅｎ",
     "MÜLLER STRASSE 7", "müller\u00a0straße 7", "mu\u0308ller strasse 7",  # casefold, NFKC, a combining mark
     "ACCT 7731 XQ", "acct7731xq",
+    "гаѕрbеггурі кіtсһеп", "ｒаѕрbеrrурі-кітсһеп",  # Cyrillic look-alikes, alone or with Latin letters
 ])
 def test_identity_is_compared_as_values(value):
     assert Forbidden(IDENTIFIERS).find(value) is not None
@@ -265,6 +266,11 @@ def test_identity_is_compared_as_values(value):
 ])
 def test_ordinary_values_are_not_identifiers(value):
     assert Forbidden(IDENTIFIERS).find(value) is None
+
+
+def test_a_hostname_spelled_in_one_other_script_passes_the_text_rule_but_not_identity():
+    text = clean_text("кітсһеп")  # all Cyrillic: one script, as a Russian model could write
+    assert Forbidden(["kitchen"]).find(text) == "kitchen"
 
 
 def test_mac_in_cisco_notation():

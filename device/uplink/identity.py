@@ -7,8 +7,10 @@ and the owner's `never_send` strings must never appear in a payload.
 
 They are compared as values, not as spellings: each side is NFKC-normalised,
 stripped of format characters (zero-width spaces and the like), case-folded
+Cyrillic and Greek look-alikes folded to the Latin letters they pass for,
 and cut into letters-and-digits tokens, so separators of any kind (colons,
-dots, dashes, spaces, tabs, newlines) and Unicode case do not matter.
+dots, dashes, spaces, tabs, newlines), Unicode case and look-alike letters do
+not matter.
 """
 
 from __future__ import annotations
@@ -95,11 +97,17 @@ def hardware_identifiers(serial_sources: Iterable[Path] = SERIAL_SOURCES, net_di
     return sorted({f for f in found if len(_target(f)) >= 4})
 
 
+# Lower-case Cyrillic and Greek letters that pass for Latin ones: "кітсһеп" spells kitchen in
+# one script, which the text rule allows (a Russian model writes Cyrillic), so identity folds them.
+_LOOKALIKES = str.maketrans("аԁеһіјкорԛѕԝхусьпгтαεικνορτυχω", "adehijkopqswxycbnrtaeikvoptuxw")
+
+
 def _tokens(value: str) -> list[str]:
-    """NFKC, format characters removed, case-folded, cut at anything that is not a letter or digit."""
+    """NFKC, format characters removed, case-folded, look-alike letters folded to Latin, cut at
+    anything that is not a letter or digit."""
     value = unicodedata.normalize("NFKC", value)
     value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
-    value = unicodedata.normalize("NFKC", value.casefold())
+    value = unicodedata.normalize("NFKC", value.casefold()).translate(_LOOKALIKES)
     return re.findall(r"[^\W_]+", value)
 
 
