@@ -46,11 +46,15 @@ for line in lines:
     except OSError:  # the uplink hung up already
         cut_off = True
         break
-if mode == "read":  # every reply until the uplink hangs up or 3 s of silence
+if mode == "close":  # a bare connect and close
+    s.close()
+    print("{}")
+elif mode.startswith("read"):  # replies until the uplink hangs up, 3 s of silence, or read:N of them
+    want = int(mode[5:] or 0) if ":" in mode else 0
     s.settimeout(3)
     buf, eof = b"", cut_off
     try:
-        while not eof:
+        while not eof and not (want and buf.count(b"\n") >= want):
             chunk = s.recv(65536)
             if not chunk:
                 eof = True
@@ -159,7 +163,7 @@ def test_only_the_configured_listener_user_may_connect(open_dir):
     try:
         out = client(r.config.uplink_socket(), "read", [line({"type": "hello"})])  # root is not the listener
         assert out == {"replies": [], "eof": True}
-        out = client(r.config.uplink_socket(), "read", [line({"type": "hello"})], uid=NOBODY)
+        out = client(r.config.uplink_socket(), "read:1", [line({"type": "hello"})], uid=NOBODY)
         assert out["replies"] == [{"type": "hello", "spool": 0, "light": True}]
         assert [a["uid"] for a in r.audit() if a["outcome"] == "refused_connection"] == [0]
     finally:
@@ -187,8 +191,8 @@ def test_connect_and_close_by_another_process_does_not_orphan_the_listener(tmp_p
     r = Running(make_config(tmp_path))
     try:
         for _ in range(20):
-            client(r.config.uplink_socket(), "read", [])  # a bare connect()+close() each
-        client(r.config.uplink_socket(), "read", [line({"type": "hello"})])  # one that says hello, then goes
+            client(r.config.uplink_socket(), "close")  # a bare connect()+close() each
+        client(r.config.uplink_socket(), "read:1", [line({"type": "hello"})])  # one that says hello, then goes
         r.say("turn on the lights")
         assert [p["text"] for p in sent(r)] == ["turn on the lights"]
         assert not [a for a in r.audit() if a["outcome"] == "spooled"]
@@ -257,7 +261,7 @@ def test_shown_false_is_final_whoever_says_otherwise(tmp_path):
 def test_acks_with_bad_ids_get_an_error_and_the_connection_lives(tmp_path, ack):
     r = Running(make_config(tmp_path), connect_listener=False)
     try:
-        out = client(r.config.uplink_socket(), "read", [line({"type": "hello"}), line(ack), line({"type": "hello"})])
+        out = client(r.config.uplink_socket(), "read:3", [line({"type": "hello"}), line(ack), line({"type": "hello"})])
         kinds = [m["type"] for m in out["replies"]]
         assert kinds == ["hello", "error", "hello"]
     finally:
@@ -389,7 +393,7 @@ def test_poison_in_the_spool_and_on_the_socket_never_kills_the_uplink(tmp_path):
             line(utterance("hi", audio="!!not base64!!", seconds=1.5)),
             line({"type": "light_ack", "id": [1], "shown": True}),
         ]
-        out = client(config.uplink_socket(), "read", [line({"type": "hello"})] + crashers)
+        out = client(config.uplink_socket(), "read:5", [line({"type": "hello"})] + crashers)
         assert [m["type"] for m in out["replies"]] == ["hello"] + ["error"] * 4
         assert uplink.poll() is None
         link.submit(utterance("turn off the lights"))
