@@ -70,7 +70,7 @@ def main() -> None:
             time.sleep(0.01)
         latencies = []
         for i in range(args.n + 10):
-            session = f"bench-{i}"
+            session = f"{i:032x}"  # the listener's format: 32 hex digits
             started = time.perf_counter()
             link.submit({"type": "utterance", "session": session, "text": "turn on the kitchen lights",
                          "redacted": {}, "wakeword": "hey_jarvis", "seconds": 1.2})

@@ -9,7 +9,10 @@ is told how many), nobody else waits for it.
 Who may do what is decided by the peer's credentials (SO_PEERCRED): root and
 the service's own user may do everything; members of the control group may
 read status, subscribe, and mute; anyone who can connect may mute. Unmuting
-never beats a latched hardware switch.
+never beats a latched hardware switch. No client can hold the socket: a
+request line must end within seconds, an idle connection is closed, and
+users other than root and the service user have a connection cap, so the
+owner always gets in. Replies are strict JSON, whatever a request holds.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ import functools
 import grp
 import json
 import logging
+import math
 import os
 import pwd
 import socket
 import struct
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +41,16 @@ UNIT_FILE = Path("/etc/systemd/system/earmuff-listener.service")  # where script
 MAX_LINE = 64 * 1024
 MAX_STRIKES = 16  # bad requests in a row before a client is disconnected
 SUBSCRIBER_QUEUE = 256
+PARTIAL_LINE_TIMEOUT_S = 10.0  # from the first byte of a request to its newline (slowloris)
+IDLE_TIMEOUT_S = 60.0  # a connection that neither asks nor subscribes is closed after this
+SEND_TIMEOUT_S = 30.0  # a reply or event not taken by the client by then: the client is dropped
+# Connections held by users other than root and the service's own user: per uid, and all of them
+# together, so that with LimitNOFILE=1024 there is always room for the owner's status and mute.
+MAX_PER_UID = 32
+MAX_OTHERS = 256
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
-FORBIDDEN, REFUSED, INTERNAL = -32001, -32002, -32603
+FORBIDDEN, REFUSED, BUSY, INTERNAL = -32001, -32002, -32003, -32603
 
 # Which methods each kind of caller may use.
 EVERYONE = {"version", "mute"}
@@ -121,15 +132,33 @@ class _Connection:
         self.strikes = 0
 
     async def send(self, obj: dict) -> None:
-        self.writer.write((json.dumps(obj, separators=(",", ":")) + "\n").encode())
-        await self.writer.drain()
+        try:  # strict JSON only, whatever a result holds
+            line = json.dumps(obj, separators=(",", ":"), allow_nan=False)
+        except (ValueError, TypeError):
+            log.exception("control reply is not JSON")
+            line = json.dumps(_error(obj.get("id"), INTERNAL, "internal error: the reply is not JSON"))
+        self.writer.write((line + "\n").encode())
+        await asyncio.wait_for(self.writer.drain(), SEND_TIMEOUT_S)  # a client that never reads is dropped
 
     async def lines(self):
-        """Lines without their newline; a line over MAX_LINE comes as None (and is skipped)."""
+        """Lines without their newline; a line over MAX_LINE comes as None (and is skipped).
+
+        A line must be finished within PARTIAL_LINE_TIMEOUT_S of its first byte, and a connection
+        that is not subscribed must ask something within IDLE_TIMEOUT_S: then it is closed."""
         buf = b""
         too_long = False
         while True:
-            chunk = await self.reader.read(65536)
+            if buf or too_long:
+                timeout = PARTIAL_LINE_TIMEOUT_S
+            else:
+                timeout = None if self.events is not None else IDLE_TIMEOUT_S
+            try:
+                chunk = await asyncio.wait_for(self.reader.read(65536), timeout)
+            except TimeoutError:
+                if buf or too_long:
+                    await self.send(_error(None, INVALID_REQUEST, "timed out waiting for the end of the line; "
+                                                                  "goodbye"))
+                return
             if not chunk:
                 return
             buf += chunk
@@ -158,12 +187,13 @@ class _Connection:
                 if self.strikes >= MAX_STRIKES:
                     await self.send(_error(None, INVALID_REQUEST, "too many bad requests; goodbye"))
                     return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the client went away mid-reply: nothing to clean up but this connection
+        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
+            pass  # the client went away mid-reply, or stopped reading: nothing to clean up but this connection
         finally:
             if pump is not None:
                 pump.cancel()
             self.server.subscribers.discard(self)
+            self.server.open.discard(self)
             with contextlib.suppress(Exception):
                 self.writer.close()
 
@@ -174,13 +204,17 @@ class _Connection:
         if not line.strip():
             return None
         try:
-            request = json.loads(line)
-        except (ValueError, UnicodeDecodeError):
+            request = json.loads(line, parse_constant=_not_json)
+        except RecursionError:
+            self.strikes += 1
+            return _error(None, INVALID_REQUEST, "invalid request: nested too deeply")
+        except ValueError:  # also UnicodeDecodeError, NaN and Infinity, integers too long
             self.strikes += 1
             return _error(None, PARSE_ERROR, "parse error: not JSON")
         rid = request.get("id") if isinstance(request, dict) else None
-        if not isinstance(rid, (str, int, float, type(None))) or isinstance(rid, bool):
-            rid = None
+        if not _valid_id(rid):
+            self.strikes += 1
+            return _error(None, INVALID_REQUEST, "invalid request: id must be a string, a finite number or null")
         try:
             if not isinstance(request, dict) or request.get("jsonrpc") != "2.0" or not isinstance(
                     request.get("method"), str):
@@ -245,6 +279,12 @@ class _Connection:
         self.wakeup.set()
 
     async def pump(self) -> None:
+        try:
+            await self._pump()
+        except (ConnectionError, TimeoutError):
+            self.writer.close()  # a subscriber that stopped reading; serve() cleans up when the read ends
+
+    async def _pump(self) -> None:
         while True:
             await self.wakeup.wait()
             self.wakeup.clear()
@@ -255,6 +295,18 @@ class _Connection:
                                      "params": {"type": "lost", "count": lost,
                                                 "message": f"lost {lost} events: reading too slowly"}})
                 await self.send({"jsonrpc": "2.0", "method": "event", "params": self.events.popleft()})
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _valid_id(rid) -> bool:
+    """A JSON-RPC id we can echo as JSON: a string, an integer, a finite number or null
+    (1e400 parses as infinity and cannot be written back)."""
+    if isinstance(rid, float):
+        return math.isfinite(rid)
+    return rid is None or isinstance(rid, str) or isinstance(rid, int) and not isinstance(rid, bool)
 
 
 def _error(rid, code: int, message: str, data: Any = None) -> dict:
@@ -284,6 +336,8 @@ class ControlServer:
         self.mode = mode
         self.group_gid: int | None = None
         self.subscribers: set[_Connection] = set()
+        self.open: set[_Connection] = set()
+        self.connections: Counter[int] = Counter()  # open connections by uid, besides the owner's
         self.loop: asyncio.AbstractEventLoop | None = None
         self._server = None
         self._ready = threading.Event()
@@ -338,8 +392,30 @@ class ControlServer:
         os.chmod(self.path, self.mode)
 
     async def _accept(self, reader, writer) -> None:
-        peer = peer_of(writer.get_extra_info("socket"), self.group_gid)
-        await _Connection(self, reader, writer, peer).serve()
+        try:
+            peer = peer_of(writer.get_extra_info("socket"), self.group_gid)
+        except OSError:
+            writer.close()
+            return
+        capped = peer.role != "owner"  # root and the service user always find room
+        if capped and (self.connections[peer.uid] >= MAX_PER_UID or self.connections.total() >= MAX_OTHERS):
+            log.warning("control socket: refused uid %d pid %d: too many connections", peer.uid, peer.pid)
+            with contextlib.suppress(Exception):
+                writer.write((json.dumps(_error(None, BUSY, f"too many connections from uid {peer.uid}"))
+                              + "\n").encode())
+                writer.close()
+            return
+        if capped:
+            self.connections[peer.uid] += 1
+        connection = _Connection(self, reader, writer, peer)
+        self.open.add(connection)
+        try:
+            await connection.serve()
+        finally:
+            if capped:
+                self.connections[peer.uid] -= 1
+                if self.connections[peer.uid] <= 0:
+                    del self.connections[peer.uid]
 
     def publish(self, event: dict) -> None:
         """Hand an event to every subscriber. Safe from any thread; never blocks."""
@@ -357,7 +433,7 @@ class ControlServer:
 
         async def stop():
             self._server.close()
-            for connection in list(self.subscribers):
+            for connection in list(self.open):
                 connection.writer.close()
 
         with contextlib.suppress(Exception):

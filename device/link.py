@@ -4,8 +4,9 @@ It hands each redacted utterance to the uplink, answers the uplink's light
 requests by showing "sending" on the ring and acknowledging only once it is
 drawn (no light, no send), keeps the light on for at least min_light_s, and
 passes Home Assistant's spoken replies on as "response" events. It
-reconnects with backoff; utterances made while the uplink is away wait in a
-small queue in memory.
+reconnects with backoff; utterances made while the uplink is away (or busy)
+wait in a small queue in memory. The uplink gives the light role to the
+first connection that says hello, so this link says hello before anything.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PENDING_MAX = 20
+BUSY_RETRY_S = 0.5
 
 
 class UplinkLink:
@@ -38,7 +40,7 @@ class UplinkLink:
         self.problem: str | None = None  # what the uplink says is wrong on its side
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
-        self._pending: deque[dict] = deque(maxlen=PENDING_MAX)  # not yet written to the uplink
+        self._pending: deque[dict] = deque()  # not yet written to the uplink (at most PENDING_MAX new ones)
         self._unanswered: dict[str, dict] = {}  # written, waiting for "accepted"
         self._settled = threading.Condition()
         self._lights: set[int] = set()
@@ -53,7 +55,7 @@ class UplinkLink:
     def submit(self, message: dict) -> None:
         """Queue an utterance for the uplink; never blocks the audio loop."""
         with self._lock:
-            if len(self._pending) == self._pending.maxlen:
+            if len(self._pending) >= PENDING_MAX:
                 dropped = self._pending.popleft()
                 log.error("uplink unreachable: dropped utterance %s", dropped["session"])
             self._pending.append(message)
@@ -104,6 +106,11 @@ class UplinkLink:
                 continue
             delay = 0.2
             with self._lock:
+                try:  # hello before anything else, so no hand-over overtakes it
+                    sock.sendall(b'{"type": "hello"}\n')
+                except OSError:
+                    sock.close()
+                    continue
                 self._sock = sock
                 # Anything written but not answered before a reconnect is written again.
                 with self._settled:
@@ -111,7 +118,6 @@ class UplinkLink:
                     self._unanswered.clear()
             self.connected = self.ever_connected = True
             self.on_event("uplink_connected", {})
-            sock.sendall(b'{"type": "hello"}\n')
             self._flush_pending()
             self._read(sock)
             with self._lock:
@@ -145,6 +151,8 @@ class UplinkLink:
         kind = message["type"]
         if kind == "light":
             seq = message["id"]
+            if not isinstance(seq, int) or isinstance(seq, bool):
+                raise TypeError("light id is not an integer")
             if message["state"] == "on":
                 self._lights.add(seq)
                 self.ring.set_sending(True)
@@ -159,6 +167,14 @@ class UplinkLink:
                 self._unanswered.pop(message["session"], None)
                 self._settled.notify_all()
             self.on_event("uplink_outcome", {"session": message["session"], "outcome": message.get("outcome")})
+        elif kind == "busy":  # the uplink's queue is full: hand it over again in a moment
+            with self._lock, self._settled:
+                message = self._unanswered.pop(message["session"], None)
+                if message is not None:
+                    self._pending.append(message)
+            timer = threading.Timer(BUSY_RETRY_S, self._flush_pending)
+            timer.daemon = True
+            timer.start()
         elif kind == "problem":
             self.problem = message.get("message")
             self.on_event("uplink_problem", {"message": self.problem})

@@ -303,3 +303,103 @@ def test_the_listener_serves_its_socket(tmp_path, ko_model, wake_command):
         daemon.terminate()
         daemon.wait(timeout=20)
     assert not socket_path.exists()  # removed on a clean stop
+
+
+# -- no client can break or hold the socket ----------------------------------------------------
+def strict(line: bytes) -> dict:
+    """A reply parsed as strict JSON: NaN or Infinity in it fails the test."""
+    return json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in a reply"))
+
+
+@pytest.mark.parametrize("request_line, code", [
+    (b'{"jsonrpc": "2.0", "id": 1e400, "method": "status"}', -32600),
+    (b'{"jsonrpc": "2.0", "id": -1e400, "method": "status"}', -32600),
+    (b'{"jsonrpc": "2.0", "id": NaN, "method": "status"}', -32700),
+    (b'{"jsonrpc": "2.0", "id": Infinity, "method": "status"}', -32700),
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "audit", "params": {"limit": 1e400}}', -32602),
+    (b'{"jsonrpc": "2.0", "id": ' + b"[" * 60000 + b"]" * 60000 + b', "method": "status"}', -32600),
+    (b"[" * 60000, -32600),
+    (b'{"jsonrpc": "2.0", "id": ' + b"1" * 5000 + b', "method": "status"}', -32700),
+])
+def test_out_of_range_ids_and_deep_nesting_get_standard_errors_in_strict_json(server, request_line, code):
+    c = Client(server.path)
+    c.send(request_line + b"\n")
+    while b"\n" not in c.buf:
+        c.buf += c.sock.recv(65536)
+    reply, c.buf = c.buf.split(b"\n", 1)
+    reply = strict(reply)
+    assert reply["error"]["code"] == code and reply["id"] in (None, 1)
+    assert c.request("status")["result"]["state"] == "idle"  # and the connection goes on
+    c.close()
+
+
+def test_a_result_that_is_not_json_becomes_an_internal_error(tmp_path):
+    privacy = Privacy(PrivacySettings(), tmp_path)
+    api = Api(status=lambda: {"state": "idle", "load": float("nan")}, privacy=privacy)
+    server = ControlServer(tmp_path / "control.sock", api, group="")
+    server.start()
+    try:
+        c = Client(server.path)
+        c.send(b'{"jsonrpc": "2.0", "id": 7, "method": "status"}\n')
+        while b"\n" not in c.buf:
+            c.buf += c.sock.recv(65536)
+        assert strict(c.buf.split(b"\n")[0])["error"]["code"] == -32603
+        c.close()
+    finally:
+        server.close()
+
+
+def test_partial_lines_and_idle_connections_time_out(server, monkeypatch):
+    from device import control
+
+    monkeypatch.setattr(control, "PARTIAL_LINE_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(control, "IDLE_TIMEOUT_S", 1.0)
+    slow = Client(server.path)
+    slow.send(b'{"jsonrpc": "2.0", "id": 1, "meth')  # and never the rest (slowloris)
+    idle = Client(server.path)  # says nothing at all
+    subscriber = Client(server.path)
+    assert subscriber.request("subscribe")["result"] == {"subscribed": True}
+    assert "timed out" in slow.read()["error"]["message"]
+    assert slow.sock.recv(10) == b"" and idle.sock.recv(10) == b""
+    server.publish({"type": "state", "state": "idle"})  # a subscriber waits for events as long as it likes
+    assert subscriber.read()["params"]["type"] == "state"
+    for c in (slow, idle, subscriber):
+        c.close()
+
+
+PER_UID = """
+import json, os, socket, sys, time
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+held, busy = [], 0
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.settimeout(0.5)
+    try:
+        reply = s.recv(1000)
+        busy += b"-32003" in reply
+        s.close()
+    except socket.timeout:
+        held.append(s)  # accepted: no reply until it asks
+print(json.dumps({"held": len(held), "busy": busy}), flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a client as another user")
+def test_a_user_holding_many_connections_is_capped_and_root_still_gets_in(monkeypatch):
+    from device import control
+
+    monkeypatch.setattr(control, "MAX_PER_UID", 8)
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    os.chmod(base, 0o755)
+    server = make_server(base, mode=0o666)
+    hog = subprocess.Popen([sys.executable, "-c", PER_UID, str(server.path), "20"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert json.loads(hog.stdout.readline()) == {"held": 8, "busy": 12}
+        for _ in range(40):  # root (and the service user) are never capped
+            assert Client(server.path).request("mute")["result"] == {"muted": True}
+    finally:
+        hog.kill()
+        hog.wait(10)
+        server.close()

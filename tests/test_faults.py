@@ -9,7 +9,7 @@ from device import config as cfg
 from device.led import JsonlDriver, Ring
 from device.link import UplinkLink
 from tests import speech
-from tests.test_uplink import free_port, record_posts, start_uplink
+from tests.test_uplink import free_port, record_posts, start_uplink, utterance
 
 
 def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
@@ -30,7 +30,8 @@ def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
     uplink = start_uplink(config)
     link = UplinkLink(loaded.uplink_socket(), ring)
     link.start()
-    link.submit({"type": "utterance", "session": "mid-send", "text": "unlock the back door"})
+    session = utterance("unlock the back door")
+    link.submit(session)
     assert arrived.wait(20)
     uplink.send_signal(signal.SIGKILL)  # bytes are on the wire, no answer yet
     uplink.wait(10)
@@ -54,7 +55,7 @@ def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
     # Sent again after the crash (and again if the listener handed it over again), always with the
     # same key, so the receiver keeps exactly one.
     assert len(keys) >= 2 and set(keys) == {keys[0]}
-    assert len(delivered) == 1 and next(iter(delivered.values()))["session"] == "mid-send"
+    assert len(delivered) == 1 and next(iter(delivered.values()))["session"] == session["session"]
     outcomes = [json.loads(line)["outcome"] for line in (tmp_path / "state/audit.jsonl").read_text().splitlines()]
     # The audit log says what happened: an attempt cut off by the crash, then (after any retries
     # while the listener reconnected) exactly one delivery.

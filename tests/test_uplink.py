@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -33,6 +34,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def utterance(text: str, session: str | None = None, **fields) -> dict:
+    """An utterance as the listener hands it over (listener._handover)."""
+    return {"type": "utterance", "session": session or uuid.uuid4().hex, "text": text, "redacted": {},
+            "wakeword": "hey_jarvis", "seconds": 1.5, "reason": "silence", **fields}
 
 
 def make_config(tmp_path: Path, **uplink) -> cfg.Config:
@@ -73,11 +80,10 @@ class Running:
             time.sleep(0.01)
 
     def say(self, text, redacted=None, session=None):
-        session = session or f"s{time.monotonic_ns()}"
-        self.link.submit({"type": "utterance", "session": session, "text": text, "redacted": redacted or {},
-                          "wakeword": "hey_jarvis", "seconds": 1.5})
+        message = utterance(text, session, redacted=redacted or {})
+        self.link.submit(message)
         assert self.link.wait_settled(15)
-        return session
+        return message["session"]
 
     def audit(self):
         path = self.config.paths.state_dir / "audit.jsonl"
@@ -152,37 +158,46 @@ def test_file_sink_end_to_end_with_audit_and_light(running):
 
 def test_identifier_pushed_straight_into_the_socket_is_refused(running):
     r = running()
+    evil, evil2 = "e" * 32, "f" * 32
     with socket.socket(socket.AF_UNIX) as s:
         s.connect(str(r.config.uplink_socket()))
         f = s.makefile("rwb")
-        f.write(b'{"type": "utterance", "session": "evil", "text": "my pin is four four two one", '
-                b'"redacted": {}}\n')
-        f.write(b'{"type": "utterance", "session": "evil2", "text": "hello from acct-7731-xq"}\n')
+        f.write(b'{"type": "hello"}\n')
+        f.write(json.dumps(utterance("my pin is four four two one", evil)).encode() + b"\n")
+        f.write(json.dumps(utterance("hello from acct seven seven three one xq", evil2)).encode() + b"\n")
+        f.write(json.dumps(utterance("hello from acct-7731-xq")).encode() + b"\n")
         f.write(b"not json\n")
         f.write(b'{"type": "utterance", "text": 3}\n')
         f.flush()
-        replies = [json.loads(f.readline()) for _ in range(4)]
+        assert json.loads(f.readline()) == {"type": "hello", "spool": 0, "light": False}  # the link has it
+        replies = [json.loads(f.readline()) for _ in range(5)]
     outcomes = {m.get("session"): m for m in replies}
-    assert outcomes["evil"]["outcome"] == {"file": "refused"}
-    assert outcomes["evil2"]["outcome"] == {"file": "refused"}
-    assert sum(m["type"] == "error" for m in replies) == 2
+    assert outcomes[evil]["outcome"] == {"file": "refused"}
+    assert outcomes[evil2]["outcome"] == {"file": "refused"}
+    assert sum(m["type"] == "error" for m in replies) == 3
     assert not (r.config.paths.state_dir / "sent.jsonl").exists()
     refused = [a for a in r.audit() if a["outcome"] == "refused"]
-    assert len(refused) == 2 and "four four" not in json.dumps(refused) and "7731" not in json.dumps(refused)
+    assert len(refused) == 4 and "four four" not in json.dumps(refused) and "7731" not in json.dumps(refused)
+    assert "seven" not in json.dumps(refused) and evil not in json.dumps(refused)
 
 
 def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path, caplog):
     r = running(connect_listener=False)
     with socket.socket(socket.AF_UNIX) as s:  # a client that hands over but cannot light anything
         s.connect(str(r.config.uplink_socket()))
-        s.sendall(b'{"type": "utterance", "session": "a", "text": "turn off the lights"}\n')
+        session = uuid.uuid4().hex
+        s.sendall(b'{"type": "hello"}\n' + json.dumps(utterance("turn off the lights", session)).encode() + b"\n")
         s.settimeout(10)
-        reply = s.makefile().readline()
-        light = json.loads(reply)
+        replies = s.makefile()
+        assert json.loads(replies.readline())["light"] is True
+        light = json.loads(replies.readline())
         assert light["type"] == "light" and light["state"] == "on"
         # ... and never acknowledges: nothing may be sent
         time.sleep(1.5)
     sent = r.config.paths.state_dir / "sent.jsonl"
+    deadline = time.monotonic() + 5
+    while not any(a["outcome"] == "spooled" for a in r.audit()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not sent.exists()
     assert any(a["outcome"] == "spooled" and "no light" in a["reason"] for a in r.audit())
     assert len(r.uplink.spool) == 1
@@ -193,9 +208,9 @@ def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path, c
     assert "the listener is unreachable: nothing sent" in caplog.text
     r.connect()  # the listener comes back: the spool is delivered, with the light on
     deadline = time.monotonic() + 10
-    while not sent.exists() and time.monotonic() < deadline:
+    while (not sent.exists() or len(r.uplink.spool)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert json.loads(sent.read_text())["session"] == "a" and len(r.uplink.spool) == 0
+    assert json.loads(sent.read_text())["session"] == session and len(r.uplink.spool) == 0
 
 
 def test_audit_log_that_cannot_be_written_means_nothing_is_sent(running, tmp_path):
@@ -395,7 +410,7 @@ def test_spool_survives_kill_9(tmp_path):
     uplink = start_uplink(config)
     link = UplinkLink(loaded.uplink_socket(), ring)
     link.start()
-    link.submit({"type": "utterance", "session": "k9", "text": "lock the front door"})
+    link.submit(utterance("lock the front door", "9" * 32))
     assert link.wait_settled(15)
     spool = tmp_path / "state" / "spool"
     assert len(list(spool.glob("*.json"))) == 1
@@ -416,7 +431,7 @@ def test_spool_survives_kill_9(tmp_path):
     assert len(received) == 1
     body, headers = received[0]
     payload = json.loads(body)
-    assert payload["session"] == "k9" and headers["Idempotency-Key"] == payload["id"]
+    assert payload["session"] == "9" * 32 and headers["Idempotency-Key"] == payload["id"]
     audit = [json.loads(line) for line in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
     assert [a["outcome"] for a in audit][-2:] == ["sending", "sent"] and not list(spool.glob("*.json"))
 
@@ -427,6 +442,8 @@ def test_send_audio_crosses_only_redacted(tmp_path, ko_model):
 
     from device import listener
     from device.transcribe import Transcript, Word
+    from device.uplink.protocol import Rules, parse_utterance
+    from device.wake import Detection
 
     config = cfg.from_dict({"paths": {"state_dir": str(tmp_path)}, "transcribe": {"model": str(ko_model)},
                             "uplink": {"send_audio": True}})
@@ -434,8 +451,11 @@ def test_send_audio_crosses_only_redacted(tmp_path, ko_model):
     words = [Word("call", 0.1, 0.4, 1), Word("olivia", 0.5, 0.9, 1)]
     redaction = lst.redactor.redact(words)
     lst._utterance_audio = [np.full(1280, 5000, np.int16)] * 13  # 1.04 s of loud audio
+    lst._wake = Detection("hey_jarvis", 3.0, 0.9)
     message = lst._handover(Transcript(words=words, duration=1.04), redaction)
     listener.close(lst)
+    crossing = parse_utterance(message, Rules.from_config(config))  # what the listener makes crosses the boundary
+    assert crossing.text == "call [PERSON]" and len(crossing.pcm) == 13 * 1280 * 2
     import io
     import wave
 
@@ -524,7 +544,7 @@ def test_apa102_ring_on_mock_pins_is_magenta_before_the_first_byte(tmp_path):
         ring.set_state("idle")
         link = UplinkLink(config.uplink_socket(), ring)
         link.start()
-        link.submit({"type": "utterance", "session": "apa", "text": "turn on the lights"})
+        link.submit(utterance("turn on the lights"))
         assert link.wait_settled(15)
         time.sleep(0.8)
         link.close()

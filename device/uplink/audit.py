@@ -26,7 +26,10 @@ class AuditLog:
 
     def append(self, entry: dict) -> None:
         entry = {"time": time.time(), **entry}
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:  # strict JSON only: a NaN or a lone surrogate would make the log unreadable to others
+            line = (json.dumps(entry, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n").encode()
+        except (ValueError, TypeError) as e:
+            raise AuditError(f"cannot write the audit log {self.path}: an entry is not JSON ({e})") from e
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,7 +37,7 @@ class AuditLog:
                     os.replace(self.path, self.path.with_name(self.path.name + ".1"))
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
                 try:
-                    os.write(fd, line.encode())
+                    os.write(fd, line)
                     os.fsync(fd)
                 finally:
                     os.close(fd)
@@ -54,5 +57,8 @@ def format_entry(entry: dict) -> str:
     if text is not None:
         line += f"  {text!r}  (redacted: {summarize(entry.get('redacted') or {})})"
     if entry.get("reason"):
-        line += f"  [{entry['reason']}]"
+        field = f"{entry['field']}: " if entry.get("field") else ""
+        line += f"  [{field}{entry['reason']}]"
+    if entry.get("uid") is not None:
+        line += f"  (uid {entry['uid']}, pid {entry.get('pid')})"
     return line

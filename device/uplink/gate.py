@@ -1,12 +1,17 @@
-"""The last check before anything leaves: re-redact, and look for the device's identity."""
+"""The last check before anything leaves: re-redact, and look for the device's identity.
+
+It sees payloads built by protocol.build_payload from validated fields, so
+the text is already normalised spoken form; the redactor runs on it again,
+and every value that would leave (not the escaped JSON) is searched for the
+device's and the owner's identifiers.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from device.redact import Redactor
-from device.uplink.identity import find_forbidden
+from device.uplink.identity import Forbidden
 
 
 @dataclass(frozen=True)
@@ -18,7 +23,7 @@ class Verdict:
 class Gate:
     def __init__(self, redactor: Redactor, forbidden: list[str]):
         self.redactor = redactor
-        self.forbidden = forbidden
+        self.forbidden = Forbidden(forbidden)
 
     def check(self, payload: dict) -> Verdict:
         text = payload.get("text", "")
@@ -28,8 +33,11 @@ class Gate:
         if again.spans:
             labels = ", ".join(sorted(again.counts))
             return Verdict(False, f"the text still holds an identifier ({labels})")
-        # Everything that would leave, not only the text: ids, names of wake words, anything.
-        hit = find_forbidden(json.dumps({k: v for k, v in payload.items() if k != "audio"}), self.forbidden)
-        if hit is not None:
-            return Verdict(False, "the payload holds a device or account identifier (never_send)")
+        for key, value in payload.items():
+            if key == "audio":
+                continue
+            values = value.keys() if isinstance(value, dict) else [value]
+            for v in values:
+                if isinstance(v, str) and self.forbidden.find(v) is not None:
+                    return Verdict(False, f"{key} holds a device or account identifier (never_send)")
         return Verdict(True)

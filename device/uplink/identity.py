@@ -4,6 +4,13 @@ Payloads carry a pseudonymous id: an HMAC of a local random secret and the
 current period, so it changes every period (daily by default) and cannot be
 traced back to the hardware. The Pi's serial, its MAC addresses, its hostname
 and the owner's `never_send` strings must never appear in a payload.
+
+They are compared as values, not as spellings: each side is NFKC-normalised,
+stripped of format characters (zero-width spaces and the like), case-folded
+Cyrillic and Greek look-alikes folded to the Latin letters they pass for,
+and cut into letters-and-digits tokens, so separators of any kind (colons,
+dots, dashes, spaces, tabs, newlines), Unicode case and look-alike letters do
+not matter.
 """
 
 from __future__ import annotations
@@ -15,7 +22,13 @@ import re
 import secrets
 import socket
 import time
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
+
+# The devicetree's copy is readable where /proc shows only processes (ProtectProc, ProcSubset=pid).
+SERIAL_SOURCES = (Path("/sys/firmware/devicetree/base/serial-number"), Path("/proc/cpuinfo"))
+NET_DIR = Path("/sys/class/net")
 
 
 def device_id(secret_path: Path, rotate_s: float, now: float | None = None) -> str:
@@ -41,35 +54,115 @@ def _secret(path: Path) -> bytes:
     return data
 
 
-def hardware_identifiers() -> list[str]:
-    """The Pi's serial, MAC addresses (with and without colons) and hostname."""
+def read_serial(sources: Iterable[Path] = SERIAL_SOURCES) -> str | None:
+    """The board's serial number from the first source that has one (devicetree or cpuinfo)."""
+    for path in sources:
+        try:
+            text = path.read_bytes().decode("ascii", "replace")
+        except OSError:
+            continue
+        if ":" in text:  # /proc/cpuinfo: "Serial\t\t: 10000000abcdef12"
+            lines = [line.split(":", 1)[1] for line in text.splitlines()
+                     if ":" in line and line.split(":", 1)[0].strip().lower() == "serial"]
+            text = lines[0] if lines else ""
+        serial = text.strip("\0 \t\r\n")
+        if serial.strip("0"):
+            return serial
+    return None
+
+
+def mac_addresses(net_dir: Path = NET_DIR) -> list[str]:
     found = []
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("serial"):
-                serial = line.split(":", 1)[1].strip()
-                if serial.strip("0"):
-                    found += [serial, serial.lstrip("0")]
-    except OSError:
-        pass
-    for address in Path("/sys/class/net").glob("*/address"):
+    for address in sorted(net_dir.glob("*/address")):
         try:
             mac = address.read_text().strip().lower()
         except OSError:
             continue
-        if mac and mac != "00:00:00:00:00:00":
-            found += [mac, mac.replace(":", ""), mac.replace(":", "-")]
-    host = socket.gethostname()
-    if host and host not in ("localhost",):
+        if mac and mac.strip("0:"):
+            found.append(mac)
+    return found
+
+
+def hardware_identifiers(serial_sources: Iterable[Path] = SERIAL_SOURCES, net_dir: Path = NET_DIR,
+                         hostname: str | None = None) -> list[str]:
+    """The board's serial, its MAC addresses and its hostname (and the hostname's first label)."""
+    found = []
+    serial = read_serial(serial_sources)
+    if serial:
+        found.append(serial)
+    found += mac_addresses(net_dir)
+    host = socket.gethostname() if hostname is None else hostname
+    if host and host != "localhost":
         found += [host, host.split(".")[0]]
-    return sorted({f for f in found if len(f) >= 4})
+    return sorted({f for f in found if len(_target(f)) >= 4})
 
 
-def find_forbidden(text: str, forbidden: list[str]) -> str | None:
-    """The first forbidden string in `text` (case-insensitive, as a whole token), or None."""
-    lowered = text.lower()
-    for item in forbidden:
-        pattern = r"(?<![0-9a-z])" + re.escape(item.lower()) + r"(?![0-9a-z])"
-        if re.search(pattern, lowered):
-            return item
-    return None
+# Lower-case Cyrillic and Greek letters that pass for Latin ones: "кітсһеп" spells kitchen in
+# one script, which the text rule allows (a Russian model writes Cyrillic), so identity folds them.
+_LOOKALIKES = str.maketrans("аԁеһіјкорԛѕԝхусьпгтαεικνορτυχω", "adehijkopqswxycbnrtaeikvoptuxw")
+
+
+def _tokens(value: str) -> list[str]:
+    """NFKC, format characters removed, case-folded, look-alike letters folded to Latin, cut at
+    anything that is not a letter or digit."""
+    value = unicodedata.normalize("NFKC", value)
+    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+    value = unicodedata.normalize("NFKC", value.casefold()).translate(_LOOKALIKES)
+    return re.findall(r"[^\W_]+", value)
+
+
+def _target(identifier: str) -> str:
+    """What an identifier is, as one run of letters and digits; a serial's leading zeros are
+    not part of it (a board reads 00000000abcdef12 or abcdef12 alike)."""
+    joined = "".join(_tokens(identifier))
+    if re.fullmatch(r"0+[0-9a-f]{6,}", joined):
+        joined = joined.lstrip("0")
+    return joined
+
+
+class Forbidden:
+    """Finds identifiers in values.
+
+    An identifier with a digit (a MAC, a serial, an account number) is found
+    anywhere in a value's letters and digits taken together, so it cannot hide
+    inside a longer hex string or behind separators. One without digits (a
+    hostname, a word) is found when a run of whole tokens spells it, so
+    "raspberry pi" and "raspberry-pi" match the hostname raspberrypi but
+    "raspberry pie" does not.
+    """
+
+    def __init__(self, identifiers: Iterable[str]):
+        self.targets: list[tuple[str, str]] = []
+        for identifier in identifiers:
+            target = _target(identifier)
+            if len(target) >= 2:
+                self.targets.append((identifier, target))
+
+    def find(self, value: str) -> str | None:
+        """The first identifier found in `value`, or None."""
+        tokens = _tokens(value)
+        squashed = "".join(tokens)
+        for identifier, target in self.targets:
+            if any(ch.isdigit() for ch in target) and len(target) >= 6:
+                if target in squashed:
+                    return identifier
+            elif _spelled_by_a_run(tokens, target):
+                return identifier
+        return None
+
+
+def _spelled_by_a_run(tokens: list[str], target: str) -> bool:
+    for start in range(len(tokens)):
+        run = ""
+        for token in tokens[start:]:
+            run += token
+            if run == target:
+                return True
+            if not target.startswith(run):
+                break
+    return False
+
+
+def find_forbidden(text: str, forbidden: Iterable[str]) -> str | None:
+    """The first forbidden identifier in `text`, compared as values (see Forbidden), or None."""
+    return Forbidden(forbidden).find(text)

@@ -1,5 +1,13 @@
 """The uplink process: socket for the listener, the gate, "no light, no send", delivery.
 
+Only the listener's user may connect (SO_PEERCRED, checked at accept; others
+are closed at once and audited by uid and pid). The light role belongs to the
+first live connection that said hello, until it goes or stops answering; a
+light is answered only on the connection it was asked on. What a connection
+says is parsed by protocol.py, and what leaves is built from validated fields
+only. The work queue, each connection's output and each line are bounded, so
+no client can make the uplink die or stall.
+
 Every accepted payload is written to the spool before anything is sent and
 removed only once delivered, so nothing is lost to a crash; delivery runs
 from the spool, oldest first, one sink at a time. Before the first byte of a
@@ -13,48 +21,123 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
 import logging
 import os
+import pwd
 import queue
 import socket
+import struct
 import subprocess
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from device.config import Config
+from device.config import Config, ConfigError
 from device.notify import notify
 from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
 from device.uplink.gate import Gate
 from device.uplink.identity import device_id, hardware_identifiers
+from device.uplink.protocol import (
+    SESSION,
+    Refused,
+    Rules,
+    Utterance,
+    build_payload,
+    dumps,
+    parse_line,
+    parse_payload,
+    parse_utterance,
+)
 from device.uplink.sinks import SinkError, make_sinks
 from device.uplink.spool import Spool
 
 log = logging.getLogger(__name__)
 
-MAX_LINE = 16 * 1024 * 1024  # room for redacted audio when send_audio is on
+MAX_LINE = 64 * 1024  # an utterance of MAX_TEXT characters fits many times over
+MAX_LINE_AUDIO = 16 * 1024 * 1024  # room for redacted audio when send_audio is on
+MAX_CONNECTIONS = 8  # the listener needs one; a reconnect may briefly overlap the old one
+HELLO_TIMEOUT_S = 5.0  # a connection that has not said hello by then is closed
+SEND_TIMEOUT_S = 1.0  # a peer that does not read for this long is dropped, never waited on longer
+WORK_MAX = 16  # utterances waiting for the worker; more get "busy"
+MAX_STRIKES = 16  # bad messages in a row before a connection is dropped
+LIGHT_GRACE_S = 1.0  # beyond light_timeout_s: a listener that answers nothing at all is dropped
+REFUSAL_AUDITS = (10, 60.0)  # at most this many refused connections audited per this many seconds
 
 
-class _ListenerConnection:
-    """The listener's end of the uplink socket."""
+class _LightWait:
+    def __init__(self):
+        self.event = threading.Event()
+        self.shown = False
+        self.at = 0.0
 
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
+    def answer(self, shown: bool) -> None:
+        self.shown, self.at = shown, time.monotonic()
+        self.event.set()
+
+
+class _Connection:
+    """One authenticated connection on the uplink socket."""
+
+    def __init__(self, sock: socket.socket, uid: int, pid: int):
+        self.sock, self.uid, self.pid = sock, uid, pid
         self.lock = threading.Lock()
         self.alive = True
+        self.said_hello = False
+        self.lights: dict[int, _LightWait] = {}  # light requests asked on this connection, unanswered
+        self.strikes = 0
+        # Sends block at most SEND_TIMEOUT_S (the kernel's send timeout; reads are not affected), and
+        # a connection must say hello within HELLO_TIMEOUT_S (the receive timeout, lifted at hello).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(SEND_TIMEOUT_S))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(HELLO_TIMEOUT_S))
+
+    def hello(self) -> None:
+        self.said_hello = True
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(0))
 
     def send(self, message: dict) -> bool:
-        data = (json.dumps(message) + "\n").encode()
+        data = (dumps(message) + "\n").encode()
         with self.lock:
+            if not self.alive:
+                return False
             try:
                 self.sock.sendall(data)
                 return True
-            except OSError:
-                self.alive = False
+            except OSError:  # gone, or not reading: drop it rather than wait
+                self._close()
                 return False
+
+    def close(self) -> None:
+        with self.lock:
+            self._close()
+
+    def _close(self) -> None:
+        self.alive = False
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # the reader thread sees the end and cleans up
+
+
+def _timeval(seconds: float) -> bytes:
+    return struct.pack("ll", int(seconds), int((seconds % 1) * 1e6))
+
+
+def _peer(sock: socket.socket) -> tuple[int, int]:
+    """(uid, pid) of the process at the other end, as the kernel has them."""
+    pid, uid, _ = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                      struct.calcsize("3i")))
+    return uid, pid
+
+
+def listener_uid(config: Config) -> int:
+    """Who may speak on the uplink socket: [uplink] listener_user, or this process's own user."""
+    user = config.uplink.listener_user
+    if not user:
+        return os.getuid()
+    try:
+        return pwd.getpwnam(user).pw_uid
+    except KeyError:
+        raise ConfigError(f"no such user {user!r}", config.path, "[uplink] listener_user") from None
 
 
 class Uplink:
@@ -67,18 +150,29 @@ class Uplink:
         self.spool = Spool(state / "spool", u.spool_max_items, u.spool_max_age_s)
         self.gate = Gate(Redactor(config.redact.generic_digits),
                          hardware_identifiers() + list(config.identity.never_send))
+        self.rules = Rules.from_config(config)
+        self.listener_uid = listener_uid(config)
+        self.max_line = MAX_LINE_AUDIO if u.send_audio else MAX_LINE
         self.secret_path = state / "device-secret"
         self.path = config.uplink_socket()
-        self.listener: _ListenerConnection | None = None
-        self.work: queue.Queue = queue.Queue()
+        self._connections: list[_Connection] = []  # in the order they said hello (the others at the end)
+        self._connections_lock = threading.Lock()
+        self.work: queue.Queue = queue.Queue(WORK_MAX)
         self.stopping = threading.Event()
-        self.counters = {"sent": 0, "spooled": 0, "refused": 0, "expired": 0, "failed": 0}
+        self.counters = {"sent": 0, "spooled": 0, "refused": 0, "expired": 0, "failed": 0, "busy": 0,
+                         "quarantined": 0, "refused_connections": 0}
         self._light_seq = 0
-        self._light_waits: dict[int, tuple[threading.Event, list]] = {}
+        self._refusal_window = (0.0, 0, 0)  # (window start, audited in it, not audited in it)
         self._retry_delay = u.retry_min_s
         self._next_retry = 0.0
         self._server: socket.socket | None = None
         self.problem: str | None = None  # e.g. the audit log cannot be written
+
+    @property
+    def listener(self) -> _Connection | None:
+        """The connection that lights the ring: the first live one that said hello, until it goes."""
+        with self._connections_lock:
+            return next((c for c in self._connections if c.said_hello and c.alive), None)
 
     # -- the socket ---------------------------------------------------------
     def start(self) -> None:
@@ -91,143 +185,233 @@ class Uplink:
             server.bind(str(self.path))
         finally:
             os.umask(old)
-        server.listen(4)
+        server.listen(16)
         self._server = server
         threading.Thread(target=self._accept, name="uplink-accept", daemon=True).start()
-        log.info("uplink socket: %s; sinks: %s", self.path, ", ".join(self.sinks) or "none")
+        log.info("uplink socket: %s (for uid %d); sinks: %s", self.path, self.listener_uid,
+                 ", ".join(self.sinks) or "none")
 
     def _accept(self) -> None:
         while not self.stopping.is_set():
             try:
                 sock, _ = self._server.accept()
+            except OSError as e:
+                if self.stopping.is_set() or self._server.fileno() < 0:
+                    return
+                log.error("uplink socket: accept failed: %s", e.strerror or e)  # e.g. out of descriptors
+                time.sleep(0.1)
+                continue
+            try:
+                uid, pid = _peer(sock)
             except OSError:
-                return
-            threading.Thread(target=self._serve, args=(sock,), name="uplink-listener", daemon=True).start()
-
-    def _serve(self, sock: socket.socket) -> None:
-        conn = _ListenerConnection(sock)
-        self.listener = conn  # the newest listener is the one that lights the ring
-        self.work.put(("retry", None))  # it may be back after an absence: try the spool
-        buf = b""
-        try:
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-                if len(buf) > MAX_LINE and b"\n" not in buf:
-                    conn.send({"type": "error", "message": "line too long"})
-                    break
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    self._handle(conn, line)
-        except OSError:
-            pass
-        finally:
-            conn.alive = False
-            if self.listener is conn:
-                self.listener = None
-            with contextlib.suppress(OSError):
                 sock.close()
+                continue
+            refusal = None
+            if uid != self.listener_uid:
+                refusal = "not the listener's user"
+            else:
+                with self._connections_lock:
+                    if len(self._connections) >= MAX_CONNECTIONS:
+                        refusal = "too many connections"
+                    else:
+                        conn = _Connection(sock, uid, pid)
+                        self._connections.append(conn)
+            if refusal:
+                sock.close()  # at once: not a byte read from it, not a byte written to it
+                self._refused_connection(uid, pid, refusal)
+                continue
+            threading.Thread(target=self._serve, args=(conn,), name="uplink-connection", daemon=True).start()
 
-    def _handle(self, conn: _ListenerConnection, line: bytes) -> None:
+    def _refused_connection(self, uid: int, pid: int, reason: str) -> None:
+        """Audit a refused connection: who, never what. Rate-limited, so a flood of connects
+        cannot rotate the real entries out of the log."""
+        self.counters["refused_connections"] += 1
+        log.warning("uplink socket: refused a connection from uid %d pid %d: %s", uid, pid, reason)
+        start, audited, skipped = self._refusal_window
+        now = time.monotonic()
+        if now - start > REFUSAL_AUDITS[1]:
+            start, audited, skipped = now, 0, skipped
+        if audited >= REFUSAL_AUDITS[0]:
+            self._refusal_window = (start, audited, skipped + 1)
+            return
+        entry = {"outcome": "refused_connection", "uid": uid, "pid": pid, "reason": reason}
+        if skipped:
+            entry["not_audited_before"] = skipped  # refusals past the rate limit, counted only
+        self._refusal_window = (start, audited + 1, 0)
+        with contextlib.suppress(AuditError):
+            self.audit.append(entry)
+
+    def _serve(self, conn: _Connection) -> None:
+        try:
+            for line in _lines(conn.sock, self.max_line):
+                if line is None:
+                    conn.send({"type": "error", "message": f"line longer than {self.max_line} bytes; goodbye"})
+                    break
+                self._handle(conn, line)
+                if conn.strikes >= MAX_STRIKES:
+                    conn.send({"type": "error", "message": "too many bad messages; goodbye"})
+                    break
+                if not conn.alive:
+                    break
+        except OSError:
+            pass  # gone, or silent past the hello timeout
+        finally:
+            conn.close()
+            for wait in list(conn.lights.values()):
+                wait.answer(False)  # a light asked on a connection that is gone was not shown
+            with self._connections_lock:
+                self._connections.remove(conn)
+            with contextlib.suppress(OSError):
+                conn.sock.close()
+            if self.listener is not None:
+                self._wake_worker()  # another listener connection may take over: try the spool
+
+    def _handle(self, conn: _Connection, line: bytes) -> None:
         if not line.strip():
             return
         try:
-            message = json.loads(line)
+            message = parse_line(line)
             kind = message["type"]
-        except (ValueError, KeyError, TypeError):
-            conn.send({"type": "error", "message": "not a JSON object with a type"})
-            return
-        if kind == "light_ack":
-            waiter = self._light_waits.get(message.get("id"))
-            if waiter is not None:
-                waiter[1].append(bool(message.get("shown")))
-                waiter[0].set()
-        elif kind == "utterance":
-            problem = _check_utterance(message)
-            if problem:
-                conn.send({"type": "error", "session": message.get("session"), "message": problem})
+            if kind == "light_ack":
+                self._light_ack(conn, message)
+            elif kind == "utterance":
+                self._utterance(conn, message)
+            elif kind == "hello":
+                self._hello(conn, message)
             else:
-                self.work.put(("utterance", (conn, message)))
-        elif kind == "hello":
-            conn.send({"type": "hello", "spool": len(self.spool)})
+                raise Refused("type", "not a message type of the uplink (hello, utterance, light_ack)")
+        except Refused as e:
+            conn.strikes += 1
+            conn.send({"type": "error", "message": str(e)})
+            return
+        conn.strikes = 0
+
+    def _hello(self, conn: _Connection, message: dict) -> None:
+        if set(message) != {"type"}:
+            raise Refused("hello", "takes no fields")
+        if not conn.said_hello:
+            conn.hello()
+            with self._connections_lock:  # the light role goes by order of hello
+                self._connections.remove(conn)
+                helloed = sum(c.said_hello for c in self._connections)
+                self._connections.insert(helloed, conn)
+        lights = self.listener is conn
+        conn.send({"type": "hello", "spool": len(self.spool), "light": lights})
+        if lights:
             if self.problem:
                 conn.send({"type": "problem", "message": self.problem})
-        else:
-            conn.send({"type": "error", "message": f"unknown message type {kind!r}"})
+            self._wake_worker()  # the listener may be back after an absence: try the spool
+
+    def _light_ack(self, conn: _Connection, message: dict) -> None:
+        if set(message) != {"type", "id", "shown"}:
+            raise Refused("light_ack", "needs exactly id and shown")
+        seq = message["id"]
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            raise Refused("id", "not an integer")
+        wait = conn.lights.pop(seq, None)  # the first answer is final: shown false cannot be taken back
+        if wait is None:
+            raise Refused("id", "no light is waiting for an answer with this id on this connection")
+        wait.answer(message["shown"] is True)
+        if not isinstance(message["shown"], bool):
+            raise Refused("shown", "not true or false (taken as false)")
+
+    def _utterance(self, conn: _Connection, message: dict) -> None:
+        if not conn.said_hello:
+            raise Refused("utterance", "say hello first")
+        session = message.get("session")
+        session = session if isinstance(session, str) and SESSION.fullmatch(session) else None
+        try:
+            utterance = parse_utterance(message, self.rules)
+        except Refused as e:
+            self.counters["refused"] += 1
+            log.warning("utterance refused: %s", e)
+            with contextlib.suppress(AuditError):
+                self.audit.append({"outcome": "refused", "field": e.field, "reason": e.why})
+            conn.send({"type": "error", "session": session, "message": str(e)})
+            return
+        try:
+            self.work.put_nowait(("utterance", (conn, utterance)))
+        except queue.Full:
+            self.counters["busy"] += 1
+            conn.send({"type": "busy", "session": utterance.session,
+                       "message": f"{WORK_MAX} utterances are waiting; hand it over again later"})
+
+    def _wake_worker(self) -> None:
+        with contextlib.suppress(queue.Full):
+            self.work.put_nowait(("retry", None))
 
     # -- the worker -----------------------------------------------------------
     def run(self) -> None:
         """Process utterances and retry the spool until stop()."""
-        self.work.put(("retry", None))
+        self._wake_worker()
         while not self.stopping.is_set():
-            timeout = max(0.05, self._next_retry - time.monotonic()) if len(self.spool) else None
+            timeout = max(0.05, self._next_retry - time.monotonic()) if len(self.spool) else 0.5
             try:
-                kind, item = self.work.get(timeout=timeout)
+                kind, item = self.work.get(timeout=min(timeout, 0.5))
             except queue.Empty:
+                if not len(self.spool) or time.monotonic() < self._next_retry:
+                    continue
                 kind, item = "retry", None
             if kind == "stop":
                 break
-            if kind == "utterance":
-                conn, message = item
-                outcome = self.accept(message)
-                conn.send({"type": "accepted", "session": message["session"], "outcome": outcome})
-            else:
-                self.deliver_spool()
+            try:
+                if kind == "utterance":
+                    conn, utterance = item
+                    outcome = self.accept(utterance)
+                    conn.send({"type": "accepted", "session": utterance.session, "outcome": outcome})
+                else:
+                    self.deliver_spool()
+            except Exception as e:  # e.g. the spool cannot be written: one item fails, the worker goes on
+                log.exception("uplink worker: %s", kind)
+                self._next_retry = time.monotonic() + self._retry_delay
+                if kind == "utterance":
+                    conn.send({"type": "error", "session": utterance.session,
+                               "message": f"not accepted: {type(e).__name__}; hand it over again later"})
 
     def stop(self) -> None:
         self.stopping.set()
-        self.work.put(("stop", None))
+        self._wake_worker()
         if self._server is not None:
             with contextlib.suppress(OSError):
                 self._server.close()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
         for sink in self.sinks.values():
             with contextlib.suppress(Exception):
                 getattr(sink, "close", lambda: None)()
 
-    def accept(self, message: dict) -> dict:
+    def accept(self, utterance: Utterance) -> dict:
         """Gate an utterance, spool it for each sink, then try to deliver. Returns outcome by sink."""
-        payload = self._payload(message)
+        payload = build_payload(utterance, device_id(self.secret_path, self.config.identity.rotate_s),
+                                self.config.uplink.homeassistant.language,
+                                datetime.now(UTC).isoformat(timespec="milliseconds"))
         verdict = self.gate.check(payload)
         if not verdict.ok:
             self.counters["refused"] += 1
             log.warning("payload refused: %s", verdict.reason)
-            # The refused text may hold the very identifier: record the labels, not the payload.
+            # The refused values may hold the very identifier: the id (a hash), labels and counts only.
             with contextlib.suppress(AuditError):
                 self.audit.append({"outcome": "refused", "reason": verdict.reason, "id": payload["id"],
-                                   "session": payload["session"], "redacted": payload["redacted"]})
+                                   "redacted": payload["redacted"]})
             return {name: "refused" for name in self.sinks} or {"none": "refused"}
-        waiting = {(item["sink"], item["payload"]["id"]) for _, item in self.spool.items()}
+        items, bad = self.spool.items()
+        for name, why in bad:
+            self._quarantined(name, why)
+        waiting = {(item["sink"], item["payload"]["id"]) for _, item in items}
         for name in self.sinks:
             if (name, payload["id"]) not in waiting:  # the listener may hand the same utterance over twice
                 self.spool.put(name, payload)
         left = self.deliver_spool()
         return {name: "spooled" if (name, payload["id"]) in left else "sent" for name in self.sinks}
 
-    def _payload(self, message: dict) -> dict:
-        payload = {
-            # The idempotency key: the same on every retry, and when the listener hands the same
-            # utterance over again after a reconnect (its session ids are random).
-            "id": hashlib.sha256(f"earmuff-payload:{message['session']}".encode()).hexdigest()[:32],
-            "device": device_id(self.secret_path, self.config.identity.rotate_s),
-            "session": message["session"],
-            "text": message["text"],
-            "language": self.config.uplink.homeassistant.language,
-            "wakeword": message.get("wakeword"),
-            "seconds": message.get("seconds", 0.0),
-            "redacted": message.get("redacted", {}),
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        }
-        if self.config.uplink.send_audio and message.get("audio"):
-            payload["audio"] = message["audio"]  # already redacted by the listener
-        return payload
-
     def deliver_spool(self) -> set[tuple[str, str]]:
         """Send what the spool holds, oldest first. Returns the (sink, id) pairs still waiting."""
-        items, expired = self.spool.prune()
+        items, expired, bad = self.spool.prune()
+        for name, why in bad:
+            self._quarantined(name, why)
         for item in expired:
             self.counters["expired"] += 1
             with contextlib.suppress(AuditError):
@@ -247,16 +431,31 @@ class Uplink:
                     self.audit.append({"outcome": "expired", "sink": name, "id": item["payload"]["id"],
                                        "reason": "sink no longer configured"})
                 continue
-            if self._send(sink, item["payload"]):
+            try:  # the spool outlives versions and crashes: what was spooled is checked again
+                payload = parse_payload(item["payload"], self.rules)
+                verdict = self.gate.check(payload)
+                if not verdict.ok:
+                    raise Refused("payload", verdict.reason)
+            except Refused as e:
+                self._quarantined(path.name, str(e), self.spool.quarantine(path))
+                continue
+            if self._send(sink, payload):
                 self.spool.remove(path)
                 self._retry_delay = self.config.uplink.retry_min_s
             else:
                 blocked.add(name)
-                left.add((name, item["payload"]["id"]))
+                left.add((name, payload["id"]))
         if blocked:
             self._next_retry = time.monotonic() + self._retry_delay
             self._retry_delay = min(self._retry_delay * 2, self.config.uplink.retry_max_s)
         return left
+
+    def _quarantined(self, name: str, why: str, failed: str | None = None) -> None:
+        self.counters["quarantined"] += 1
+        log.error("spool item %s moved to quarantine: %s", name, why)
+        with contextlib.suppress(AuditError):
+            self.audit.append({"outcome": "quarantined", "file": name, "reason": why + (f"; {failed}" if failed
+                                                                                         else "")})
 
     def _send(self, sink, payload: dict) -> bool:
         """One attempt: audit, light, send, light off, audit. True once delivered."""
@@ -270,25 +469,23 @@ class Uplink:
             self._problem(f"{e}: nothing is sent until it can be")
             return False
         self._problem(None)
-        light = self._light_on()
-        if light is None:
-            why = "the listener is unreachable" if self.listener is None else "the listener did not show the light"
+        lit, why = self._light_on()
+        if lit is None:
             log.warning("%s: nothing sent to %s; it waits in the spool", why, sink.name)
             self.counters["spooled"] += 1
             with contextlib.suppress(AuditError):
-                self.audit.append({**entry, "payload": None, "outcome": "spooled",
-                                   "reason": "no light: " + why})
+                self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": "no light: " + why})
             return False
         try:
             response = sink.send(payload)
         except SinkError as e:
-            self._light_off(light)
+            self._light_off(lit)
             self.counters["spooled"] += 1
             log.warning("%s: %s; spooled", sink.name, e)
             with contextlib.suppress(AuditError):
                 self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": str(e)})
             return False
-        self._light_off(light)
+        self._light_off(lit)
         self.counters["sent"] += 1
         with contextlib.suppress(AuditError):
             self.audit.append({**entry, "payload": None, "outcome": "sent"})
@@ -305,28 +502,37 @@ class Uplink:
                 conn.send({"type": "problem", "message": message})
 
     # -- no light, no send -----------------------------------------------------
-    def _light_on(self) -> int | None:
+    def _light_on(self) -> tuple[tuple[_Connection, int] | None, str]:
+        """Ask the listener to show "sending"; ((connection, id), "") once it has, else (None, why).
+
+        Only the connection that holds the light role is asked, and only its answer for this id
+        counts. One that answers nothing at all (hung, stopped, half-open) loses the role: it is
+        dropped, and the next listener connection that said hello lights the ring from then on."""
         conn = self.listener
-        if conn is None or not conn.alive:
-            return None
+        if conn is None:
+            return None, "the listener is unreachable"
         self._light_seq += 1
         seq = self._light_seq
-        event, result = threading.Event(), []
-        self._light_waits[seq] = (event, result)
-        try:
-            if not conn.send({"type": "light", "state": "on", "id": seq}):
-                return None
-            if not event.wait(self.config.uplink.light_timeout_s) or not result or not result[0]:
-                conn.send({"type": "light", "state": "off", "id": seq})
-                return None
-            return seq
-        finally:
-            self._light_waits.pop(seq, None)
-
-    def _light_off(self, seq: int) -> None:
-        conn = self.listener
-        if conn is not None:
+        wait = _LightWait()
+        conn.lights[seq] = wait
+        asked = time.monotonic()
+        timeout = self.config.uplink.light_timeout_s
+        if not conn.send({"type": "light", "state": "on", "id": seq}):
+            conn.lights.pop(seq, None)
+            return None, "the listener is unreachable"
+        if not wait.event.wait(timeout + LIGHT_GRACE_S):
+            conn.lights.pop(seq, None)
             conn.send({"type": "light", "state": "off", "id": seq})
+            conn.close()
+            return None, "the listener did not answer; its connection was dropped"
+        if not wait.shown or wait.at - asked > timeout:
+            conn.send({"type": "light", "state": "off", "id": seq})
+            return None, "the listener did not show the light"
+        return (conn, seq), ""
+
+    def _light_off(self, lit: tuple[_Connection, int]) -> None:
+        conn, seq = lit
+        conn.send({"type": "light", "state": "off", "id": seq})  # on the connection that lit it
 
     def _respond(self, speech: str) -> None:
         conn = self.listener
@@ -340,25 +546,30 @@ class Uplink:
                 log.error("speak_command failed: %s", e)
 
 
+def _lines(sock: socket.socket, max_line: int):
+    """Lines from a socket without their newline; None once a line is longer than max_line."""
+    buf = bytearray()
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return
+        searched = len(buf)
+        buf += chunk
+        while (nl := buf.find(b"\n", searched)) >= 0:
+            yield bytes(buf[:nl])
+            del buf[: nl + 1]
+            searched = 0
+        if len(buf) > max_line:
+            yield None
+            return
+
+
 def _as_audited(payload: dict) -> dict:
     """The payload as sent, with audio (if any) summarised by size and hash."""
     if "audio" not in payload:
         return payload
-    audio = payload["audio"]
-    raw = base64.b64decode(audio) if isinstance(audio, str) else b""
+    raw = base64.b64decode(payload["audio"])  # built by protocol.wav_base64: valid
     return {**payload, "audio": {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}}
-
-
-def _check_utterance(message: dict) -> str | None:
-    if not isinstance(message.get("session"), str) or not message["session"]:
-        return "utterance needs a session id (string)"
-    if not isinstance(message.get("text"), str):
-        return "utterance needs text (string)"
-    if not isinstance(message.get("redacted", {}), dict):
-        return "redacted must be an object of counts by label"
-    if "audio" in message and not isinstance(message["audio"], str):
-        return "audio must be base64 text"
-    return None
 
 
 def run_uplink(config: Config) -> int:
