@@ -30,6 +30,8 @@ setup(
         "soxr>=0.3",
         # The MQTT sink (Hermes topics); pure Python.
         "paho-mqtt>=2.0",
+        # The redactor's CRF tagger (a 1 MB model, C library, aarch64 wheels).
+        "python-crfsuite>=0.9",
     ],
     extras_require={
         "test": [

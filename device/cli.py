@@ -105,7 +105,7 @@ def cmd_redact(args) -> int:
     """One JSON line out per line in, in order, even for empty or malformed lines."""
     from device.redact import Redactor
 
-    redactor = Redactor(generic_digits=_load_config(args.config).redact.generic_digits)
+    redactor = Redactor.from_config(_load_config(args.config))
     failed = 0
     # Read bytes and split on "\n" only, so a stray "\r" cannot make two lines of one.
     for number, raw in enumerate(sys.stdin.buffer, 1):

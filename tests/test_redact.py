@@ -78,9 +78,11 @@ def test_vosk_words_in_times_out(redactor):
 
 
 def test_generic_digit_rule_is_configurable():
-    assert Redactor(generic_digits=0).redact("write down three eight two nine one").spans == []
-    assert Redactor(generic_digits=6).redact("write down three eight two nine one").spans == []
-    assert Redactor(generic_digits=5).redact("write down three eight two nine one").text == "write down [NUMBER]"
+    # The rule alone: the tagger may still take a run it has learnt is an identifier.
+    assert Redactor(generic_digits=0, tagger=False).redact("write down three eight two nine one").spans == []
+    assert Redactor(generic_digits=6, tagger=False).redact("write down three eight two nine one").spans == []
+    assert Redactor(generic_digits=5, tagger=False).redact("write down three eight two nine one").text == \
+        "write down [NUMBER]"
 
 
 def test_spoken_numbers():

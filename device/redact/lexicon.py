@@ -10,7 +10,9 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @cache
 def _load(name: str) -> frozenset[str]:
-    return frozenset((DATA / name).read_text().split())
+    """The words of a data file; lines starting with # are comments."""
+    lines = (DATA / name).read_text().splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
 
 
 def first_names() -> frozenset[str]:
@@ -19,6 +21,11 @@ def first_names() -> frozenset[str]:
 
 def surnames() -> frozenset[str]:
     return _load("surnames.txt")
+
+
+def places() -> frozenset[str]:
+    """Countries, nationalities and languages that are not also first names."""
+    return _load("places.txt") - first_names()
 
 
 def common_words() -> frozenset[str]:

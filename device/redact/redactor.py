@@ -5,27 +5,44 @@ off-the-shelf PII tools see almost nothing. The redactor works on tokens:
 it finds number runs (device.redact.numbers), cue words ("my pin is", "call",
 "born on", "account number"), names, streets and spoken emails, and marks
 token ranges with a label. Recognisers run from the most specific to the most
-general; a token claimed once is not claimed again. The result keeps
-character offsets into the input, so text, words and audio can all be cut.
+general; a token claimed once is not claimed again. A CRF tagger
+(device.redact.tagger) then labels what the rules left: names, addresses and
+identifiers in phrasings no rule was written for, or with recogniser slips in
+them. Household names from the owner's names file are caught in any slot.
+The result keeps character offsets into the input, so text, words and audio
+can all be cut.
+
+Redaction is repeated on its own output (seen as tokens, each redacted run a
+placeholder) until a pass finds nothing more, so redacting redacted text
+changes nothing. Every step is linear in the number of tokens.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from device.redact import lexicon as lx
 from device.redact.numbers import (
     ASCII_DIGITS,
     MONTHS_AND_ORDINALS,
+    TEENS,
+    TENS,
+    UNITS,
     digits_of,
     is_number_token,
     luhn_ok,
     runs,
     to_digits,
 )
+from device.redact.tagger import HOMOPHONES, Tagger
+
+MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
+DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
+MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
 
 LABELS = ("PERSON", "PHONE", "EMAIL", "ADDRESS", "CARD", "SSN", "DATE_OF_BIRTH", "ACCOUNT", "PIN", "NUMBER")
 _PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
@@ -87,17 +104,37 @@ class Redactor:
 
     `generic_digits`: any other run of at least this many spoken digits is
     redacted as NUMBER unless it belongs to a harmless command (0 turns it off).
+    `names`: the household's names (one name per item, words separated by
+    spaces), redacted as PERSON wherever they occur.
+    `tagger`: use the CRF tagger besides the rules (the rules alone are kept
+    for comparison in benchmarks/redaction.py).
     """
 
-    def __init__(self, generic_digits: int = 4):
+    def __init__(self, generic_digits: int = 4, names: Iterable[str] = (), tagger: bool = True):
         self.generic_digits = generic_digits
         self.first_names = lx.first_names()
         self.surnames = lx.surnames()
         self.common = lx.common_words()
-        self._cue_phrases = {
-            label: sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
-            for label, phrases in lx.CUES.items()
-        }
+        self.places = lx.places()
+        self._cue_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for label, phrases in lx.CUES.items():
+            for phrase in sorted((tuple(p.split()) for p in phrases), key=len, reverse=True):
+                self._cue_phrases.setdefault(phrase[0], []).append((phrase, label))
+        self._household: dict[str, list[tuple[str, ...]]] = {}
+        for name in names:
+            words = tuple(name.lower().split())
+            if words:
+                self._household.setdefault(words[0], []).append(words)
+        for phrases in self._household.values():
+            phrases.sort(key=len, reverse=True)
+        self._tagger = Tagger() if tagger else None
+
+    @classmethod
+    def from_config(cls, config) -> Redactor:
+        """A Redactor as a device.config.Config's [redact] section says (generic_digits, names_file)."""
+        from device.redact.names import read_names
+
+        return cls(generic_digits=config.redact.generic_digits, names=read_names(config.names_path()))
 
     # -- public -----------------------------------------------------------
     def redact(self, source: str | Sequence) -> Redaction:
@@ -109,7 +146,18 @@ class Redactor:
         else:
             text = source
         tokens = _tokenize(text)
-        labels = self._label(tokens)
+        labels: list[str | None] = [None] * len(tokens)
+        for _ in range(MAX_PASSES):
+            # What a pass over the redacted text would see: each redacted run is one placeholder.
+            view, origin = _placeholder_view(tokens, labels)
+            found = self._label(view)
+            claimed = False
+            for k, label in enumerate(found):
+                if label is not None and labels[origin[k]] is None and view[k].norm:
+                    labels[origin[k]] = label
+                    claimed = True
+            if not claimed:
+                break
         return self._result(text, tokens, labels, words)
 
     # -- labelling ----------------------------------------------------------
@@ -118,21 +166,85 @@ class Redactor:
         labels: list[str | None] = [None] * len(tokens)
         number_runs = [r for r in runs(norms) if any(n for n in norms[r[0] : r[1]])]
         cues = self._find_cues(norms)
-        for recognise in (self._emails, self._cued, self._addresses, self._phones_and_cards, self._people,
-                          self._generic_numbers):
+        for recognise in (self._household_names, self._emails, self._cued, self._addresses,
+                          self._phones_and_cards, self._people, self._generic_numbers):
             recognise(tokens, norms, labels, number_runs, cues)
+        if self._tagger is not None:
+            self._tagged(norms, labels, cues)
         return labels
 
+    def _tagged(self, norms, labels, cues) -> None:
+        """Add the tagger's labels where the rules found nothing and know no better."""
+        tags, confidence = self._tagger.tag(norms)
+        harmless = self._harmless_numbers(norms, cues)
+        birth_cued = any(label == "DATE_OF_BIRTH" for _, _, label in cues)
+        i = 0
+        while i < len(tags):
+            tag, j = tags[i], i
+            while j < len(tags) and tags[j] == tag:
+                j += 1
+            # Where the rules labelled part of the run otherwise, the tagger keeps only what looks
+            # like an identifier, not the small words around it ("call [PERSON] at [PHONE]").
+            if tag != "O":
+                disputed = any(labels[k] is not None and _FAMILY.get(labels[k]) != _FAMILY.get(tag)
+                               for k in range(i, j))
+                for k in range(i, j):
+                    if labels[k] is not None or not norms[k] or confidence[k] < (
+                            DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
+                            disputed and norms[k] in _FUNCTION_WORDS):
+                        continue
+                    # Sums, settings, times and quantities are not identifiers, nor is a date nobody
+                    # was born on; countries and nationalities are not people, and names that are
+                    # everyday words ("summer", "will") are left to the rules' cues and the names file.
+                    if tag == "PERSON" and (norms[k] in self.places or norms[k] in _NOT_A_NAME_TO_THE_TAGGER) or (
+                            tag != "PERSON" and k in harmless) or tag == "DATE_OF_BIRTH" and not birth_cued:
+                        continue
+                    labels[k] = tag
+            i = j
+
+    def _harmless_numbers(self, norms: list[str], cues) -> set[int]:
+        """Tokens of number-like runs (homophones included) that are sums, settings or quantities."""
+        out: set[int] = set()
+        n, i = len(norms), 0
+        unlabelled = [None] * n
+        while i < n:
+            if not (is_number_token(norms[i]) or norms[i] in HOMOPHONES):
+                i += 1
+                continue
+            j = i
+            while j < n and (is_number_token(norms[j]) or norms[j] in HOMOPHONES):
+                j += 1
+            words = norms[i:j]
+            before = norms[i - 1] if i else ""
+            if not _live_cues(norms, unlabelled, cues, i) - {"PHONE"} and (
+                    j < n and norms[j] in lx.QUANTITY_UNITS
+                    or before in _TIME_WORDS and _time_of_day([w for w in words if is_number_token(w)])
+                    or any(norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i))
+                    or _big_cardinal(words)):
+                out.update(range(i, j))
+            i = j
+        return out
+
     def _find_cues(self, norms: list[str]) -> list[tuple[int, int, str]]:
-        """(start, end, label) of every cue phrase, longest phrase first at each position."""
+        """(start, end, label) of every cue phrase, longest phrase first for each label at each position."""
         found = []
-        for i in range(len(norms)):
-            for label, phrases in self._cue_phrases.items():
-                for phrase in phrases:
-                    if tuple(norms[i : i + len(phrase)]) == phrase:
-                        found.append((i, i + len(phrase), label))
-                        break
+        for i, norm in enumerate(norms):
+            seen = set()
+            for phrase, label in self._cue_phrases.get(norm, ()):
+                if label not in seen and tuple(norms[i : i + len(phrase)]) == phrase:
+                    found.append((i, i + len(phrase), label))
+                    seen.add(label)
         return found
+
+    # PERSON: the household's own names, in any slot.
+    def _household_names(self, tokens, norms, labels, number_runs, cues):
+        if not self._household:
+            return
+        for i, norm in enumerate(norms):
+            for phrase in self._household.get(norm, ()):
+                if tuple(norms[i : i + len(phrase)]) == phrase:
+                    self._claim(labels, i, i + len(phrase), "PERSON")
+                    break
 
     @staticmethod
     def _claim(labels, start, end, label) -> bool:
@@ -269,7 +381,7 @@ class Redactor:
             if tok not in lx.STREET_TYPES or labels[i] is not None:
                 continue
             start = None
-            pieces = _unclaimed_pieces(number_runs, labels)
+            pieces = _unclaimed_pieces(_runs_near(number_runs, i - 12, i), labels)
             # The house number ends one to four street-name words before the street type.
             for s_, e_ in pieces:
                 between = norms[e_:i]
@@ -284,7 +396,7 @@ class Redactor:
                 if unit_end > stop + 1:
                     stop = unit_end
             # A zip code just after the street.
-            for s, e in pieces:
+            for s, e in _unclaimed_pieces(_runs_near(number_runs, stop, stop + 5), labels):
                 if stop <= s <= stop + 4 and len(to_digits(norms[s:e])) in (5, 9):
                     self._claim(labels, s, e, "ADDRESS")
             self._claim(labels, start, stop, "ADDRESS")
@@ -392,11 +504,13 @@ class Redactor:
         if any(labels[k] is None and norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, s - 6), s)):
             return True
         words = [t for t in norms[s:e] if t]
+        if _big_cardinal(words):
+            return True  # a sum ("six hundred and fifty three thousand ..."), not an identifier
         before = norms[s - 1] if s > 0 and labels[s - 1] is None else ""
-        if _time_of_day(words) and (before in ("at", "by", "until", "till", "around", "from", "before", "after",
-                                               "to") or after in ("tomorrow", "today", "tonight", "morning")):
+        if _time_of_day(words) and (before in _TIME_WORDS or after in ("tomorrow", "today", "tonight", "morning")):
             return True
-        spoken_as_year = len(digits) == 4 and 1900 <= int(digits) <= 2099 and not all(
+        # A year, history's included ("ten sixty six", "sixteen fifty one"), unless read digit by digit.
+        spoken_as_year = len(digits) == 4 and 1000 <= int(digits) <= 2099 and not all(
             t in ("zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
             or all(c in ASCII_DIGITS for c in t) for t in words)
         return spoken_as_year or len(digits) == 4 and words == [digits] and 1900 <= int(digits) <= 2099
@@ -433,17 +547,44 @@ class Redactor:
             for w in words:
                 starts.append(offset)
                 offset += len(w[0]) + 1
-            hit = set()
-            for span in spans:
-                for k, st in enumerate(starts):
-                    if st < span.end and st + len(words[k][0]) > span.start:
-                        hit.add(k)
-            result.word_indices = sorted(hit)
+            hit = []
+            k = 0
+            for span in spans:  # spans and words are both in order: one walk over the words
+                while k < len(words) and starts[k] + len(words[k][0]) <= span.start:
+                    k += 1
+                j = k
+                while j < len(words) and starts[j] < span.end:
+                    if starts[j] + len(words[j][0]) > span.start and (not hit or hit[-1] != j):
+                        hit.append(j)
+                    j += 1
+            result.word_indices = hit
             result.word_times = [(words[k][1], words[k][2]) for k in result.word_indices]
         return result
 
 
+_TIME_WORDS = frozenset("at by until till around from before after to".split())  # "at ten thirty"
+_FUNCTION_WORDS = frozenset(w for w in lx.STOPWORDS if not is_number_token(w) and len(w) > 1) - HOMOPHONES
+# Labels of one family may meet in a run ("[NUMBER]" by a rule, "PHONE" by the tagger) without dispute.
+_FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the rest: numbers and codes
+_NOT_A_NAME_TO_THE_TAGGER = lx.EVERYDAY_NAMES | lx.TITLES | lx.RELATIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+
+
+def _big_cardinal(words: list[str]) -> bool:
+    """ "six hundred and fifty three thousand ...", "four million ...": a sum, never an identifier.
+
+    "seven thousand two hundred" (a house number, a year) is not: a thousand counts only
+    with ten or more of them before it.
+    """
+    if "million" in words or "billion" in words:
+        return True
+    for t, w in enumerate(words):
+        if w != "thousand" or t == 0:
+            continue
+        p, p2 = words[t - 1], words[t - 2] if t > 1 else ""
+        if p in TEENS or p in TENS or p == "hundred" or p in UNITS and (p2 in TENS or p2 in ("hundred", "and")):
+            return True
+    return False
 
 
 def _time_of_day(words: list[str]) -> bool:
@@ -481,10 +622,43 @@ def _live_cues(norms, labels, cues, s: int, window: int = 6) -> set[str]:
     counting it again would make a second pass over redacted text find more.
     """
     live = set()
-    for cs, ce, label in cues:
-        if s - window <= cs and ce <= s and all(labels[k] is None and norms[k] for k in range(ce, s)):
+    for cs, ce, label in cues[bisect_left(cues, (s - window,)) :]:
+        if cs > s:
+            break
+        if ce <= s and all(labels[k] is None and norms[k] for k in range(ce, s)):
             live.add(label)
     return live
+
+
+def _runs_near(number_runs, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The number runs (sorted, disjoint) that reach into tokens [lo, hi)."""
+    k = max(0, bisect_left(number_runs, (lo,)) - 1)
+    out = []
+    while k < len(number_runs) and number_runs[k][0] < hi:
+        if number_runs[k][1] > lo:
+            out.append(number_runs[k])
+        k += 1
+    return out
+
+
+def _placeholder_view(tokens: list[_Token], labels: list[str | None]) -> tuple[list[_Token], list[int]]:
+    """The tokens with each run of one label made a single placeholder, and where each came from."""
+    view, origin = [], []
+    i = 0
+    while i < len(tokens):
+        label = labels[i]
+        if label is None:
+            view.append(tokens[i])
+            origin.append(i)
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens) and labels[j + 1] == label:
+            j += 1
+        view.append(_Token(f"[{label}]", "", tokens[i].start, tokens[j].end))
+        origin.append(i)
+        i = j + 1
+    return view, origin
 
 
 def summarize(counts: dict[str, int], empty: str = "nothing") -> str:
