@@ -278,6 +278,8 @@ my card number is {card} | pay with visa {card} | the card is {card} | charge it
 use card {card} | my credit card is {card} | my debit card number is {card} | the card expires {expiry}
 expiry {expiry} | the security code is {cvv} | cvv {cvv} | my amex is {card} | card number {card}
 valid until {expiry} | the number on the card is {card} | the code on the back is {cvv}
+the expiration date is {expiry} | exp date {expiry} | the expiry date on my card is {expiry} | it runs out {expiry}
+my visa expires {expiry} | card expiring {expiry} | the long number is {card} | security code {cvv}
 """.strip()
 
 SSN_TEMPLATES = """
@@ -376,6 +378,14 @@ call the doctor | text the family group | ask alexa to stop | call my mum | ring
 the meeting is at {time} on {month} {ordinal} | remind me on the {ordinal} | what day is {month} {ordinal}
 songs like {artist} | play something by {artist} | play the latest {artist} song
 turn on the fan in the bedroom | set the heating to {small} | start the dishwasher | how heavy is {big} grams
+any news from {country} | messages from the school | flights from {city} | trains from {city} to {city}
+happy birthday | say good morning | she named the cat fluffy | set up a meeting for monday | invite everyone
+congratulations | tell me about {country} | say something funny | how old is the universe | who won the game
+sing happy birthday | what's new | any new messages | how do you say thank you in {nationality}
+play the {nationality} national anthem | what's {big} in roman numerals | what's {small} plus {small}
+when does the shop close | set a timer for {small} minutes for the pasta | is it {small} degrees outside
+how many days until {month} {ordinal} | the appointment is on {month} {ordinal} at {time} | my flight is at {time}
+what's the weather like in {city} this week | directions to the nearest pharmacy | how long to drive to {city}
 """.strip()
 
 TAILS = """
@@ -384,6 +394,23 @@ and play some jazz | before dinner | right now | and what's the weather | and tu
 thank you | when you get a chance | and lock the door | and add bread to the list | today
 tomorrow morning | after lunch | and call mom | and read my messages | okay
 """.strip()
+
+# Person sentences put together from parts (training and in-distribution only): a name in many more
+# slots than hand-written sentences give, so the tagger learns the name and not the sentence.
+PERSON_BEFORE = ("call|ring|text|message|email|ask|tell|remind|invite|thank|meet|visit|phone|ping|pay back|wish|help|"
+                 "find|pick up|drop off|wake up|check on|look after|say hi to|send love to|write to|reply to|"
+                 "speak to|talk to|chat with|meet up with|have lunch with|play tennis with|catch up with|"
+                 "get back to|wait for|look for|save a seat for|buy a gift for|make a card for|book a table with|"
+                 "share the photos with|send the link to|forward the email to|show the video to").split("|")
+PERSON_AFTER = ("|tomorrow|at five|later|tonight|on friday|when i'm home|about the party|for me|after school|"
+                "this weekend|again|right away|in the morning|on monday|before lunch|please").split("|")
+PERSON_SUBJECT = ("is late|called|is coming home|left the door open|wants pizza|has a cold|won the match|"
+                  "needs a lift|is asleep|says hi|will be late|got the job|lost her keys|forgot his lunch|"
+                  "is at the gym|is visiting|made dinner|sent the photos|is on the way|can't come|"
+                  "is staying over|booked the tickets|has a fever|finished the homework").split("|")
+PERSON_QUESTIONS = ("where is {x}|when is {x} back|has {x} eaten|is {x} up|did {x} ring|what does {x} want|"
+                    "how is {x}|who is with {x}|why is {x} late|can {x} come|is {x} free tonight|"
+                    "what time does {x} finish|has {x} called|is {x} still at work").split("|")
 
 RELATIONS = "wife husband son daughter friend boss neighbour neighbor sister brother cousin colleague mum".split()
 TITLES = "mister mrs miss doctor dr mr ms professor".split()
@@ -641,9 +668,24 @@ class Generator:
             elif piece.strip():
                 s.add(piece)
 
+    def composed_person_template(self) -> str:
+        r = self.rng
+        slot = r.choice(["{first}", "{full}", "{name}", "{title} {last}", "my {relation} {first}"])
+        form = r.randrange(3)
+        if form == 0:
+            return f"{r.choice(PERSON_BEFORE)} {slot} {r.choice(PERSON_AFTER)}".strip()
+        if form == 1:
+            return f"{slot} {r.choice(PERSON_SUBJECT)}"
+        return r.choice(PERSON_QUESTIONS).replace("{x}", slot)
+
     def sample(self, label: str | None) -> Sample:
         r = self.rng
         self.locale = r.choice(ENGLISH_LOCALES)
+        if label == "PERSON" and self.split in ("train", "test") and r.random() < 0.5:
+            template = self.composed_person_template()
+            s = Sample(locale=self.locale, template=template)
+            self.render(template, s)
+            return s
         template = r.choice(self.templates[label] if label else self.clean)
         s = Sample(locale=self.locale, template=template)
         self.render(template, s)

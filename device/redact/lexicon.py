@@ -23,9 +23,9 @@ def surnames() -> frozenset[str]:
     return _load("surnames.txt")
 
 
-def places() -> frozenset[str]:
-    """Countries, nationalities and languages that are not also first names."""
-    return _load("places.txt") - first_names()
+def places(all_of_them: bool = False) -> frozenset[str]:
+    """Countries, nationalities and languages; by default only those that are not also first names."""
+    return _load("places.txt") if all_of_them else _load("places.txt") - first_names()
 
 
 def common_words() -> frozenset[str]:
@@ -78,6 +78,14 @@ friend friends teacher office room flight appointment wedding graduation game re
 TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.
 MEDIA_VERBS = frozenset("play playing listen watch read by stream queue shuffle".split())
+# Public-names policy: an artist's name may stay after these ("play taylor swift", "songs by adele").
+MEDIA_CUES = frozenset("play playing by songs song album albums track tracks shuffle queue listen stream".split())
+# Assistants' names are not people's ("ask alexa to stop").
+ASSISTANTS = frozenset("alexa siri cortana google jarvis mycroft bixby".split())
+CONTRACTIONS = frozenset("""
+i'm you're we're they're he's she's it's that's there's what's who's i'll you'll we'll they'll i've you've
+we've they've i'd you'd we'd they'd can't won't don't doesn't didn't isn't aren't wasn't let's
+""".split())
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 
 STREET_TYPES = frozenset("""

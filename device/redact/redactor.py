@@ -115,7 +115,8 @@ class Redactor:
         self.first_names = lx.first_names()
         self.surnames = lx.surnames()
         self.common = lx.common_words()
-        self.places = lx.places()
+        self.places = lx.places()  # countries and nationalities that are not also first names
+        self.all_places = lx.places(all_of_them=True)
         self._cue_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for label, phrases in lx.CUES.items():
             for phrase in sorted((tuple(p.split()) for p in phrases), key=len, reverse=True):
@@ -170,14 +171,21 @@ class Redactor:
                           self._phones_and_cards, self._people, self._generic_numbers):
             recognise(tokens, norms, labels, number_runs, cues)
         if self._tagger is not None:
-            self._tagged(norms, labels, cues)
+            self._tagged(tokens, norms, labels, cues)
         return labels
 
-    def _tagged(self, norms, labels, cues) -> None:
+    def _tagged(self, tokens, norms, labels, cues) -> None:
         """Add the tagger's labels where the rules found nothing and know no better."""
         tags, confidence = self._tagger.tag(norms)
-        harmless = self._harmless_numbers(norms, cues)
+        quantities, times = self._harmless_numbers(norms, cues)
         birth_cued = any(label == "DATE_OF_BIRTH" for _, _, label in cues)
+        # Words that could be part of a name: "grace" alone is an everyday word, "grace okafor" a person.
+        name_words = [bool(w) and w not in _NEVER_A_NAME and w not in lx.STOPWORDS for w in norms]
+
+        def media_before(i: int) -> bool:
+            """Public names may stay after play/by/songs (README: public names)."""
+            return any(norms[k] in lx.MEDIA_CUES for k in range(max(0, i - 2), i))
+
         i = 0
         while i < len(tags):
             tag, j = tags[i], i
@@ -188,6 +196,8 @@ class Redactor:
             if tag != "O":
                 disputed = any(labels[k] is not None and _FAMILY.get(labels[k]) != _FAMILY.get(tag)
                                for k in range(i, j))
+                agreed = any(labels[k] is not None and _FAMILY.get(labels[k]) == _FAMILY.get(tag)
+                             for k in range(max(0, i - 1), min(len(labels), j + 1)))
                 for k in range(i, j):
                     if labels[k] is not None or not norms[k] or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
@@ -196,15 +206,24 @@ class Redactor:
                     # Sums, settings, times and quantities are not identifiers, nor is a date nobody
                     # was born on; countries and nationalities are not people, and names that are
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
-                    if tag == "PERSON" and (norms[k] in self.places or norms[k] in _NOT_A_NAME_TO_THE_TAGGER) or (
-                            tag != "PERSON" and k in harmless) or tag == "DATE_OF_BIRTH" and not birth_cued:
+                    if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME or (
+                            norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
+                            or media_before(i) and not tokens[k].raw.lower().rstrip(_STRIP).endswith("'s")):
+                        continue
+                    # A run that carries on what a rule found ("expires [CARD] two thousand and thirty")
+                    # is judged by that rule's cue, not as a number on its own.
+                    if tag != "PERSON" and not agreed and (k in quantities or k in times and tag != "ADDRESS"):
+                        continue
+                    if tag == "DATE_OF_BIRTH" and not birth_cued:
                         continue
                     labels[k] = tag
             i = j
 
-    def _harmless_numbers(self, norms: list[str], cues) -> set[int]:
-        """Tokens of number-like runs (homophones included) that are sums, settings or quantities."""
-        out: set[int] = set()
+    def _harmless_numbers(self, norms: list[str], cues) -> tuple[set[int], set[int]]:
+        """Tokens of number-like runs (homophones included) that are sums, settings or quantities,
+        and those that are times of day or years (a house number may look like either)."""
+        quantities: set[int] = set()
+        times: set[int] = set()
         n, i = len(norms), 0
         unlabelled = [None] * n
         while i < n:
@@ -215,15 +234,16 @@ class Redactor:
             while j < n and (is_number_token(norms[j]) or norms[j] in HOMOPHONES):
                 j += 1
             words = norms[i:j]
+            numbers = [w for w in words if is_number_token(w)]
             before = norms[i - 1] if i else ""
-            if not _live_cues(norms, unlabelled, cues, i) - {"PHONE"} and (
-                    j < n and norms[j] in lx.QUANTITY_UNITS
-                    or before in _TIME_WORDS and _time_of_day([w for w in words if is_number_token(w)])
-                    or any(norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i))
-                    or _big_cardinal(words)):
-                out.update(range(i, j))
+            if not _live_cues(norms, unlabelled, cues, i) - {"PHONE"}:
+                if j < n and norms[j] in lx.QUANTITY_UNITS or _big_cardinal(words) or any(
+                        norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i)):
+                    quantities.update(range(i, j))
+                elif before in _TIME_WORDS and _time_of_day(numbers) or _year(numbers, to_digits(numbers)):
+                    times.update(range(i, j))
             i = j
-        return out
+        return quantities, times
 
     def _find_cues(self, norms: list[str]) -> list[tuple[int, int, str]]:
         """(start, end, label) of every cue phrase, longest phrase first for each label at each position."""
@@ -366,7 +386,10 @@ class Redactor:
         stop = k
         while stop < len(norms) and stop - k < 9:
             tok = norms[stop]
-            if tok in MONTHS_AND_ORDINALS or is_number_token(tok) and tok != "and" or tok in (
+            # "and" only inside a year: "two thousand and four".
+            if tok in MONTHS_AND_ORDINALS or is_number_token(tok) and tok != "and" or tok == "and" and (
+                    norms[stop - 1] in ("thousand", "hundred") and stop + 1 < len(norms)
+                    and is_number_token(norms[stop + 1])) or tok in (
                     "the", "of", "slash", "dash", "nineteen", "twenty"):
                 stop += 1
             else:
@@ -462,14 +485,16 @@ class Redactor:
                 self._claim(labels, end + 1, self._surname_end(norms, labels, end + 2), "PERSON")
 
     def _name_like(self, tok: str, strong: bool) -> bool:
-        if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or len(tok) < 2:
+        if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
+                or tok in self.places or tok in lx.ASSISTANTS:
             return False
         if tok in self.first_names or tok in self.surnames and strong:
             return True
         return tok not in self.common
 
     def _bare_name(self, tok: str) -> bool:
-        return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS
+        return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS \
+            and tok not in self.all_places and tok not in lx.ASSISTANTS
 
     def _surname_end(self, norms, labels, j) -> int:
         """j + 1 if token j is a surname following a first name, else j."""
@@ -509,11 +534,7 @@ class Redactor:
         before = norms[s - 1] if s > 0 and labels[s - 1] is None else ""
         if _time_of_day(words) and (before in _TIME_WORDS or after in ("tomorrow", "today", "tonight", "morning")):
             return True
-        # A year, history's included ("ten sixty six", "sixteen fifty one"), unless read digit by digit.
-        spoken_as_year = len(digits) == 4 and 1000 <= int(digits) <= 2099 and not all(
-            t in ("zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-            or all(c in ASCII_DIGITS for c in t) for t in words)
-        return spoken_as_year or len(digits) == 4 and words == [digits] and 1900 <= int(digits) <= 2099
+        return _year(words, digits)
 
     # -- result ------------------------------------------------------------
     def _result(self, text, tokens, labels, words) -> Redaction:
@@ -566,8 +587,15 @@ _TIME_WORDS = frozenset("at by until till around from before after to".split()) 
 _FUNCTION_WORDS = frozenset(w for w in lx.STOPWORDS if not is_number_token(w) and len(w) > 1) - HOMOPHONES
 # Labels of one family may meet in a run ("[NUMBER]" by a rule, "PHONE" by the tagger) without dispute.
 _FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the rest: numbers and codes
-_NOT_A_NAME_TO_THE_TAGGER = lx.EVERYDAY_NAMES | lx.TITLES | lx.RELATIONS
+_NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+
+
+def _year(words: list[str], digits: str) -> bool:
+    """A year, history's included ("ten sixty six", "sixteen fifty one"), unless read digit by digit."""
+    if len(digits) != 4 or not 1000 <= int(digits) <= 2099:
+        return False
+    return words == [digits] or not all(t in UNITS or all(c in ASCII_DIGITS for c in t) for t in words)
 
 
 def _big_cardinal(words: list[str]) -> bool:
