@@ -670,7 +670,8 @@ class Generator:
 
     def composed_person_template(self) -> str:
         r = self.rng
-        slot = r.choice(["{first}", "{full}", "{name}", "{title} {last}", "my {relation} {first}"])
+        slot = r.choice(["{first}", "{full}", "{name}", "{title} {last}", "my {relation} {first}", "{last}",
+                         "{first} and {first}", "{first} and {full}"])
         form = r.randrange(3)
         if form == 0:
             return f"{r.choice(PERSON_BEFORE)} {slot} {r.choice(PERSON_AFTER)}".strip()

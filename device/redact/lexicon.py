@@ -109,7 +109,12 @@ CUES: dict[str, tuple[str, ...]] = {
              "discover card", "card number"),
     "CARD_EXTRA": ("expires", "expiry", "expiration", "expiration date", "exp", "security code", "cvv", "cvc",
                    "cvv code", "valid thru", "valid through"),
-    "SSN": ("social security", "social security number", "social", "ssn", "s s n", "social security no"),
+    "SSN": ("social security", "social security number", "social", "ssn", "s s n", "social security no",
+            # National identifiers beyond the US: UK, Ireland, India, Australia, Canada.
+            "national insurance", "national insurance number", "ni number", "n i number", "pps", "pps number",
+            "p p s number", "ppsn", "aadhaar", "aadhar", "aadhaar number", "aadhar number", "pan", "pan number",
+            "pan card", "pan card number", "tax file number", "tfn", "t f n", "social insurance number", "sin",
+            "s i n", "sin number", "national id", "national id number"),
     "DATE_OF_BIRTH": ("born", "birthday", "birth date", "date of birth", "dob", "d o b", "birthdate"),
     "ACCOUNT": ("account", "account number", "member", "member id", "membership", "customer", "customer id",
                 "order", "order number", "policy", "policy number", "tracking", "tracking number", "serial",
@@ -134,10 +139,11 @@ minute minutes second seconds hour hours day days week weeks month months year y
 percent dollars dollar bucks cents euros pounds pound miles mile meters meter metres kilometers km feet foot
 inches inch calories grams gram kilos kilograms ounces ounce cups cup liters litres gallons times plus
 minus divided multiplied over am pm o'clock oclock fahrenheit celsius watts volts steps pages people
-points bpm rpm mph kph
+points bpm rpm mph kph squared cubed
 """.split())
 # Commands whose numbers are settings, sums or times, never identifiers.
 HARMLESS_CONTEXT = frozenset("""
 timer alarm thermostat temperature volume oven heat cool brightness times plus minus divided multiplied
 percent calculate convert what's whats square root equals score tempo speed channel station fm am
+squared cubed prime numerals factorial sum total average
 """.split())

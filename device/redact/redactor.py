@@ -149,6 +149,7 @@ class Redactor:
         tokens = _tokenize(text)
         labels: list[str | None] = [None] * len(tokens)
         for _ in range(MAX_PASSES):
+            _unify(labels)
             # What a pass over the redacted text would see: each redacted run is one placeholder.
             view, origin = _placeholder_view(tokens, labels)
             found = self._label(view)
@@ -213,6 +214,8 @@ class Redactor:
                     # A run that carries on what a rule found ("expires [CARD] two thousand and thirty")
                     # is judged by that rule's cue, not as a number on its own.
                     if tag != "PERSON" and not agreed and (k in quantities or k in times and tag != "ADDRESS"):
+                        continue
+                    if tag not in _FAMILY and norms[k] in _UNITS:  # "five fifteen pm": the unit is no digit
                         continue
                     if tag == "DATE_OF_BIRTH" and not birth_cued:
                         continue
@@ -432,6 +435,8 @@ class Redactor:
     # PHONE and CARD by length, Luhn and nearby cues.
     def _phones_and_cards(self, tokens, norms, labels, number_runs, cues):
         for s, e in _unclaimed_pieces(number_runs, labels):
+            if _big_cardinal(norms[s:e]):
+                continue  # "... thousand ... plus six hundred million ...": a sum, not a phone
             digits = to_digits(norms[s:e])
             n = len(digits)
             plus = s > 0 and norms[s - 1] == "plus" or tokens[s].raw.startswith("+")
@@ -587,6 +592,7 @@ _TIME_WORDS = frozenset("at by until till around from before after to".split()) 
 _FUNCTION_WORDS = frozenset(w for w in lx.STOPWORDS if not is_number_token(w) and len(w) > 1) - HOMOPHONES
 # Labels of one family may meet in a run ("[NUMBER]" by a rule, "PHONE" by the tagger) without dispute.
 _FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the rest: numbers and codes
+_UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
 
@@ -667,6 +673,23 @@ def _runs_near(number_runs, lo: int, hi: int) -> list[tuple[int, int]]:
             out.append(number_runs[k])
         k += 1
     return out
+
+
+def _unify(labels: list[str | None]) -> None:
+    """One label for a stretch of number and code labels side by side ("[SSN] [NUMBER] [SSN]"
+    is one national insurance number): the label most of its tokens have."""
+    i = 0
+    while i < len(labels):
+        if labels[i] is None or labels[i] in _FAMILY:
+            i += 1
+            continue
+        j = i
+        while j < len(labels) and labels[j] is not None and labels[j] not in _FAMILY:
+            j += 1
+        if len(set(labels[i:j])) > 1:
+            winner = Counter(labels[i:j]).most_common(1)[0][0]
+            labels[i:j] = [winner] * (j - i)
+        i = j
 
 
 def _placeholder_view(tokens: list[_Token], labels: list[str | None]) -> tuple[list[_Token], list[int]]:
