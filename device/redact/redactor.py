@@ -41,6 +41,7 @@ from device.redact.numbers import (
 from device.redact.tagger import HOMOPHONES, Tagger
 
 MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
+UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability on
 DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
 MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
 
@@ -177,7 +178,12 @@ class Redactor:
 
     def _tagged(self, tokens, norms, labels, cues) -> None:
         """Add the tagger's labels where the rules found nothing and know no better."""
-        tags, confidence = self._tagger.tag(norms)
+        tags, confidence, person = self._tagger.tag(norms)
+        # A word no list knows, that the tagger thinks may well be a name though it is not sure:
+        # the cost of a leaked name is higher than that of a redacted odd word.
+        for k, tag in enumerate(tags):
+            if tag == "O" and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k]):
+                tags[k], confidence[k] = "PERSON", 1.0
         quantities, times = self._harmless_numbers(norms, cues)
         birth_cued = any(label == "DATE_OF_BIRTH" for _, _, label in cues)
         # Words that could be part of a name: "grace" alone is an everyday word, "grace okafor" a person.
@@ -496,6 +502,10 @@ class Redactor:
         if tok in self.first_names or tok in self.surnames and strong:
             return True
         return tok not in self.common
+
+    def _unknown_word(self, tok: str) -> bool:
+        return tok.isalpha() and len(tok) > 2 and tok not in self.common and tok not in self.all_places \
+            and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME and tok not in lx.STREET_TYPES
 
     def _bare_name(self, tok: str) -> bool:
         return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS \

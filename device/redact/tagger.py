@@ -109,9 +109,11 @@ class Tagger:
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(model))
 
-    def tag(self, norms: list[str]) -> tuple[list[str], list[float]]:
-        """The best label sequence, and each label's marginal probability."""
+    def tag(self, norms: list[str]) -> tuple[list[str], list[float], list[float]]:
+        """The best label sequence, each label's marginal probability, and each token's probability
+        of being (part of) a person's name."""
         if not norms:
-            return [], []
+            return [], [], []
         tags = self._tagger.tag(features(norms))
-        return tags, [self._tagger.marginal(tag, i) for i, tag in enumerate(tags)]
+        return (tags, [self._tagger.marginal(tag, i) for i, tag in enumerate(tags)],
+                [self._tagger.marginal("PERSON", i) for i in range(len(tags))])
