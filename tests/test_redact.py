@@ -87,6 +87,7 @@ def test_identifiers_the_tagger_finds(redactor, text, expected):
     "what's four hundred million plus twelve thousand", "the castle was built in ten sixty six",
     "i am danish but i live in slovenia", "translate hello into german", "ask alexa to stop",
     "play taylor swift", "songs by adele", "set an alarm for five fifteen pm",
+    "\uc548\ub155\ud558\uc138\uc694 \uc11c\uc6b8 \ub0a0\uc528 \uc54c\ub824\uc918",  # Korean words
 ])
 def test_sums_years_nationalities_and_artists_stay(redactor, text):
     assert redactor.redact(text).text == text

@@ -182,7 +182,7 @@ class Redactor:
         # A word no list knows, that the tagger thinks may well be a name though it is not sure:
         # the cost of a leaked name is higher than that of a redacted odd word.
         for k, tag in enumerate(tags):
-            if tag == "O" and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k]):
+            if tag == "O" and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k]) and norms[k].isascii():
                 tags[k], confidence[k] = "PERSON", 1.0
         quantities, times = self._harmless_numbers(norms, cues)
         birth_cued = any(label == "DATE_OF_BIRTH" for _, _, label in cues)
@@ -200,13 +200,13 @@ class Redactor:
                 j += 1
             # Where the rules labelled part of the run otherwise, the tagger keeps only what looks
             # like an identifier, not the small words around it ("call [PERSON] at [PHONE]").
-            if tag != "O":
+            if tag != "O":  # the tagger knows only what Vosk's English models write: lowercase ASCII words
                 disputed = any(labels[k] is not None and _FAMILY.get(labels[k]) != _FAMILY.get(tag)
                                for k in range(i, j))
                 agreed = any(labels[k] is not None and _FAMILY.get(labels[k]) == _FAMILY.get(tag)
                              for k in range(max(0, i - 1), min(len(labels), j + 1)))
                 for k in range(i, j):
-                    if labels[k] is not None or not norms[k] or confidence[k] < (
+                    if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
                             disputed and norms[k] in _FUNCTION_WORDS):
                         continue
