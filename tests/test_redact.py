@@ -229,3 +229,20 @@ def test_corpus_generator_covers_every_label():
     for u in utterances:
         for s, e, _ in u.spans:
             assert u.text[s:e].strip() == u.text[s:e] and s < e
+
+
+def test_training_corpus_keeps_its_held_out_part_apart():
+    from benchmarks.spoken_pii import TEMPLATES, corpus, names, split_list
+
+    train_first, train_last = names("train")
+    held_first, held_last = names("heldout")
+    assert not set(train_first) & set(held_first) and not set(train_last) & set(held_last)
+    for spec in TEMPLATES.values():
+        train, held = split_list(spec, "train"), split_list(spec, "heldout")
+        assert train and held and not set(train) & set(held)
+    samples = corpus(600, "heldout", slips=0.05)
+    assert {label for s in samples for _, _, label in s.spans} == set(TEMPLATES)
+    for s in samples:
+        assert len(s.tokens) == len(s.labels)
+        for start, end, _ in s.spans:
+            assert s.text[start:end].strip() == s.text[start:end] and start < end

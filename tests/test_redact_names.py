@@ -57,3 +57,4 @@ def test_names_command(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "device", "redact", "--config", str(config)],
                           input="text june park the score\n", capture_output=True, text=True, timeout=120)
     assert '"text": "text [PERSON] the score"' in proc.stdout
+
