@@ -77,6 +77,8 @@ def test_ordinary_commands_stay_intact(redactor, text):
     ("my email is jo dot bloggs at yahoo dot co dot u k", "my email is [EMAIL]"),
     ("my password is t r five g h k", "my password is [PIN]"),
     ("my card is for one one one one one one one one one one one one one one won", "my card is [CARD]"),
+    ("call oh two oh seven nine four six for one two three", "call [PHONE]"),
+    ("my pin is one two three won", "my pin is [PIN]"),
 ])
 def test_identifiers_the_tagger_finds(redactor, text, expected):
     assert redactor.redact(text).text == expected
@@ -86,7 +88,7 @@ def test_identifiers_the_tagger_finds(redactor, text, expected):
     "what is six hundred and seventy six thousand five hundred and forty three squared",
     "what's four hundred million plus twelve thousand", "the castle was built in ten sixty six",
     "i am danish but i live in slovenia", "translate hello into german", "ask alexa to stop",
-    "play taylor swift", "songs by adele", "set an alarm for five fifteen pm",
+    "play taylor swift", "songs by adele", "set an alarm for five fifteen pm", "call [PHONE] for me",
     "\uc548\ub155\ud558\uc138\uc694 \uc11c\uc6b8 \ub0a0\uc528 \uc54c\ub824\uc918",  # Korean words
 ])
 def test_sums_years_nationalities_and_artists_stay(redactor, text):

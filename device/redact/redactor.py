@@ -170,7 +170,7 @@ class Redactor:
         number_runs = [r for r in runs(norms) if any(n for n in norms[r[0] : r[1]])]
         cues = self._find_cues(norms)
         for recognise in (self._household_names, self._emails, self._cued, self._addresses,
-                          self._phones_and_cards, self._people, self._generic_numbers):
+                          self._phones_and_cards, self._people, self._generic_numbers, self._slips):
             recognise(tokens, norms, labels, number_runs, cues)
         if self._tagger is not None:
             self._tagged(tokens, norms, labels, cues)
@@ -551,6 +551,37 @@ class Redactor:
             return True
         return _year(words, digits)
 
+    # Recogniser slips at the edge of a number found: "[PHONE] for two six", "[NUMBER] won".
+    def _slips(self, tokens, norms, labels, number_runs, cues):
+        def number_label(k: int) -> str | None:
+            """The label of a number or code at token k, found now or in an earlier pass."""
+            if not 0 <= k < len(norms):
+                return None
+            label = labels[k]
+            if label is None and not norms[k]:
+                placeholder = _PLACEHOLDER.fullmatch(tokens[k].raw.rstrip(_STRIP.replace("]", "")))
+                label = placeholder.group()[1:-1] if placeholder else None
+            return label if label not in ("PERSON", "EMAIL") else None
+
+        k, n = 0, len(norms)
+        while k < n:
+            if norms[k] not in HOMOPHONES or labels[k] is not None:
+                k += 1
+                continue
+            left = number_label(k - 1)
+            j = k + 1
+            while j < n and labels[j] is None and (norms[j] in HOMOPHONES or is_number_token(norms[j])
+                                                  and norms[j] != "and"):
+                j += 1
+            if left and (any(is_number_token(norms[x]) for x in range(k + 1, j)) or norms[k] in _TRAILING_SLIPS):
+                self._claim(labels, k, j if j > k + 1 else k + 1, left)
+                k = j
+                continue
+            right = number_label(k + 1)
+            if right and norms[k] in _TRAILING_SLIPS:
+                self._claim(labels, k, k + 1, right)
+            k += 1
+
     # -- result ------------------------------------------------------------
     def _result(self, text, tokens, labels, words) -> Redaction:
         spans: list[Span] = []
@@ -602,6 +633,8 @@ _TIME_WORDS = frozenset("at by until till around from before after to".split()) 
 _FUNCTION_WORDS = frozenset(w for w in lx.STOPWORDS if not is_number_token(w) and len(w) > 1) - HOMOPHONES
 # Labels of one family may meet in a run ("[NUMBER]" by a rule, "PHONE" by the tagger) without dispute.
 _FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the rest: numbers and codes
+# Homophones that are rarely anything but a number next to one ("for" and "to" often are).
+_TRAILING_SLIPS = frozenset("won ate too o".split())
 _UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
