@@ -89,8 +89,9 @@ def report(name: str, r: dict) -> None:
 
 def summary_line(name: str, r: dict) -> str:
     worst = max(r["totals"], key=lambda k: r["leaks"][k] / r["totals"][k])
+    untouched = f"{r['untouched']:6.1%}" if r["clean_utts"] else "   n/a"
     return (f"  {name:38} leak {leak(r):6.1%}  worst {worst} {r['leaks'][worst] / r['totals'][worst]:5.1%}  "
-            f"over {r['over']:4.1%}  untouched {r['untouched']:6.1%}  median {r['median_ms']:.3f} ms")
+            f"over {r['over']:4.1%}  untouched {untouched}  median {r['median_ms']:.3f} ms")
 
 
 def memory_added_mb() -> float:
