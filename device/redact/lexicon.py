@@ -10,7 +10,9 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @cache
 def _load(name: str) -> frozenset[str]:
-    return frozenset((DATA / name).read_text().split())
+    """The words of a data file; lines starting with # are comments."""
+    lines = (DATA / name).read_text().splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
 
 
 def first_names() -> frozenset[str]:
@@ -19,6 +21,11 @@ def first_names() -> frozenset[str]:
 
 def surnames() -> frozenset[str]:
     return _load("surnames.txt")
+
+
+def places(all_of_them: bool = False) -> frozenset[str]:
+    """Countries, nationalities and languages; by default only those that are not also first names."""
+    return _load("places.txt") if all_of_them else _load("places.txt") - first_names()
 
 
 def common_words() -> frozenset[str]:
@@ -71,6 +78,14 @@ friend friends teacher office room flight appointment wedding graduation game re
 TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.
 MEDIA_VERBS = frozenset("play playing listen watch read by stream queue shuffle".split())
+# Public-names policy: an artist's name may stay after these ("play taylor swift", "songs by adele").
+MEDIA_CUES = frozenset("play playing by songs song album albums track tracks shuffle queue listen stream".split())
+# Assistants' names are not people's ("ask alexa to stop").
+ASSISTANTS = frozenset("alexa siri cortana google jarvis mycroft bixby".split())
+CONTRACTIONS = frozenset("""
+i'm you're we're they're he's she's it's that's there's what's who's i'll you'll we'll they'll i've you've
+we've they've i'd you'd we'd they'd can't won't don't doesn't didn't isn't aren't wasn't let's
+""".split())
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 
 STREET_TYPES = frozenset("""
@@ -94,7 +109,12 @@ CUES: dict[str, tuple[str, ...]] = {
              "discover card", "card number"),
     "CARD_EXTRA": ("expires", "expiry", "expiration", "expiration date", "exp", "security code", "cvv", "cvc",
                    "cvv code", "valid thru", "valid through"),
-    "SSN": ("social security", "social security number", "social", "ssn", "s s n", "social security no"),
+    "SSN": ("social security", "social security number", "social", "ssn", "s s n", "social security no",
+            # National identifiers beyond the US: UK, Ireland, India, Australia, Canada.
+            "national insurance", "national insurance number", "ni number", "n i number", "pps", "pps number",
+            "p p s number", "ppsn", "aadhaar", "aadhar", "aadhaar number", "aadhar number", "pan", "pan number",
+            "pan card", "pan card number", "tax file number", "tfn", "t f n", "social insurance number", "sin",
+            "s i n", "sin number", "national id", "national id number"),
     "DATE_OF_BIRTH": ("born", "birthday", "birth date", "date of birth", "dob", "d o b", "birthdate"),
     "ACCOUNT": ("account", "account number", "member", "member id", "membership", "customer", "customer id",
                 "order", "order number", "policy", "policy number", "tracking", "tracking number", "serial",
@@ -119,10 +139,11 @@ minute minutes second seconds hour hours day days week weeks month months year y
 percent dollars dollar bucks cents euros pounds pound miles mile meters meter metres kilometers km feet foot
 inches inch calories grams gram kilos kilograms ounces ounce cups cup liters litres gallons times plus
 minus divided multiplied over am pm o'clock oclock fahrenheit celsius watts volts steps pages people
-points bpm rpm mph kph
+points bpm rpm mph kph squared cubed
 """.split())
 # Commands whose numbers are settings, sums or times, never identifiers.
 HARMLESS_CONTEXT = frozenset("""
 timer alarm thermostat temperature volume oven heat cool brightness times plus minus divided multiplied
 percent calculate convert what's whats square root equals score tempo speed channel station fm am
+squared cubed prime numerals factorial sum total average
 """.split())

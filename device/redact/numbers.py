@@ -23,7 +23,7 @@ TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, 
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
         "eighty": 80, "ninety": 90}
 REPEATS = {"double": 2, "triple": 3}
-SCALES = {"hundred": 100, "thousand": 1000}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
             "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
             "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
@@ -121,6 +121,8 @@ def to_digits(tokens: list[str]) -> str:
                 last.open_scale, last.open_tens = 1000, False
             else:
                 groups.append(_Group(1000, open_scale=1000))
+        elif tok in ("million", "billion"):  # sums, never identifiers: kept as one more group of digits
+            groups.append(_Group(SCALES[tok]))
         else:
             written = digits_of(tok)
             if written:

@@ -5,27 +5,45 @@ off-the-shelf PII tools see almost nothing. The redactor works on tokens:
 it finds number runs (device.redact.numbers), cue words ("my pin is", "call",
 "born on", "account number"), names, streets and spoken emails, and marks
 token ranges with a label. Recognisers run from the most specific to the most
-general; a token claimed once is not claimed again. The result keeps
-character offsets into the input, so text, words and audio can all be cut.
+general; a token claimed once is not claimed again. A CRF tagger
+(device.redact.tagger) then labels what the rules left: names, addresses and
+identifiers in phrasings no rule was written for, or with recogniser slips in
+them. Household names from the owner's names file are caught in any slot.
+The result keeps character offsets into the input, so text, words and audio
+can all be cut.
+
+Redaction is repeated on its own output (seen as tokens, each redacted run a
+placeholder) until a pass finds nothing more, so redacting redacted text
+changes nothing. Every step is linear in the number of tokens.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from device.redact import lexicon as lx
 from device.redact.numbers import (
     ASCII_DIGITS,
     MONTHS_AND_ORDINALS,
+    TEENS,
+    TENS,
+    UNITS,
     digits_of,
     is_number_token,
     luhn_ok,
     runs,
     to_digits,
 )
+from device.redact.tagger import HOMOPHONES, Tagger
+
+MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
+UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability on
+DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
+MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
 
 LABELS = ("PERSON", "PHONE", "EMAIL", "ADDRESS", "CARD", "SSN", "DATE_OF_BIRTH", "ACCOUNT", "PIN", "NUMBER")
 _PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
@@ -87,17 +105,38 @@ class Redactor:
 
     `generic_digits`: any other run of at least this many spoken digits is
     redacted as NUMBER unless it belongs to a harmless command (0 turns it off).
+    `names`: the household's names (one name per item, words separated by
+    spaces), redacted as PERSON wherever they occur.
+    `tagger`: use the CRF tagger besides the rules (the rules alone are kept
+    for comparison in benchmarks/redaction.py).
     """
 
-    def __init__(self, generic_digits: int = 4):
+    def __init__(self, generic_digits: int = 4, names: Iterable[str] = (), tagger: bool = True):
         self.generic_digits = generic_digits
         self.first_names = lx.first_names()
         self.surnames = lx.surnames()
         self.common = lx.common_words()
-        self._cue_phrases = {
-            label: sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
-            for label, phrases in lx.CUES.items()
-        }
+        self.places = lx.places()  # countries and nationalities that are not also first names
+        self.all_places = lx.places(all_of_them=True)
+        self._cue_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for label, phrases in lx.CUES.items():
+            for phrase in sorted((tuple(p.split()) for p in phrases), key=len, reverse=True):
+                self._cue_phrases.setdefault(phrase[0], []).append((phrase, label))
+        self._household: dict[str, list[tuple[str, ...]]] = {}
+        for name in names:
+            words = tuple(name.lower().split())
+            if words:
+                self._household.setdefault(words[0], []).append(words)
+        for phrases in self._household.values():
+            phrases.sort(key=len, reverse=True)
+        self._tagger = Tagger() if tagger else None
+
+    @classmethod
+    def from_config(cls, config) -> Redactor:
+        """A Redactor as a device.config.Config's [redact] section says (generic_digits, names_file)."""
+        from device.redact.names import read_names
+
+        return cls(generic_digits=config.redact.generic_digits, names=read_names(config.names_path()))
 
     # -- public -----------------------------------------------------------
     def redact(self, source: str | Sequence) -> Redaction:
@@ -109,7 +148,19 @@ class Redactor:
         else:
             text = source
         tokens = _tokenize(text)
-        labels = self._label(tokens)
+        labels: list[str | None] = [None] * len(tokens)
+        for _ in range(MAX_PASSES):
+            _unify(labels)
+            # What a pass over the redacted text would see: each redacted run is one placeholder.
+            view, origin = _placeholder_view(tokens, labels)
+            found = self._label(view)
+            claimed = False
+            for k, label in enumerate(found):
+                if label is not None and labels[origin[k]] is None and view[k].norm:
+                    labels[origin[k]] = label
+                    claimed = True
+            if not claimed:
+                break
         return self._result(text, tokens, labels, words)
 
     # -- labelling ----------------------------------------------------------
@@ -118,21 +169,111 @@ class Redactor:
         labels: list[str | None] = [None] * len(tokens)
         number_runs = [r for r in runs(norms) if any(n for n in norms[r[0] : r[1]])]
         cues = self._find_cues(norms)
-        for recognise in (self._emails, self._cued, self._addresses, self._phones_and_cards, self._people,
-                          self._generic_numbers):
+        for recognise in (self._household_names, self._emails, self._cued, self._addresses,
+                          self._phones_and_cards, self._people, self._generic_numbers, self._slips):
             recognise(tokens, norms, labels, number_runs, cues)
+        if self._tagger is not None:
+            self._tagged(tokens, norms, labels, cues)
         return labels
 
+    def _tagged(self, tokens, norms, labels, cues) -> None:
+        """Add the tagger's labels where the rules found nothing and know no better."""
+        tags, confidence, person = self._tagger.tag(norms)
+        # A word no list knows, that the tagger thinks may well be a name though it is not sure:
+        # the cost of a leaked name is higher than that of a redacted odd word.
+        for k, tag in enumerate(tags):
+            if tag == "O" and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k]) and norms[k].isascii():
+                tags[k], confidence[k] = "PERSON", 1.0
+        quantities, times = self._harmless_numbers(norms, cues)
+        birth_cued = any(label == "DATE_OF_BIRTH" for _, _, label in cues)
+        # Words that could be part of a name: "grace" alone is an everyday word, "grace okafor" a person.
+        name_words = [bool(w) and w not in _NEVER_A_NAME and w not in lx.STOPWORDS for w in norms]
+
+        def media_before(i: int) -> bool:
+            """Public names may stay after play/by/songs (README: public names)."""
+            return any(norms[k] in lx.MEDIA_CUES for k in range(max(0, i - 2), i))
+
+        i = 0
+        while i < len(tags):
+            tag, j = tags[i], i
+            while j < len(tags) and tags[j] == tag:
+                j += 1
+            # Where the rules labelled part of the run otherwise, the tagger keeps only what looks
+            # like an identifier, not the small words around it ("call [PERSON] at [PHONE]").
+            if tag != "O":  # the tagger knows only what Vosk's English models write: lowercase ASCII words
+                disputed = any(labels[k] is not None and _FAMILY.get(labels[k]) != _FAMILY.get(tag)
+                               for k in range(i, j))
+                agreed = any(labels[k] is not None and _FAMILY.get(labels[k]) == _FAMILY.get(tag)
+                             for k in range(max(0, i - 1), min(len(labels), j + 1)))
+                for k in range(i, j):
+                    if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
+                            DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
+                            disputed and norms[k] in _FUNCTION_WORDS):
+                        continue
+                    # Sums, settings, times and quantities are not identifiers, nor is a date nobody
+                    # was born on; countries and nationalities are not people, and names that are
+                    # everyday words ("summer", "will") are left to the rules' cues and the names file.
+                    if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME or (
+                            norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
+                            or media_before(i) and not tokens[k].raw.lower().rstrip(_STRIP).endswith("'s")):
+                        continue
+                    # A run that carries on what a rule found ("expires [CARD] two thousand and thirty")
+                    # is judged by that rule's cue, not as a number on its own.
+                    if tag != "PERSON" and not agreed and (k in quantities or k in times and tag != "ADDRESS"):
+                        continue
+                    if tag not in _FAMILY and norms[k] in _UNITS:  # "five fifteen pm": the unit is no digit
+                        continue
+                    if tag == "DATE_OF_BIRTH" and not birth_cued:
+                        continue
+                    labels[k] = tag
+            i = j
+
+    def _harmless_numbers(self, norms: list[str], cues) -> tuple[set[int], set[int]]:
+        """Tokens of number-like runs (homophones included) that are sums, settings or quantities,
+        and those that are times of day or years (a house number may look like either)."""
+        quantities: set[int] = set()
+        times: set[int] = set()
+        n, i = len(norms), 0
+        unlabelled = [None] * n
+        while i < n:
+            if not (is_number_token(norms[i]) or norms[i] in HOMOPHONES):
+                i += 1
+                continue
+            j = i
+            while j < n and (is_number_token(norms[j]) or norms[j] in HOMOPHONES):
+                j += 1
+            words = norms[i:j]
+            numbers = [w for w in words if is_number_token(w)]
+            before = norms[i - 1] if i else ""
+            if not _live_cues(norms, unlabelled, cues, i) - {"PHONE"}:
+                if j < n and norms[j] in lx.QUANTITY_UNITS or _big_cardinal(words) or any(
+                        norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i)):
+                    quantities.update(range(i, j))
+                elif before in _TIME_WORDS and _time_of_day(numbers) or _year(numbers, to_digits(numbers)):
+                    times.update(range(i, j))
+            i = j
+        return quantities, times
+
     def _find_cues(self, norms: list[str]) -> list[tuple[int, int, str]]:
-        """(start, end, label) of every cue phrase, longest phrase first at each position."""
+        """(start, end, label) of every cue phrase, longest phrase first for each label at each position."""
         found = []
-        for i in range(len(norms)):
-            for label, phrases in self._cue_phrases.items():
-                for phrase in phrases:
-                    if tuple(norms[i : i + len(phrase)]) == phrase:
-                        found.append((i, i + len(phrase), label))
-                        break
+        for i, norm in enumerate(norms):
+            seen = set()
+            for phrase, label in self._cue_phrases.get(norm, ()):
+                if label not in seen and tuple(norms[i : i + len(phrase)]) == phrase:
+                    found.append((i, i + len(phrase), label))
+                    seen.add(label)
         return found
+
+    # PERSON: the household's own names, in any slot.
+    def _household_names(self, tokens, norms, labels, number_runs, cues):
+        if not self._household:
+            return
+        for i, norm in enumerate(norms):
+            for phrase in self._household.get(norm, ()):
+                if tuple(norms[i : i + len(phrase)]) == phrase:
+                    self._claim(labels, i, i + len(phrase), "PERSON")
+                    break
 
     @staticmethod
     def _claim(labels, start, end, label) -> bool:
@@ -254,7 +395,10 @@ class Redactor:
         stop = k
         while stop < len(norms) and stop - k < 9:
             tok = norms[stop]
-            if tok in MONTHS_AND_ORDINALS or is_number_token(tok) and tok != "and" or tok in (
+            # "and" only inside a year: "two thousand and four".
+            if tok in MONTHS_AND_ORDINALS or is_number_token(tok) and tok != "and" or tok == "and" and (
+                    norms[stop - 1] in ("thousand", "hundred") and stop + 1 < len(norms)
+                    and is_number_token(norms[stop + 1])) or tok in (
                     "the", "of", "slash", "dash", "nineteen", "twenty"):
                 stop += 1
             else:
@@ -269,7 +413,7 @@ class Redactor:
             if tok not in lx.STREET_TYPES or labels[i] is not None:
                 continue
             start = None
-            pieces = _unclaimed_pieces(number_runs, labels)
+            pieces = _unclaimed_pieces(_runs_near(number_runs, i - 12, i), labels)
             # The house number ends one to four street-name words before the street type.
             for s_, e_ in pieces:
                 between = norms[e_:i]
@@ -284,7 +428,7 @@ class Redactor:
                 if unit_end > stop + 1:
                     stop = unit_end
             # A zip code just after the street.
-            for s, e in pieces:
+            for s, e in _unclaimed_pieces(_runs_near(number_runs, stop, stop + 5), labels):
                 if stop <= s <= stop + 4 and len(to_digits(norms[s:e])) in (5, 9):
                     self._claim(labels, s, e, "ADDRESS")
             self._claim(labels, start, stop, "ADDRESS")
@@ -297,6 +441,8 @@ class Redactor:
     # PHONE and CARD by length, Luhn and nearby cues.
     def _phones_and_cards(self, tokens, norms, labels, number_runs, cues):
         for s, e in _unclaimed_pieces(number_runs, labels):
+            if _big_cardinal(norms[s:e]):
+                continue  # "... thousand ... plus six hundred million ...": a sum, not a phone
             digits = to_digits(norms[s:e])
             n = len(digits)
             plus = s > 0 and norms[s - 1] == "plus" or tokens[s].raw.startswith("+")
@@ -350,14 +496,20 @@ class Redactor:
                 self._claim(labels, end + 1, self._surname_end(norms, labels, end + 2), "PERSON")
 
     def _name_like(self, tok: str, strong: bool) -> bool:
-        if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or len(tok) < 2:
+        if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
+                or tok in self.places or tok in lx.ASSISTANTS:
             return False
         if tok in self.first_names or tok in self.surnames and strong:
             return True
         return tok not in self.common
 
+    def _unknown_word(self, tok: str) -> bool:
+        return tok.isalpha() and len(tok) > 2 and tok not in self.common and tok not in self.all_places \
+            and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME and tok not in lx.STREET_TYPES
+
     def _bare_name(self, tok: str) -> bool:
-        return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS
+        return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS \
+            and tok not in self.all_places and tok not in lx.ASSISTANTS
 
     def _surname_end(self, norms, labels, j) -> int:
         """j + 1 if token j is a surname following a first name, else j."""
@@ -392,14 +544,43 @@ class Redactor:
         if any(labels[k] is None and norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, s - 6), s)):
             return True
         words = [t for t in norms[s:e] if t]
+        if _big_cardinal(words):
+            return True  # a sum ("six hundred and fifty three thousand ..."), not an identifier
         before = norms[s - 1] if s > 0 and labels[s - 1] is None else ""
-        if _time_of_day(words) and (before in ("at", "by", "until", "till", "around", "from", "before", "after",
-                                               "to") or after in ("tomorrow", "today", "tonight", "morning")):
+        if _time_of_day(words) and (before in _TIME_WORDS or after in ("tomorrow", "today", "tonight", "morning")):
             return True
-        spoken_as_year = len(digits) == 4 and 1900 <= int(digits) <= 2099 and not all(
-            t in ("zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-            or all(c in ASCII_DIGITS for c in t) for t in words)
-        return spoken_as_year or len(digits) == 4 and words == [digits] and 1900 <= int(digits) <= 2099
+        return _year(words, digits)
+
+    # Recogniser slips at the edge of a number found: "[PHONE] for two six", "[NUMBER] won".
+    def _slips(self, tokens, norms, labels, number_runs, cues):
+        def number_label(k: int) -> str | None:
+            """The label of a number or code at token k, found now or in an earlier pass."""
+            if not 0 <= k < len(norms):
+                return None
+            label = labels[k]
+            if label is None and not norms[k]:
+                placeholder = _PLACEHOLDER.fullmatch(tokens[k].raw.rstrip(_STRIP.replace("]", "")))
+                label = placeholder.group()[1:-1] if placeholder else None
+            return label if label not in ("PERSON", "EMAIL") else None
+
+        k, n = 0, len(norms)
+        while k < n:
+            if norms[k] not in HOMOPHONES or labels[k] is not None:
+                k += 1
+                continue
+            left = number_label(k - 1)
+            j = k + 1
+            while j < n and labels[j] is None and (norms[j] in HOMOPHONES or is_number_token(norms[j])
+                                                  and norms[j] != "and"):
+                j += 1
+            if left and (any(is_number_token(norms[x]) for x in range(k + 1, j)) or norms[k] in _TRAILING_SLIPS):
+                self._claim(labels, k, j if j > k + 1 else k + 1, left)
+                k = j
+                continue
+            right = number_label(k + 1)
+            if right and norms[k] in _TRAILING_SLIPS:
+                self._claim(labels, k, k + 1, right)
+            k += 1
 
     # -- result ------------------------------------------------------------
     def _result(self, text, tokens, labels, words) -> Redaction:
@@ -433,17 +614,54 @@ class Redactor:
             for w in words:
                 starts.append(offset)
                 offset += len(w[0]) + 1
-            hit = set()
-            for span in spans:
-                for k, st in enumerate(starts):
-                    if st < span.end and st + len(words[k][0]) > span.start:
-                        hit.add(k)
-            result.word_indices = sorted(hit)
+            hit = []
+            k = 0
+            for span in spans:  # spans and words are both in order: one walk over the words
+                while k < len(words) and starts[k] + len(words[k][0]) <= span.start:
+                    k += 1
+                j = k
+                while j < len(words) and starts[j] < span.end:
+                    if starts[j] + len(words[j][0]) > span.start and (not hit or hit[-1] != j):
+                        hit.append(j)
+                    j += 1
+            result.word_indices = hit
             result.word_times = [(words[k][1], words[k][2]) for k in result.word_indices]
         return result
 
 
+_TIME_WORDS = frozenset("at by until till around from before after to".split())  # "at ten thirty"
+_FUNCTION_WORDS = frozenset(w for w in lx.STOPWORDS if not is_number_token(w) and len(w) > 1) - HOMOPHONES
+# Labels of one family may meet in a run ("[NUMBER]" by a rule, "PHONE" by the tagger) without dispute.
+_FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the rest: numbers and codes
+# Homophones that are rarely anything but a number next to one ("for" and "to" often are).
+_TRAILING_SLIPS = frozenset("won ate too o".split())
+_UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
+_NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+
+
+def _year(words: list[str], digits: str) -> bool:
+    """A year, history's included ("ten sixty six", "sixteen fifty one"), unless read digit by digit."""
+    if len(digits) != 4 or not 1000 <= int(digits) <= 2099:
+        return False
+    return words == [digits] or not all(t in UNITS or all(c in ASCII_DIGITS for c in t) for t in words)
+
+
+def _big_cardinal(words: list[str]) -> bool:
+    """ "six hundred and fifty three thousand ...", "four million ...": a sum, never an identifier.
+
+    "seven thousand two hundred" (a house number, a year) is not: a thousand counts only
+    with ten or more of them before it.
+    """
+    if "million" in words or "billion" in words:
+        return True
+    for t, w in enumerate(words):
+        if w != "thousand" or t == 0:
+            continue
+        p, p2 = words[t - 1], words[t - 2] if t > 1 else ""
+        if p in TEENS or p in TENS or p == "hundred" or p in UNITS and (p2 in TENS or p2 in ("hundred", "and")):
+            return True
+    return False
 
 
 def _time_of_day(words: list[str]) -> bool:
@@ -481,10 +699,60 @@ def _live_cues(norms, labels, cues, s: int, window: int = 6) -> set[str]:
     counting it again would make a second pass over redacted text find more.
     """
     live = set()
-    for cs, ce, label in cues:
-        if s - window <= cs and ce <= s and all(labels[k] is None and norms[k] for k in range(ce, s)):
+    for cs, ce, label in cues[bisect_left(cues, (s - window,)) :]:
+        if cs > s:
+            break
+        if ce <= s and all(labels[k] is None and norms[k] for k in range(ce, s)):
             live.add(label)
     return live
+
+
+def _runs_near(number_runs, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The number runs (sorted, disjoint) that reach into tokens [lo, hi)."""
+    k = max(0, bisect_left(number_runs, (lo,)) - 1)
+    out = []
+    while k < len(number_runs) and number_runs[k][0] < hi:
+        if number_runs[k][1] > lo:
+            out.append(number_runs[k])
+        k += 1
+    return out
+
+
+def _unify(labels: list[str | None]) -> None:
+    """One label for a stretch of number and code labels side by side ("[SSN] [NUMBER] [SSN]"
+    is one national insurance number): the label most of its tokens have."""
+    i = 0
+    while i < len(labels):
+        if labels[i] is None or labels[i] in _FAMILY:
+            i += 1
+            continue
+        j = i
+        while j < len(labels) and labels[j] is not None and labels[j] not in _FAMILY:
+            j += 1
+        if len(set(labels[i:j])) > 1:
+            winner = Counter(labels[i:j]).most_common(1)[0][0]
+            labels[i:j] = [winner] * (j - i)
+        i = j
+
+
+def _placeholder_view(tokens: list[_Token], labels: list[str | None]) -> tuple[list[_Token], list[int]]:
+    """The tokens with each run of one label made a single placeholder, and where each came from."""
+    view, origin = [], []
+    i = 0
+    while i < len(tokens):
+        label = labels[i]
+        if label is None:
+            view.append(tokens[i])
+            origin.append(i)
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(tokens) and labels[j + 1] == label:
+            j += 1
+        view.append(_Token(f"[{label}]", "", tokens[i].start, tokens[j].end))
+        origin.append(i)
+        i = j + 1
+    return view, origin
 
 
 def summarize(counts: dict[str, int], empty: str = "nothing") -> str:

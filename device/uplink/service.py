@@ -148,7 +148,7 @@ class Uplink:
         self.sinks = sinks if sinks is not None else make_sinks(config)
         self.audit = AuditLog(state / "audit.jsonl", u.audit_max_bytes)
         self.spool = Spool(state / "spool", u.spool_max_items, u.spool_max_age_s)
-        self.gate = Gate(Redactor(config.redact.generic_digits),
+        self.gate = Gate(Redactor.from_config(config),
                          hardware_identifiers() + list(config.identity.never_send))
         self.rules = Rules.from_config(config)
         self.listener_uid = listener_uid(config)

@@ -1,0 +1,119 @@
+"""A CRF token tagger for what rules cannot list: names, addresses, identifiers in unseen phrasings.
+
+A linear-chain CRF (python-crfsuite) reads each token with its neighbours:
+the words themselves, whether they are number words (or the homophones Vosk
+writes for them: "for", "to", "won", "ate"), single letters, ordinals, months,
+names from the name lists, common English words, and how long the run of
+number-like tokens around them is. It is trained by scripts/train-redactor on
+the generated corpus in benchmarks/spoken_pii.py; the model ships in
+device/redact/data. Tagging is linear in the number of tokens.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from device.redact import lexicon as lx
+from device.redact.numbers import MONTH_NAMES, NUMBER_WORDS, ORDINAL_WORDS, TEENS, TENS, UNITS, digits_of
+
+MODEL = lx.DATA / "tagger.crfsuite"
+HOMOPHONES = frozenset("for to too won ate o tree fore".split())
+LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+PLACEHOLDER = ""  # how the redactor's tokenizer hands over an earlier [LABEL]
+_NUMBERISH = NUMBER_WORDS | {"double", "triple", "oh", "o"}
+
+
+@cache
+def _lists() -> tuple[frozenset[str], ...]:
+    firsts = lx.first_names() | lx._load("tagger_first_names.txt")
+    lasts = lx.surnames() | lx._load("tagger_surnames.txt")
+    return firsts, lasts, lx.common_words(), lx.places()
+
+
+def _kind(w: str, firsts, lasts, common, places) -> str:
+    """One coarse class per token: what shape of thing it is."""
+    if w == PLACEHOLDER:
+        return "PH"
+    if w in UNITS or w == "oh":
+        return "DIGIT"
+    if w in TEENS or w in TENS:
+        return "TEENTENS"
+    if w in ("hundred", "thousand", "million", "billion"):
+        return "SCALE"
+    if w in ("double", "triple"):
+        return "REPEAT"
+    if w in HOMOPHONES:
+        return "HOMO"
+    if digits_of(w) and any(c.isdigit() for c in w):
+        return "WRITTEN"
+    if w in LETTERS:
+        return "LETTER"
+    if w in ORDINAL_WORDS:
+        return "ORD"
+    if w in MONTH_NAMES:
+        return "MONTH"
+    if w in lx.STOPWORDS:
+        return "STOP"
+    if w in lx.EVERYDAY_NAMES:
+        return "EVERYDAY"
+    if w in places:
+        return "PLACE"
+    name = ("F" if w in firsts else "") + ("L" if w in lasts else "")
+    return ("NAME" + name if name else "W") + ("C" if w in common else "U")
+
+
+def features(norms: list[str]) -> list[list[str]]:
+    """CRF features of each token (norms: lowercased tokens, "" for an earlier redaction)."""
+    lists = _lists()
+    n = len(norms)
+    kinds = [_kind(w, *lists) for w in norms]
+    # Length of the run of number-like tokens (homophones and letters included) each token sits in.
+    numberish = [w in _NUMBERISH or k in ("HOMO", "LETTER", "WRITTEN") for w, k in zip(norms, kinds, strict=True)]
+    run = [0] * n
+    i = 0
+    while i < n:
+        j = i
+        while j < n and numberish[j]:
+            j += 1
+        for k in range(i, j):
+            run[k] = j - i
+        i = max(j, i + 1)
+    out = []
+    for i, w in enumerate(norms):
+        k = kinds[i]
+        f = [f"w={w}", f"k={k}", f"run={min(run[i], 8)}", f"suf={w[-3:]}", f"pre={w[:2]}",
+             f"len={min(len(w), 8)}"]
+        for d in (-2, -1, 1, 2):
+            j = i + d
+            if 0 <= j < n:
+                f += [f"{d}w={norms[j]}", f"{d}k={kinds[j]}"]
+            else:
+                f.append(f"{d}w=<edge>")
+        if i > 0:
+            f += [f"-1w|w={norms[i - 1]}|{w}", f"-1k|k={kinds[i - 1]}|{k}"]
+        if i + 1 < n:
+            f.append(f"k|+1k={k}|{kinds[i + 1]}")
+        if i > 1:
+            f.append(f"-2w|-1w={norms[i - 2]}|{norms[i - 1]}")
+        out.append(f)
+    return out
+
+
+class Tagger:
+    """Labels per token ("O" for none) from the shipped CRF model."""
+
+    def __init__(self, model: Path = MODEL):
+        import pycrfsuite
+
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(str(model))
+
+    def tag(self, norms: list[str]) -> tuple[list[str], list[float], list[float]]:
+        """The best label sequence, each label's marginal probability, and each token's probability
+        of being (part of) a person's name."""
+        if not norms:
+            return [], [], []
+        tags = self._tagger.tag(features(norms))
+        return (tags, [self._tagger.marginal(tag, i) for i, tag in enumerate(tags)],
+                [self._tagger.marginal("PERSON", i) for i in range(len(tags))])
