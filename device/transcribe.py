@@ -134,9 +134,9 @@ class Transcriber:
 
     def utterance(self) -> Utterance:
         if self._vad is None:
-            import openwakeword
+            from device.wakeword.vad import SileroVad
 
-            self._vad = openwakeword.VAD()
+            self._vad = SileroVad()
         return Utterance(self.model, self._vad, self.settings)
 
     def transcribe(self, audio: np.ndarray, chunk: int = 8000) -> Transcript:
