@@ -107,7 +107,9 @@ def run_listener(wav: Path, models: list[str], vosk_model: str) -> dict:
 
 def child(kind: str, wav: Path, models: list[str], vosk_model: str) -> dict:
     result = run_raw(wav, models) if kind == "raw" else run_listener(wav, models, vosk_model)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: after exec, ru_maxrss still counts the parent's memory at fork.
+    result["peak_rss_mb"] = next(int(line.split()[1]) / 1024 for line in open("/proc/self/status")
+                                 if line.startswith("VmHWM:"))
     return result
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 # Feature models, the VAD, and "timer", a multi-class intent model (which timer
 # length was asked for), are not wake words.
 NOT_WAKE_WORDS = {"melspectrogram", "embedding_model", "silero_vad", "timer"}
+# onnxruntime's CPU memory arena: kept or not by measurement (see session()).
+ARENA = True
 
 
 class ModelFileError(Exception):
@@ -66,5 +68,6 @@ def session(path: Path | str, threads: int = 1):
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_cpu_mem_arena = ARENA
     options.log_severity_level = 3  # errors only
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
