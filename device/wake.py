@@ -122,8 +122,8 @@ class VadGate:
 class WakeDetector:
     """Streaming wake word detector for several models at once.
 
-    `scorer.features.embeddings` holds the recent speech embeddings (one per
-    80 ms, newest last) that the models scored, for stages that look further.
+    The speech embeddings the models score (one per 80 ms) stay available
+    through recent_embeddings(), for later stages that look at the same audio.
     """
 
     def __init__(self, settings: WakeSettings, models: list[str] | None = None):
@@ -156,6 +156,14 @@ class WakeDetector:
             raise ValueError(f"expected a frame of {FRAME_SAMPLES} samples, got {frame.shape}")
         self.frame_index += 1
         return self.scorer.predict(frame)
+
+    def recent_embeddings(self, frames: int = 16) -> np.ndarray:
+        """The last `frames` (at most 120) speech embeddings, shape (frames, 96), newest last.
+
+        After a frame that made a detection, the last 16 are what the models
+        scored (weather looks at 22). They start as embeddings of silence.
+        """
+        return self.scorer.features.window(frames)[0]
 
     def process(self, frame: np.ndarray) -> list[Detection]:
         scores = self.scores(frame)

@@ -94,6 +94,9 @@ def test_detector_after_reset_is_a_fresh_openwakeword(audio):
         a, b = theirs.predict(frame), detector.scores(frame)
         assert abs(float(a["hey_jarvis_v0.1"]) - b["hey_jarvis"]) <= TOLERANCE
         assert abs(float(a["alexa_v0.1"]) - b["alexa"]) <= TOLERANCE
+    # What the models scored last is there for later stages, as openwakeword's features.
+    assert detector.recent_embeddings(16).shape == (16, 96)
+    np.testing.assert_allclose(detector.recent_embeddings(16), theirs.preprocessor.get_features(16)[0], atol=TOLERANCE)
 
 
 def test_the_embeddings_are_openwakewords_features(audio):
