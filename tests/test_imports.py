@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests import speech
 
 NEVER = {"scipy", "sklearn", "tqdm", "openwakeword"}
@@ -49,6 +51,7 @@ def test_detect_loads_no_scipy_sklearn_tqdm_or_openwakeword(tmp_path, wake_comma
     assert "onnxruntime" in modules and not modules & NEVER
 
 
+@pytest.mark.slow
 def test_listener_and_uplink_load_only_what_they_need(tmp_path, ko_model, wake_command):
     """The real pair on a file with a wake word and a command: wake, Vosk, VAD endpointing, hand-over."""
     config = write_config(tmp_path, ko_model, speech.write(tmp_path / "wake.wav", wake_command))

@@ -62,6 +62,7 @@ def compare(audio, chunk, names, start=0):
     return worst, seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", [FRAME_SAMPLES, 400, 1000, 1600, 2560, 4000, 12800])
 def test_every_score_matches_openwakeword(audio, chunk):
     worst, seen = compare(audio, chunk, WAKE_WORDS)
