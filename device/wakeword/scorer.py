@@ -24,11 +24,12 @@ class WakeModel:
         self.path = path
         self.session = session(path, threads)
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        shape = inputs[0].shape
+        if len(shape) != 3 or not isinstance(shape[1], int) or len(outputs[0].shape) != 2:
+            raise ValueError(f"{path} does not take a window of embeddings (input shape {shape})")
         self.input_name = inputs[0].name
-        self.frames = inputs[0].shape[1]  # embeddings it looks at: 16 (1.28 s) for most
+        self.frames = shape[1]  # embeddings it looks at: 16 (1.28 s) for most
         self.classes = outputs[0].shape[1]
-        if not isinstance(self.frames, int) or len(inputs[0].shape) != 3:
-            raise ValueError(f"{path} does not take a window of embeddings (input shape {inputs[0].shape})")
 
     def score(self, window: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: window})[0]
@@ -56,11 +57,8 @@ class WakeScorer:
         windows = max(len(audio) // CHUNK, 1)
         scores = {}
         for k, model in enumerate(self.models):
-            if windows == 1:
-                score = model.score(self.features.window(model.frames))[0, 0]
-            else:
-                score = max(model.score(self.features.window(model.frames, back))[0, 0]
-                            for back in range(windows - 1, -1, -1))
+            score = max(model.score(self.features.window(model.frames, back))[0, 0]
+                        for back in range(windows - 1, -1, -1))
             warming_up = self.calls * (len(self.models) - k) < WARM_UP_ENTRIES
             scores[model.name] = 0.0 if warming_up else float(score)
         self.calls += 1
