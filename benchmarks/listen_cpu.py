@@ -11,7 +11,7 @@ peak RSS:
             frame conversion, wake detection and rules, events), Vosk model
             loaded but idle
 Model loading is excluded from the CPU figures, included in peak RSS.
-Target: listener at most 1.15x raw.
+Target: listener at most 1.0x raw.
 """
 
 from __future__ import annotations
@@ -107,7 +107,9 @@ def run_listener(wav: Path, models: list[str], vosk_model: str) -> dict:
 
 def child(kind: str, wav: Path, models: list[str], vosk_model: str) -> dict:
     result = run_raw(wav, models) if kind == "raw" else run_listener(wav, models, vosk_model)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: after exec, ru_maxrss still counts the parent's memory at fork.
+    result["peak_rss_mb"] = next(int(line.split()[1]) / 1024 for line in open("/proc/self/status")
+                                 if line.startswith("VmHWM:"))
     return result
 
 
@@ -157,7 +159,7 @@ def main() -> None:
               f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB"
               + (f", false wakes {wakes}" if wakes is not None else ""))
     print(f"Vosk model loaded in the listener: {vosk_model}")
-    print(f"listener / raw: {per['listener'] / per['raw']:.2f}x (target at most 1.15x)")
+    print(f"listener / raw: {per['listener'] / per['raw']:.2f}x (target at most 1.0x)")
 
 
 if __name__ == "__main__":

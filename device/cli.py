@@ -499,16 +499,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _NotLoaded(Exception):
+    """Stands for the error class of a module that was never imported: nothing raises it."""
+
+
+def _loaded(module: str, name: str) -> type[Exception]:
+    """module.name if the module is loaded; otherwise a class nothing raises."""
+    loaded = sys.modules.get(module)
+    return getattr(loaded, name) if loaded is not None else _NotLoaded
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from device.audio import AudioError
-    from device.control import Unreachable
-    from device.transcribe import TranscribeError
-    from device.wake import WakeError
-
+    # The error classes are looked up when an error arrives, among the modules the
+    # command loaded: importing them up front would give every command (the
+    # uplink too) the audio and model stack.
     try:
         return args.func(args)
-    except Unreachable as e:
+    except _loaded("device.control", "Unreachable") as e:
         print(f"earmuff: {e}", file=sys.stderr)
         return EX_UNAVAILABLE
     except _Refused as e:
@@ -517,13 +525,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"earmuff: configuration error: {e}", file=sys.stderr)
         return EX_CONFIG
-    except (TranscribeError, WakeError) as e:
+    except (_loaded("device.transcribe", "TranscribeError"), _loaded("device.wake", "WakeError")) as e:
         print(f"earmuff: {e}", file=sys.stderr)
-        if isinstance(e, TranscribeError) and not _config_file_named(args):
+        if isinstance(e, _loaded("device.transcribe", "TranscribeError")) and not _config_file_named(args):
             print("earmuff: no config file was read; in a checkout, add --config config/earmuff.toml "
                   "(its models are in ./models, where scripts/fetch-models puts them)", file=sys.stderr)
         return EX_CONFIG
-    except AudioError as e:
+    except _loaded("device.audio", "AudioError") as e:
         print(f"earmuff: {e}", file=sys.stderr)
         return 1
     except BrokenPipeError:

@@ -102,6 +102,8 @@ class WakeSettings:
     patience: int | None = field(default=None, metadata=_range(1, 50))
     refractory_s: float = field(default=2.0, metadata=_range(0.0, 60))
     vad_threshold: float = field(default=0.0, metadata=_range(0.0, 1.0))
+    # onnxruntime intra-op threads per wake word model (and the VAD); one suits a Pi.
+    onnx_threads: int = field(default=1, metadata=_range(1, 8))
     tuning: dict[str, WakeTuning] = field(default_factory=dict)
 
     def for_model(self, name: str) -> tuple[float, int, float]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,9 +59,37 @@ class Transcript:
         return " ".join(w.word for w in self.words)
 
 
+def import_vosk():
+    """The vosk module, without the requests and tqdm that its model downloader imports.
+
+    earmuff never downloads a model (the listener has no network), and those two
+    with what they import (urllib3, ssl, ...) cost about 8 MB of RSS and 0.1 s of
+    start-up. Stand-ins serve vosk's own import only and are taken out of
+    sys.modules right after, so anything else importing them gets the real ones.
+    """
+    if "vosk" in sys.modules:
+        return sys.modules["vosk"]
+
+    def no_download(*args, **kwargs):
+        raise RuntimeError("earmuff does not download Vosk models; give a model directory")
+
+    stand_ins = {}
+    for name in ("requests", "tqdm"):
+        if name not in sys.modules:
+            stand_ins[name] = sys.modules[name] = types.ModuleType(name, "not loaded (see device.transcribe)")
+            stand_ins[name].get = stand_ins[name].tqdm = no_download
+    try:
+        import vosk
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+    return vosk
+
+
 def load_model(path: Path | str):
     """Load a Vosk model directory, with a clear error when it is not there."""
-    import vosk
+    vosk = import_vosk()
 
     path = Path(path)
     if not path.is_dir():
@@ -89,8 +119,7 @@ class Utterance:
         """`recognizer`: anything with Vosk's KaldiRecognizer methods; only `earmuff demo` passes one."""
         self.settings = settings
         if recognizer is None:
-            import vosk
-
+            vosk = import_vosk()
             recognizer = vosk.KaldiRecognizer(model, SAMPLE_RATE)
             recognizer.SetWords(True)
         self.recognizer = recognizer
@@ -144,14 +173,14 @@ class Transcriber:
 
     def utterance(self) -> Utterance:
         if self._vad is None:
-            import openwakeword
+            from device.wakeword.vad import SileroVad
 
-            self._vad = openwakeword.VAD()
+            self._vad = SileroVad()
         return Utterance(self.model, self._vad, self.settings)
 
     def transcribe(self, audio: np.ndarray, chunk: int = 8000) -> Transcript:
         """A whole recording, no endpointing: every word, with timestamps."""
-        import vosk
+        vosk = import_vosk()
 
         recognizer = vosk.KaldiRecognizer(self.model, SAMPLE_RATE)
         recognizer.SetWords(True)

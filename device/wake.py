@@ -1,18 +1,18 @@
-"""Wake word detection over openWakeWord.
+"""Wake word detection with openWakeWord's models.
 
-openWakeWord gives one score per model per 80 ms frame. earmuff decides on
-top of that with a WakeRule per model: a threshold, a patience (that many
-consecutive frames at or over the threshold) and a refractory time (no second
-detection of the same word right after the first), optionally gated by the
-Silero VAD that ships with openwakeword 0.4.0. The benchmark replays recorded
-score streams through the same WakeRule, so what it measures is what runs.
+openWakeWord's models give one score per model per 80 ms frame; they run here
+through device.wakeword (onnxruntime directly, the same numbers as the
+openwakeword package, without importing it). earmuff decides on top of that
+with a WakeRule per model: a threshold, a patience (that many consecutive
+frames at or over the threshold) and a refractory time (no second detection
+of the same word right after the first), optionally gated by the Silero VAD
+that ships with openwakeword 0.4.0. The benchmark replays recorded score
+streams through the same WakeRule, so what it measures is what runs.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import warnings
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ import numpy as np
 
 from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.config import WakeSettings
+from device.wakeword.models import ModelFileError, builtin_wake_models
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,6 @@ CALIBRATED: dict[str, tuple[float, int]] = {
     "weather": (0.20, 2),
 }
 
-RAW_WINDOW_SAMPLES = 16000  # raw audio openWakeWord may hold: 1 s
-# Feature models, the VAD, and "timer", a multi-class intent model (which timer
-# length was asked for), are not wake words.
-_NOT_WAKE_WORDS = {"melspectrogram", "embedding_model", "silero_vad", "timer"}
-
 
 class WakeError(Exception):
     """A wake word model cannot be found or loaded."""
@@ -49,15 +45,10 @@ class WakeError(Exception):
 
 def builtin_models() -> dict[str, Path]:
     """Wake word models shipped inside the openwakeword wheel, by short name."""
-    import openwakeword
-
-    found = {name: Path(m["model_path"]) for name, m in openwakeword.models.items() if name not in _NOT_WAKE_WORDS}
-    resources = Path(openwakeword.__file__).parent / "resources" / "models"
-    for path in sorted(resources.glob("*.onnx")):
-        name = re.sub(r"_v\d[\d.]*$", "", path.stem)  # "hey_marvin_v0.1" -> "hey_marvin"; "silero_vad" stays
-        if name not in _NOT_WAKE_WORDS:
-            found.setdefault(name, path)
-    return {name: path for name, path in sorted(found.items()) if path.exists()}
+    try:
+        return builtin_wake_models()
+    except ModelFileError as e:
+        raise WakeError(str(e)) from None
 
 
 def resolve_model(spec: str) -> tuple[str, Path]:
@@ -107,19 +98,19 @@ class VadGate:
 
     Like openWakeWord's own gate, it looks at the VAD scores 0.32-0.56 s
     before the current frame: the model fires after the wake word has ended,
-    so the speech to look for is just behind us.
+    so the speech to look for is just behind us. Loaded only when enabled.
     """
 
-    def __init__(self, threshold: float):
-        import openwakeword
+    def __init__(self, threshold: float, threads: int = 1):
+        from device.wakeword.vad import SileroVad
 
         self.threshold = threshold
-        self.vad = openwakeword.VAD()
+        self.vad = SileroVad(threads)
         self.recent: deque[float] = deque(maxlen=8)
 
     def score(self, frame: np.ndarray) -> float:
         """Run the VAD on one frame and return the gate's current score."""
-        self.recent.append(float(self.vad.predict(frame, frame_size=640)))
+        self.recent.append(self.vad.predict(frame, frame_size=640))
         window = list(self.recent)[-7:-4]
         return max(window) if window else 0.0
 
@@ -129,38 +120,34 @@ class VadGate:
 
 
 class WakeDetector:
-    """Streaming wake word detector for several models at once."""
+    """Streaming wake word detector for several models at once.
+
+    The speech embeddings the models score (one per 80 ms) stay available
+    through recent_embeddings(), for later stages that look at the same audio.
+    """
 
     def __init__(self, settings: WakeSettings, models: list[str] | None = None):
-        import openwakeword
+        from device.wakeword.scorer import WakeScorer
 
         specs = list(models or settings.models)
-        resolved = [resolve_model(spec) for spec in specs]
-        self.names = [name for name, _ in resolved]
-        paths = [str(path) for _, path in resolved]
+        resolved = dict(resolve_model(spec) for spec in specs)
+        if len(resolved) < len(specs):
+            raise WakeError(f"wake word models {specs}: the same name twice")
+        self.names = list(resolved)
         try:
-            with warnings.catch_warnings():
-                # openwakeword asks for CUDA first and warns when it is absent.
-                warnings.simplefilter("ignore", UserWarning)
-                self.model = openwakeword.Model(wakeword_model_paths=paths)
-        except Exception as e:
+            self.scorer = WakeScorer(resolved, threads=settings.onnx_threads)
+        except ModelFileError as e:
+            raise WakeError(str(e)) from None
+        except Exception as e:  # onnxruntime refuses a file that is not a model it can run
             raise WakeError(f"cannot load wake word models {specs}: {e}") from e
-        for spec, path in zip(specs, paths, strict=True):
-            if self.model.model_outputs[Path(path).stem] != 1:
+        for spec, model in zip(specs, self.scorer.models, strict=True):
+            if model.classes != 1:
                 raise WakeError(f"{spec!r} is a multi-class model, not a wake word (one score per frame)")
-        # openWakeWord keeps 10 s of raw audio by default, and copies all of it
-        # on every frame; its features need only the last 1760 samples. One
-        # second is earmuff's wake-word window (promise 1), and cheaper.
-        pre = self.model.preprocessor
-        pre.raw_data_buffer = deque(maxlen=RAW_WINDOW_SAMPLES)
-        self._initial_features = (pre.melspectrogram_buffer.copy(), pre.feature_buffer.copy())
-        # openwakeword keys its scores by file stem; map them back to our names.
-        self._keys = {Path(p).stem: name for p, name in zip(paths, self.names, strict=True)}
         self.rules = {}
         for spec, name in zip(specs, self.names, strict=True):
             threshold, patience, refractory = settings.for_model(spec)
             self.rules[name] = WakeRule(threshold, patience, refractory)
-        self.vad = VadGate(settings.vad_threshold) if settings.vad_threshold > 0 else None
+        self.vad = VadGate(settings.vad_threshold, settings.onnx_threads) if settings.vad_threshold > 0 else None
         self.frame_index = -1
 
     def scores(self, frame: np.ndarray) -> dict[str, float]:
@@ -168,8 +155,15 @@ class WakeDetector:
         if frame.shape != (FRAME_SAMPLES,):
             raise ValueError(f"expected a frame of {FRAME_SAMPLES} samples, got {frame.shape}")
         self.frame_index += 1
-        raw = self.model.predict(frame)
-        return {self._keys.get(key, key): float(score) for key, score in raw.items()}
+        return self.scorer.predict(frame)
+
+    def recent_embeddings(self, frames: int = 16) -> np.ndarray:
+        """The last `frames` (at most 120) speech embeddings, shape (frames, 96), newest last.
+
+        After a frame that made a detection, the last 16 are what the models
+        scored (weather looks at 22). They start as embeddings of silence.
+        """
+        return self.scorer.features.window(frames)[0]
 
     def process(self, frame: np.ndarray) -> list[Detection]:
         scores = self.scores(frame)
@@ -189,12 +183,7 @@ class WakeDetector:
         While the listener transcribes, frames go to Vosk, not here; without this
         the detector would resume on the wake word it last heard and fire again.
         """
-        pre = self.model.preprocessor
-        pre.raw_data_buffer.clear()
-        pre.melspectrogram_buffer = self._initial_features[0].copy()
-        pre.feature_buffer = self._initial_features[1].copy()
-        pre.accumulated_samples = 0
-        self.model.reset()
+        self.scorer.reset()
         for rule in self.rules.values():
             rule.reset()
         if self.vad is not None:

@@ -111,3 +111,21 @@ def test_multiclass_intent_model_is_refused():
 
     with pytest.raises(WakeError, match="multi-class"):
         WakeDetector(WakeSettings(models=(openwakeword.models["timer"]["model_path"],)))
+
+
+def test_a_file_that_is_not_a_model_is_refused_clearly(tmp_path):
+    bad = tmp_path / "mine.onnx"
+    bad.write_bytes(b"not an onnx model")
+    with pytest.raises(WakeError, match="cannot load wake word models"):
+        WakeDetector(WakeSettings(models=(str(bad),)))
+
+
+def test_models_are_found_without_importing_openwakeword(monkeypatch):
+    import importlib.util
+
+    monkeypatch.delitem(sys.modules, "openwakeword", raising=False)
+    assert builtin_models()["hey_jarvis"].name == "hey_jarvis_v0.1.onnx"
+    assert "openwakeword" not in sys.modules
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(WakeError, match=r"openwakeword is not installed.*pip install openwakeword==0.4.0"):
+        builtin_models()
