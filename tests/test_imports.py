@@ -64,7 +64,7 @@ def test_listener_and_uplink_load_only_what_they_need(tmp_path, ko_model, wake_c
         listener = probed(listen_out, "listen", "--config", str(config))
         _, stderr = listener.communicate(timeout=180)
         assert listener.returncode == 0, stderr
-        assert "1 wakes, 1 utterances" in stderr
+        assert "1 wake, 1 utterance" in stderr
     finally:
         uplink.terminate()
         uplink.communicate(timeout=30)
