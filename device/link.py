@@ -3,7 +3,9 @@
 It hands each redacted utterance to the uplink, answers the uplink's light
 requests by showing "sending" on the ring and acknowledging only once it is
 drawn (no light, no send), keeps the light on for at least min_light_s, and
-passes Home Assistant's spoken replies on as "response" events. It
+passes Home Assistant's spoken replies on as "response" events, marked late
+unless they answer the newest utterance, and commands the uplink dropped as
+"command_dropped" events. It
 reconnects with backoff; utterances made while the uplink is away wait in a
 small queue in memory.
 """
@@ -36,6 +38,8 @@ class UplinkLink:
         self.connected = False
         self.ever_connected = False
         self.problem: str | None = None  # what the uplink says is wrong on its side
+        self.last_session: str | None = None  # the newest utterance handed over
+        self.dropped: dict | None = None  # the last command the uplink dropped, and why
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._pending: deque[dict] = deque(maxlen=PENDING_MAX)  # not yet written to the uplink
@@ -53,6 +57,7 @@ class UplinkLink:
     def submit(self, message: dict) -> None:
         """Queue an utterance for the uplink; never blocks the audio loop."""
         with self._lock:
+            self.last_session = message["session"]
             if len(self._pending) == self._pending.maxlen:
                 dropped = self._pending.popleft()
                 log.error("uplink unreachable: dropped utterance %s", dropped["session"])
@@ -163,7 +168,15 @@ class UplinkLink:
             self.problem = message.get("message")
             self.on_event("uplink_problem", {"message": self.problem})
         elif kind == "response":
-            self.on_event("response", {"text": message.get("text")})
+            # A reply to anything but the newest utterance must not be taken as its answer.
+            session = message.get("session")
+            late = bool(message.get("late")) or session != self.last_session
+            self.on_event("response", {"session": session, "text": message.get("text"), "late": late})
+        elif kind == "dropped":
+            self.dropped = {"time": time.time(), "session": message.get("session"),
+                            "sink": message.get("sink"), "reason": message.get("reason")}
+            log.error("uplink dropped a command for %s: %s", message.get("sink"), message.get("reason"))
+            self.on_event("command_dropped", dict(self.dropped))
         elif kind == "error":
             log.error("uplink: %s", message.get("message"))
             session = message.get("session")

@@ -6,6 +6,12 @@ from the spool, oldest first, one sink at a time. Before the first byte of a
 send, the listener must confirm that the ring shows "sending"; if it does not
 (within light_timeout_s, or it is not connected), nothing is sent and the
 payload waits in the spool.
+
+A command sink's payload (Home Assistant, Hermes) that is not delivered within
+the sink's max_delay_s is dropped, audited "expired", and the listener is told
+("dropped"): a command runs now or never. A sink that refused the credentials
+is not tried again until its secret file changes or auth_retry_s passes, and
+the listener shows it as a problem until then.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from device.config import Config
+from device.files import hold_lock
 from device.notify import notify
 from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
+from device.uplink.delivery import SinkState
 from device.uplink.gate import Gate
 from device.uplink.identity import device_id, hardware_identifiers
-from device.uplink.sinks import SinkError, make_sinks
+from device.uplink.sinks import AuthError, SinkError, make_sinks
 from device.uplink.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -75,10 +83,14 @@ class Uplink:
         self.counters = {"sent": 0, "spooled": 0, "refused": 0, "expired": 0, "failed": 0}
         self._light_seq = 0
         self._light_waits: dict[int, tuple[threading.Event, list]] = {}
-        self._retry_delay = u.retry_min_s
+        self.sink_states = {name: SinkState(sink, u.retry_min_s, u.retry_max_s, u.auth_retry_s)
+                            for name, sink in self.sinks.items()}
+        self._tried: set[tuple[str, str]] = set()  # (sink, payload id) attempted since start
+        self._newest_command = 0.0  # when the newest command payload was spooled
         self._next_retry = 0.0
         self._server: socket.socket | None = None
-        self.problem: str | None = None  # e.g. the audit log cannot be written
+        self.problem: str | None = None  # what the listener shows: the audit log, a refused token...
+        self._problems: dict[str, str] = {}  # by where: "audit" or a sink's name
 
     # -- the socket ---------------------------------------------------------
     def start(self) -> None:
@@ -162,7 +174,8 @@ class Uplink:
         """Process utterances and retry the spool until stop()."""
         self.work.put(("retry", None))
         while not self.stopping.is_set():
-            timeout = max(0.05, self._next_retry - time.monotonic()) if len(self.spool) else None
+            waiting = len(self.spool) or any(s.refused for s in self.sink_states.values())
+            timeout = max(0.05, self._next_retry - time.monotonic()) if waiting else None
             try:
                 kind, item = self.work.get(timeout=timeout)
             except queue.Empty:
@@ -229,37 +242,86 @@ class Uplink:
         """Send what the spool holds, oldest first. Returns the (sink, id) pairs still waiting."""
         items, expired = self.spool.prune()
         for item in expired:
-            self.counters["expired"] += 1
-            with contextlib.suppress(AuditError):
-                self.audit.append({"outcome": "expired", "sink": item["sink"], "id": item["payload"]["id"],
-                                   "spooled": item["spooled"]})
+            self._expire(item, f"spooled longer than spool_max_age_s ({self.spool.max_age_s:g} s) "
+                               "or past spool_max_items")
         blocked: set[str] = set()
         left: set[tuple[str, str]] = set()
+        waiting: list[dict] = []
+        # A new payload is tried at once; what already failed waits for its sink's back-off.
+        untried = {item["sink"] for _, item in items if (item["sink"], item["payload"]["id"]) not in self._tried}
         for path, item in items:
-            name = item["sink"]
-            if name in blocked:
-                left.add((name, item["payload"]["id"]))
-                continue  # keep the order: nothing overtakes an older payload to the same sink
-            sink = self.sinks.get(name)
+            name, key = item["sink"], item["payload"]["id"]
+            sink, state = self.sinks.get(name), self.sink_states.get(name)
             if sink is None:
                 self.spool.remove(path)
                 with contextlib.suppress(AuditError):
-                    self.audit.append({"outcome": "expired", "sink": name, "id": item["payload"]["id"],
+                    self.audit.append({"outcome": "expired", "sink": name, "id": key,
                                        "reason": "sink no longer configured"})
                 continue
-            if self._send(sink, item["payload"]):
-                self.spool.remove(path)
-                self._retry_delay = self.config.uplink.retry_min_s
-            else:
+            if sink.max_delay_s is not None:
+                self._newest_command = max(self._newest_command, item["spooled"])
+                if time.time() - item["spooled"] > sink.max_delay_s:
+                    self.spool.remove(path)
+                    self._expire(item, self._why_late(sink, state))
+                    continue
+            if name in blocked:
+                left.add((name, key))
+                waiting.append(item)
+                continue  # keep the order: nothing overtakes an older payload to the same sink
+            if not state.credentials_may_work() or not (name in untried or state.due()):
                 blocked.add(name)
-                left.add((name, item["payload"]["id"]))
-        if blocked:
-            self._next_retry = time.monotonic() + self._retry_delay
-            self._retry_delay = min(self._retry_delay * 2, self.config.uplink.retry_max_s)
+                left.add((name, key))
+                waiting.append(item)
+                continue
+            self._tried.add((name, key))
+            outcome = self._send(sink, item)
+            if outcome == "sent":
+                self.spool.remove(path)
+                state.delivered()
+            elif outcome == "expired":
+                self.spool.remove(path)
+                self._expire(item, self._why_late(sink, state))
+            else:
+                state.failed()
+                blocked.add(name)
+                left.add((name, key))
+                waiting.append(item)
+        self._sink_problems()
+        self._next_retry = time.monotonic() + self._next_wake(waiting)
         return left
 
-    def _send(self, sink, payload: dict) -> bool:
-        """One attempt: audit, light, send, light off, audit. True once delivered."""
+    def _next_wake(self, waiting: list[dict]) -> float:
+        """Seconds until a retry is due, a command expires, or a refused secret is worth a look."""
+        waits = [60.0] + [s.wake_in() for s in self.sink_states.values() if s.refused]
+        for item in waiting:
+            sink = self.sinks[item["sink"]]
+            waits.append(self.sink_states[sink.name].wake_in())
+            if sink.max_delay_s is not None:
+                waits.append(item["spooled"] + sink.max_delay_s - time.time())
+        return max(0.0, min(waits))
+
+    @staticmethod
+    def _why_late(sink, state: SinkState) -> str:
+        why = state.refused or state.last_error or "it could not be sent"
+        return f"not delivered to {sink.upstream} within {sink.max_delay_s:g} s: {why}"
+
+    def _expire(self, item: dict, reason: str) -> None:
+        """Audit a payload dropped undelivered; a dropped command is the listener's to show."""
+        self.counters["expired"] += 1
+        payload, name = item["payload"], item["sink"]
+        log.warning("%s: payload %s dropped: %s", name, payload["id"], reason)
+        with contextlib.suppress(AuditError):
+            self.audit.append({"outcome": "expired", "sink": name, "id": payload["id"],
+                               "session": payload.get("session"), "spooled": item["spooled"], "reason": reason})
+        sink = self.sinks.get(name)
+        conn = self.listener
+        if sink is not None and sink.max_delay_s is not None and conn is not None:
+            conn.send({"type": "dropped", "session": payload.get("session"), "sink": name, "reason": reason})
+
+    def _send(self, sink, item: dict) -> str:
+        """One attempt: audit, light, send, light off, audit. Returns "sent", "failed" (it waits in
+        the spool) or "expired" (a command that the light handshake made too late)."""
+        payload, state = item["payload"], self.sink_states[sink.name]
         entry = {"sink": sink.name, "destination": sink.destination, "id": payload["id"],
                  "payload": _as_audited(payload), "redacted": payload["redacted"]}
         try:
@@ -267,42 +329,71 @@ class Uplink:
         except AuditError as e:
             log.error("%s: nothing sent", e)
             self.counters["failed"] += 1
-            self._problem(f"{e}: nothing is sent until it can be")
-            return False
-        self._problem(None)
+            self._problem("audit", f"{e}: nothing is sent until it can be")
+            return "failed"
+        self._problem("audit", None)
         light = self._light_on()
         if light is None:
             why = "the listener is unreachable" if self.listener is None else "the listener did not show the light"
             log.warning("%s: nothing sent to %s; it waits in the spool", why, sink.name)
+            state.last_error = "no light: " + why
             self.counters["spooled"] += 1
             with contextlib.suppress(AuditError):
                 self.audit.append({**entry, "payload": None, "outcome": "spooled",
                                    "reason": "no light: " + why})
-            return False
+            return "failed"
+        if sink.max_delay_s is not None and time.time() - item["spooled"] > sink.max_delay_s:
+            self._light_off(light)
+            return "expired"
         try:
             response = sink.send(payload)
+        except AuthError as e:
+            self._light_off(light)
+            state.auth_failed(str(e))
+            state.last_error = str(e)
+            log.error("%s: %s; not retried until %s changes or %g s pass", sink.name, e,
+                      " / ".join(sink.secret_files()) or "the configuration", state.auth_retry_s)
+            with contextlib.suppress(AuditError):
+                self.audit.append({**entry, "payload": None, "outcome": "refused-auth", "reason": str(e)})
+            return "failed"
         except SinkError as e:
             self._light_off(light)
+            state.last_error = str(e)
             self.counters["spooled"] += 1
             log.warning("%s: %s; spooled", sink.name, e)
             with contextlib.suppress(AuditError):
                 self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": str(e)})
-            return False
+            return "failed"
         self._light_off(light)
+        state.last_error = None
         self.counters["sent"] += 1
         with contextlib.suppress(AuditError):
             self.audit.append({**entry, "payload": None, "outcome": "sent"})
         if response and response.get("speech"):
-            self._respond(response["speech"])
-        return True
+            self._respond(response["speech"], payload["session"], late=item["spooled"] < self._newest_command)
+        return "sent"
 
-    def _problem(self, message: str | None) -> None:
+    def _sink_problems(self) -> None:
+        for name, state in self.sink_states.items():
+            state.credentials_may_work()  # a fixed secret file clears the refusal
+            if state.refused:
+                fix = " / ".join(state.sink.secret_files()) or "the configuration"
+                self._problem(name, f"{state.refused}; fix {fix} (delivery resumes when it changes)")
+            else:
+                self._problem(name, None)
+
+    def _problem(self, where: str, message: str | None) -> None:
         """Tell the listener (ring and status) about a problem here, or that it is gone."""
-        if message != self.problem:
-            self.problem = message
+        if message:
+            self._problems[where] = message
+        else:
+            self._problems.pop(where, None)
+        combined = "; ".join(self._problems.values()) or None
+        if combined != self.problem:
+            self.problem = combined
             conn = self.listener
             if conn is not None:
-                conn.send({"type": "problem", "message": message})
+                conn.send({"type": "problem", "message": combined})
 
     # -- no light, no send -----------------------------------------------------
     def _light_on(self) -> int | None:
@@ -328,12 +419,14 @@ class Uplink:
         if conn is not None:
             conn.send({"type": "light", "state": "off", "id": seq})
 
-    def _respond(self, speech: str) -> None:
+    def _respond(self, speech: str, session: str, late: bool = False) -> None:
+        """Pass a reply on, with the session it answers. A reply to a command older than the
+        newest one is late: the listener is told so, and it is not spoken."""
         conn = self.listener
         if conn is not None:
-            conn.send({"type": "response", "text": speech})
+            conn.send({"type": "response", "session": session, "text": speech, "late": late})
         command = list(self.config.uplink.homeassistant.speak_command)
-        if command:
+        if command and not late:
             try:
                 subprocess.run(command, input=speech.encode(), timeout=60, check=False)
             except (OSError, subprocess.SubprocessError) as e:
@@ -364,6 +457,10 @@ def _check_utterance(message: dict) -> str | None:
 def run_uplink(config: Config) -> int:
     import signal
 
+    # One uplink per state directory and per socket: a second one would share the spool
+    # and unlink the first one's socket. The locks are held until the process ends.
+    locks = [hold_lock(config.paths.state_dir / "uplink.lock", "earmuff uplink"),  # noqa: F841
+             hold_lock(config.uplink_socket().with_name(config.uplink_socket().name + ".lock"), "earmuff uplink")]
     uplink = Uplink(config)
     uplink.start()
 
