@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from device.doctor import homeassistant_token_check
 from tests.homeassistant import HomeAssistantCore, ha_venv
 from tests.test_uplink import Running, make_config
 
@@ -98,12 +99,18 @@ def test_a_wrong_token_is_tried_once_and_never_gets_the_speaker_banned(hass, upl
     assert wait_for(lambda: [a["outcome"] for a in uplink.audit()].count("expired") == 4, MAX_DELAY_S + 10)
     assert all("refused the token" in a["reason"] for a in uplink.audit() if a["outcome"] == "expired")
 
+    # `earmuff doctor` says so (its one request is the second failed attempt: still no ban).
+    check = homeassistant_token_check(uplink.config.uplink.homeassistant)
+    assert not check.ok and check.what == "Home Assistant refused the token (HTTP 401)"
+    assert hass.banned() == ""
+
     # Fixing the token file is enough: the problem clears and the next command runs.
     uplink.token_file.write_text(hass.token + "\n")
     assert wait_for(lambda: uplink.link.problem is None, 10)
     uplink.say("turn on the kitchen light")
     assert wait_for(lambda: hass.state("light.kitchen") == "on")
     assert hass.banned() == ""
+    assert homeassistant_token_check(uplink.config.uplink.homeassistant).ok
 
 
 def test_a_command_made_while_home_assistant_is_down_never_runs_late(hass, uplink):

@@ -249,6 +249,9 @@ class Uplink:
         waiting: list[dict] = []
         # A new payload is tried at once; what already failed waits for its sink's back-off.
         untried = {item["sink"] for _, item in items if (item["sink"], item["payload"]["id"]) not in self._tried}
+        # A reply to a command older than the newest one waiting is late (see _respond).
+        self._newest_command = max([self._newest_command] + [
+            item["spooled"] for _, item in items if getattr(self.sinks.get(item["sink"]), "max_delay_s", None)])
         for path, item in items:
             name, key = item["sink"], item["payload"]["id"]
             sink, state = self.sinks.get(name), self.sink_states.get(name)
@@ -258,12 +261,10 @@ class Uplink:
                     self.audit.append({"outcome": "expired", "sink": name, "id": key,
                                        "reason": "sink no longer configured"})
                 continue
-            if sink.max_delay_s is not None:
-                self._newest_command = max(self._newest_command, item["spooled"])
-                if time.time() - item["spooled"] > sink.max_delay_s:
-                    self.spool.remove(path)
-                    self._expire(item, self._why_late(sink, state))
-                    continue
+            if sink.max_delay_s is not None and time.time() - item["spooled"] > sink.max_delay_s:
+                self.spool.remove(path)
+                self._expire(item, self._why_late(sink, state))
+                continue
             if name in blocked:
                 left.add((name, key))
                 waiting.append(item)
@@ -277,6 +278,7 @@ class Uplink:
             outcome = self._send(sink, item)
             if outcome == "sent":
                 self.spool.remove(path)
+                self._tried.discard((name, key))
                 state.delivered()
             elif outcome == "expired":
                 self.spool.remove(path)
@@ -309,6 +311,7 @@ class Uplink:
         """Audit a payload dropped undelivered; a dropped command is the listener's to show."""
         self.counters["expired"] += 1
         payload, name = item["payload"], item["sink"]
+        self._tried.discard((name, payload["id"]))
         log.warning("%s: payload %s dropped: %s", name, payload["id"], reason)
         with contextlib.suppress(AuditError):
             self.audit.append({"outcome": "expired", "sink": name, "id": payload["id"],
