@@ -149,6 +149,20 @@ def test_a_webhook_that_refuses_the_secret_is_asked_once_and_its_records_wait(ru
     assert len(r.uplink.spool) == 0
 
 
+def test_unchanged_refused_credentials_are_tried_again_only_after_auth_retry_s(running, tmp_path):
+    server, url, posts = signed_receiver(b"the-right-secret")
+    secret = tmp_path / "hook-secret"
+    secret.write_text("an-old-secret")
+    r = running(make_config(tmp_path, sinks=["webhook"], auth_retry_s=1,
+                            webhook={"url": url + "/hook", "secret_file": str(secret)}))
+    r.say("note one")
+    time.sleep(2.6)  # blind retries every 0.2 s would be a dozen by now
+    server.shutdown()
+    # At 0 s, after 1 s, after 2 s (the third may fall just after the sleep on a busy machine).
+    assert {status for status, _ in posts} == {401} and 2 <= len(posts) <= 3
+    assert len(r.uplink.spool) == 1
+
+
 @pytest.fixture
 def mosquitto_with_password(tmp_path):
     """A real mosquitto that takes user "speaker" with password "right-password" only."""
