@@ -238,6 +238,8 @@ class Uplink:
             payload["audio"] = message["audio"]  # already redacted by the listener
         return payload
 
+    NO_LISTENER = "no light: the listener is unreachable"
+
     def deliver_spool(self) -> set[tuple[str, str]]:
         """Send what the spool holds, oldest first. Returns the (sink, id) pairs still waiting."""
         items, expired = self.spool.prune()
@@ -269,7 +271,9 @@ class Uplink:
                 left.add((name, key))
                 waiting.append(item)
                 continue  # keep the order: nothing overtakes an older payload to the same sink
-            if not state.credentials_may_work() or not (name in untried or state.due()):
+            # A listener that is back after an absence need not wait out the back-off.
+            light_back = state.last_error == self.NO_LISTENER and self.listener is not None
+            if not state.credentials_may_work() or not (name in untried or light_back or state.due()):
                 blocked.add(name)
                 left.add((name, key))
                 waiting.append(item)
@@ -337,13 +341,12 @@ class Uplink:
         self._problem("audit", None)
         light = self._light_on()
         if light is None:
-            why = "the listener is unreachable" if self.listener is None else "the listener did not show the light"
+            why = self.NO_LISTENER if self.listener is None else "no light: the listener did not show the light"
             log.warning("%s: nothing sent to %s; it waits in the spool", why, sink.name)
-            state.last_error = "no light: " + why
+            state.last_error = why
             self.counters["spooled"] += 1
             with contextlib.suppress(AuditError):
-                self.audit.append({**entry, "payload": None, "outcome": "spooled",
-                                   "reason": "no light: " + why})
+                self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": why})
             return "failed"
         if sink.max_delay_s is not None and time.time() - item["spooled"] > sink.max_delay_s:
             self._light_off(light)
