@@ -36,6 +36,10 @@ class AuthError(SinkError):
     """The other end refused the credentials. Retrying the same ones would only get the
     speaker banned (Home Assistant's ip_ban), so wait until the secret file changes."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status, if it was HTTP
+
 
 def _read_secret(path: str, what: str) -> str | None:
     if not path:
@@ -63,7 +67,7 @@ def _post_json(url: str, body: bytes, headers: dict, timeout: float, verify: boo
             return response.read()
     except urllib.error.HTTPError as e:
         if e.code in (401, 403):
-            raise AuthError(f"{urlsplit(url).netloc} refused the credentials: HTTP {e.code}") from None
+            raise AuthError(f"{urlsplit(url).netloc} refused the credentials: HTTP {e.code}", e.code) from None
         if 400 <= e.code < 500 and e.code not in (408, 429):
             raise SinkError(f"{urlsplit(url).netloc} refused it: HTTP {e.code}") from None
         raise SinkError(f"{urlsplit(url).netloc} answered HTTP {e.code}") from None
@@ -120,7 +124,8 @@ class HomeAssistantSink:
         try:
             reply = _post_json(self.url, json.dumps(request).encode(), headers, s.timeout_s, s.verify_tls)
         except AuthError as e:
-            raise AuthError(f"Home Assistant refused the token ({e})") from None
+            raise AuthError(f"Home Assistant refused the token (HTTP {e.status} from {self.destination})",
+                            e.status) from None
         try:
             data = json.loads(reply)
         except ValueError:
