@@ -56,8 +56,8 @@ class UplinkLink:
     # -- hand-over -----------------------------------------------------------
     def submit(self, message: dict) -> None:
         """Queue an utterance for the uplink; never blocks the audio loop."""
+        self.last_session = message["session"]  # a reply to any other is late
         with self._lock:
-            self.last_session = message["session"]
             if len(self._pending) == self._pending.maxlen:
                 dropped = self._pending.popleft()
                 log.error("uplink unreachable: dropped utterance %s", dropped["session"])

@@ -279,7 +279,7 @@ class Uplink:
                 waiting.append(item)
                 continue
             self._tried.add((name, key))
-            outcome = self._send(sink, item)
+            outcome = self._send(sink, item["payload"], item["spooled"])
             if outcome == "sent":
                 self.spool.remove(path)
                 self._tried.discard((name, key))
@@ -325,10 +325,10 @@ class Uplink:
         if sink is not None and sink.max_delay_s is not None and conn is not None:
             conn.send({"type": "dropped", "session": payload.get("session"), "sink": name, "reason": reason})
 
-    def _send(self, sink, item: dict) -> str:
+    def _send(self, sink, payload: dict, spooled: float) -> str:
         """One attempt: audit, light, send, light off, audit. Returns "sent", "failed" (it waits in
         the spool) or "expired" (a command that the light handshake made too late)."""
-        payload, state = item["payload"], self.sink_states[sink.name]
+        state = self.sink_states[sink.name]
         entry = {"sink": sink.name, "destination": sink.destination, "id": payload["id"],
                  "payload": _as_audited(payload), "redacted": payload["redacted"]}
         try:
@@ -348,7 +348,7 @@ class Uplink:
             with contextlib.suppress(AuditError):
                 self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": why})
             return "failed"
-        if sink.max_delay_s is not None and time.time() - item["spooled"] > sink.max_delay_s:
+        if sink.max_delay_s is not None and time.time() - spooled > sink.max_delay_s:
             self._light_off(light)
             return "expired"
         try:
@@ -376,7 +376,7 @@ class Uplink:
         with contextlib.suppress(AuditError):
             self.audit.append({**entry, "payload": None, "outcome": "sent"})
         if response and response.get("speech"):
-            self._respond(response["speech"], payload["session"], late=item["spooled"] < self._newest_command)
+            self._respond(response["speech"], payload["session"], late=spooled < self._newest_command)
         return "sent"
 
     def _sink_problems(self) -> None:
