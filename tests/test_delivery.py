@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -48,6 +49,12 @@ def running():
     yield start
     for r in made:
         r.close()
+
+
+def utterance(text: str) -> dict:
+    """What the listener hands over (listener._handover), for a test that needs to time it itself."""
+    return {"type": "utterance", "session": uuid.uuid4().hex, "text": text, "redacted": {},
+            "wakeword": "hey_jarvis", "seconds": 1.5}
 
 
 def conversation_agent(hold: threading.Event | None = None):
@@ -96,18 +103,18 @@ def test_a_reply_that_arrives_after_a_newer_command_is_marked_late(running, tmp_
     hold = threading.Event()
     server, url, requests = conversation_agent(hold)
     r = running(make_config(tmp_path, sinks=["homeassistant"], homeassistant={"url": url}))
-    first = f"first{time.monotonic_ns()}"
-    r.link.submit({"type": "utterance", "session": first, "text": "turn on the light"})
+    first = utterance("turn on the light")
+    r.link.submit(first)
     assert wait_for(lambda: len(requests) == 1)  # the first is on the wire, its reply held back
-    second = f"second{time.monotonic_ns()}"  # spoken before the first reply came
-    r.link.submit({"type": "utterance", "session": second, "text": "turn it off again"})
+    second = utterance("turn it off again")  # spoken before the first reply came
+    r.link.submit(second)
     hold.set()
     assert r.link.wait_settled(10)
     assert wait_for(lambda: len([n for n, _ in r.events if n == "response"]) == 2)
     server.shutdown()
     replies = [d for n, d in r.events if n == "response"]
-    assert replies == [{"session": first, "text": "done: turn on the light", "late": True},
-                       {"session": second, "text": "done: turn it off again", "late": False}]
+    assert replies == [{"session": first["session"], "text": "done: turn on the light", "late": True},
+                       {"session": second["session"], "text": "done: turn it off again", "late": False}]
 
 
 def signed_receiver(secret: bytes):
