@@ -249,6 +249,13 @@ class UplinkSettings:
         if self.retry_min_s > self.retry_max_s:
             where.fail("retry_min_s", "must not be larger than retry_max_s")
 
+    def command_max_delay_s(self) -> float | None:
+        """The shortest max_delay_s if every configured sink is a command (acted on now or
+        never); None if any keeps records (file, webhook, an MQTT topic with max_delay_s = 0)."""
+        limits = {"homeassistant": self.homeassistant.max_delay_s, "mqtt": self.mqtt.max_delay_s or None}
+        delays = [limits.get(sink) for sink in self.sinks]
+        return min(delays) if delays and None not in delays else None
+
 
 @dataclass(frozen=True)
 class IdentitySettings:

@@ -303,7 +303,8 @@ def connect_uplink(lst: Listener):
 
     u = lst.config.uplink
     lst.link = UplinkLink(lst.config.uplink_socket(), lst.ring, min_light_s=u.min_light_s,
-                          light_timeout_s=u.light_timeout_s, on_event=lst._emit)
+                          light_timeout_s=u.light_timeout_s, on_event=lst._emit,
+                          stale_after_s=u.command_max_delay_s())
     lst.link.start()
     return lst.link
 

@@ -117,6 +117,39 @@ def test_a_reply_that_arrives_after_a_newer_command_is_marked_late(running, tmp_
                        {"session": second["session"], "text": "done: turn it off again", "late": False}]
 
 
+def test_a_command_the_listener_held_while_the_uplink_was_down_is_dropped_not_handed_over(tmp_path):
+    from device.led import JsonlDriver, Ring
+    from device.link import UplinkLink
+
+    server, url, requests = conversation_agent()
+    config = make_config(tmp_path, sinks=["homeassistant"], homeassistant={"url": url, "max_delay_s": 1})
+    assert config.uplink.command_max_delay_s() == 1
+    with_records = make_config(tmp_path, sinks=["homeassistant", "file"], homeassistant={"url": url})
+    assert with_records.uplink.command_max_delay_s() is None  # the file keeps it: handed over as ever
+    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
+    events = []
+    link = UplinkLink(config.uplink_socket(), ring, on_event=lambda n, d: events.append((n, d)),
+                      stale_after_s=config.uplink.command_max_delay_s())
+    link.start()
+    old = utterance("unlock the back door")
+    link.submit(old)  # no uplink yet: it waits in the link's queue
+    time.sleep(1.5)
+    r = Running(config, connect_listener=False)
+    try:
+        assert wait_for(lambda: link.connected)
+        fresh = utterance("turn on the porch light")
+        link.submit(fresh)
+        assert link.wait_settled(10)
+        assert [q["text"] for q in requests] == ["turn on the porch light"]
+        (dropped,) = [d for n, d in events if n == "command_dropped"]
+        assert dropped["session"] == old["session"] and "the uplink was unreachable for" in dropped["reason"]
+    finally:
+        link.close()
+        r.close()
+        ring.close()
+        server.shutdown()
+
+
 def signed_receiver(secret: bytes):
     """A webhook receiver that takes a POST only with a valid signature (401 otherwise)."""
     posts: list[tuple[int, dict]] = []
@@ -219,7 +252,7 @@ def test_an_mqtt_command_past_its_freshness_limit_is_dropped_not_published(runni
     assert wait_for(lambda: any(a["outcome"] == "expired" for a in r.audit()), 5)
     (expired,) = [a for a in r.audit() if a["outcome"] == "expired"]
     assert expired["session"] == session and "not delivered to the MQTT broker within 1 s" in expired["reason"]
-    assert [d["session"] for n, d in r.events if n == "command_dropped"] == [session]
+    assert wait_for(lambda: [d["session"] for n, d in r.events if n == "command_dropped"] == [session])
     assert r.link.dropped["session"] == session and len(r.uplink.spool) == 0
 
 
