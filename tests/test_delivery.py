@@ -198,8 +198,8 @@ def test_unchanged_refused_credentials_are_tried_again_only_after_auth_retry_s(r
     r.say("note one")
     time.sleep(2.6)  # blind retries every 0.2 s would be a dozen by now
     server.shutdown()
-    # At 0 s, after 1 s, after 2 s (the third may fall just after the sleep on a busy machine).
-    assert {status for status, _ in posts} == {401} and 2 <= len(posts) <= 3
+    # At 0 s, after 1 s, after 2 s (on a busy machine one may fall just outside the sleep).
+    assert {status for status, _ in posts} == {401} and 2 <= len(posts) <= 4
     assert len(r.uplink.spool) == 1
 
 
@@ -233,10 +233,10 @@ def test_mqtt_bad_password_is_tried_once_then_a_fixed_password_file_resumes(runn
         "host": "127.0.0.1", "port": port, "username": "speaker", "password_file": str(password),
         "max_delay_s": 0}))  # a record topic here, so the payload waits for the fix
     r.say("the garden is dry")
-    time.sleep(1.0)
+    assert wait_for(lambda: r.link.problem and "refused the credentials" in r.link.problem)
+    time.sleep(1.0)  # retry_max_s is 0.2 s here: blind retries would have come by now
     refusals = broker_log.read_text().count("not authorised")
     assert refusals == 1, broker_log.read_text()
-    assert "refused the credentials" in r.link.problem
     assert [a["outcome"] for a in r.audit()].count("refused-auth") == 1
     password.write_text("right-password\n")
     assert wait_for(lambda: any(a["outcome"] == "sent" for a in r.audit()))

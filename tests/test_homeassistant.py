@@ -87,6 +87,7 @@ def test_a_wrong_token_is_tried_once_and_never_gets_the_speaker_banned(hass, upl
         time.sleep(0.3)
     # The uplink tried once, was refused, and stopped: Home Assistant saw one failed attempt.
     assert wait_for(lambda: uplink.link.problem and "Home Assistant refused the token" in uplink.link.problem)
+    assert wait_for(lambda: hass.invalid_auth_attempts() > attempts_before)  # its log is written a bit later
     time.sleep(2.0)  # time for any retry that should not happen
     assert hass.invalid_auth_attempts() - attempts_before == 1
     assert hass.banned() == ""
