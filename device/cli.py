@@ -18,6 +18,7 @@ from pathlib import Path
 
 from device import __version__
 from device.config import EX_CONFIG, Config, ConfigError, load
+from device.files import EX_TEMPFAIL, AlreadyRunning
 from device.notify import notify
 
 DEFAULT_CONFIG = Path("/etc/earmuff/earmuff.toml")
@@ -191,9 +192,12 @@ def cmd_names(args) -> int:
 
 def cmd_listen(args) -> int:
     from device import listener
+    from device.files import hold_lock
 
     config = _load_config(args.config)
     _setup_logging(config.log.level)
+    # One listener per state directory (privacy state, the microphone): held until the process ends.
+    lock = hold_lock(config.paths.state_dir / "listener.lock", "earmuff listener")  # noqa: F841
     lst = listener.build(config)
 
     def stop(signum, frame):
@@ -283,6 +287,12 @@ def cmd_status(args) -> int:
     print(f"uptime:       {status['uptime_s']:.0f} s; earmuff {status['versions']['earmuff']}")
     if status["uplink"].get("problem"):
         print(f"warning:      uplink: {status['uplink']['problem']}")
+    if status["uplink"].get("dropped"):
+        import time
+
+        dropped = status["uplink"]["dropped"]
+        when = time.strftime("%H:%M:%S", time.localtime(dropped["time"]))
+        print(f"warning:      a command was dropped at {when}, never run late: {dropped['reason']}")
     if privacy.get("save_error"):
         print(f"warning:      {privacy['save_error']}")
     return 0
@@ -363,6 +373,7 @@ def cmd_run(args) -> int:
     import subprocess
     import time
 
+
     config = _load_config(args.config)  # refuse a bad config before starting anything
     _setup_logging(config.log.level)
     base = [sys.executable, "-m", "device"]
@@ -390,7 +401,7 @@ def cmd_run(args) -> int:
     for name, code in ended.items():
         if code != 0:
             log.error("%s exited with %s", name, code)
-            status = EX_CONFIG if code == EX_CONFIG else 1
+            status = code if code in (EX_CONFIG, EX_TEMPFAIL) else 1
     for child in children.values():  # one ended: stop the other cleanly
         if child.poll() is None:
             child.terminate()
@@ -525,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"earmuff: configuration error: {e}", file=sys.stderr)
         return EX_CONFIG
+    except AlreadyRunning as e:
+        print(f"earmuff: {e}", file=sys.stderr)
+        return EX_TEMPFAIL
     except (_loaded("device.transcribe", "TranscribeError"), _loaded("device.wake", "WakeError")) as e:
         print(f"earmuff: {e}", file=sys.stderr)
         if isinstance(e, _loaded("device.transcribe", "TranscribeError")) and not _config_file_named(args):

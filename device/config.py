@@ -201,6 +201,11 @@ class HomeAssistantSink:
     speak_command: tuple[str, ...] = ()
     verify_tls: bool = True
     timeout_s: float = field(default=10.0, metadata=_range(0.1, 120))
+    # A command: not delivered within this many seconds of being heard, it is dropped, never run late.
+    max_delay_s: float = field(default=10.0, metadata=_range(1, 300))
+    agent_id: str = ""  # "" = Home Assistant's default conversation agent
+    # A command within this many seconds of the last reply continues its conversation; 0 = never.
+    follow_up_s: float = field(default=60.0, metadata=_range(0, 3600))
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,8 @@ class MqttSink:
     topic: str = "hermes/asr/textCaptured"
     site_id: str = "default"
     timeout_s: float = field(default=10.0, metadata=_range(0.1, 120))
+    # Hermes textCaptured is a command: dropped past this age. 0 = a record (spooled and retried).
+    max_delay_s: float = field(default=10.0, metadata=_range(0, 300))
 
 
 @dataclass(frozen=True)
@@ -239,6 +246,8 @@ class UplinkSettings:
     spool_max_age_s: float = field(default=3600.0, metadata=_range(1, 30 * 86400))
     retry_min_s: float = field(default=1.0, metadata=_range(0.01, 3600))
     retry_max_s: float = field(default=60.0, metadata=_range(0.01, 86400))
+    # A sink that refused the credentials is tried again when its secret file changes, or after this long.
+    auth_retry_s: float = field(default=900.0, metadata=_range(1, 86400))
     audit_max_bytes: int = field(default=10_000_000, metadata=_range(10_000, 10_000_000_000))
     file: FileSink = FileSink()
     homeassistant: HomeAssistantSink = HomeAssistantSink()
@@ -260,6 +269,13 @@ class UplinkSettings:
                 pwd.getpwnam(self.listener_user)
             except KeyError:
                 where.fail("listener_user", f"no such user {self.listener_user!r}")
+
+    def command_max_delay_s(self) -> float | None:
+        """The shortest max_delay_s if every configured sink is a command (acted on now or
+        never); None if any keeps records (file, webhook, an MQTT topic with max_delay_s = 0)."""
+        limits = {"homeassistant": self.homeassistant.max_delay_s, "mqtt": self.mqtt.max_delay_s or None}
+        delays = [limits.get(sink) for sink in self.sinks]
+        return min(delays) if delays and None not in delays else None
 
 
 @dataclass(frozen=True)

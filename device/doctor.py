@@ -174,7 +174,36 @@ def sink_checks(config: Config) -> list[Check]:
             if value and not os.access(value, os.R_OK):
                 out.append(Check(False, f"{sink} {secret} {value} not readable",
                                  "create it, readable by the earmuff user only (chmod 600)"))
+        if sink == "homeassistant" and os.access(u.homeassistant.token_file, os.R_OK):
+            out.append(homeassistant_token_check(u.homeassistant))
     return out
+
+
+def homeassistant_token_check(settings) -> Check:
+    """One authenticated GET of Home Assistant's /api/: does it take the token? (One request:
+    a wrong token counts once towards Home Assistant's login_attempts_threshold.)"""
+    import urllib.error
+    import urllib.request
+
+    from device.uplink.sinks import _tls_context
+
+    token = Path(settings.token_file).read_text(encoding="utf-8").strip()
+    url = settings.url.rstrip("/") + "/api/"
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    context = _tls_context(settings.verify_tls) if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(request, timeout=settings.timeout_s, context=context):
+            return Check(True, f"Home Assistant at {settings.url} accepts the token")
+    except urllib.error.HTTPError as e:
+        if e.code in (401, 403):
+            return Check(False, f"Home Assistant refused the token (HTTP {e.code})",
+                         "make a long-lived access token (Home Assistant: your profile, Security) and write it "
+                         f"to {settings.token_file}; the uplink picks it up without a restart. HTTP 403 can also "
+                         "mean Home Assistant banned this address: see ip_bans.yaml in its configuration")
+        return Check(False, f"Home Assistant at {settings.url} answered HTTP {e.code}", "see Home Assistant's log")
+    except (urllib.error.URLError, OSError) as e:
+        return Check(False, f"Home Assistant at {settings.url} unreachable: {getattr(e, 'reason', e)}",
+                     "is it running? check [uplink.homeassistant] url")
 
 
 def _creatable(path: Path) -> bool:

@@ -22,3 +22,33 @@ def write_atomically(path: Path, text: str) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+EX_TEMPFAIL = 75  # another instance holds the lock: try again once it has stopped
+
+
+class AlreadyRunning(Exception):
+    """Another process holds this lock file."""
+
+
+def hold_lock(path: Path, what: str):
+    """Take an exclusive lock on `path` for as long as the returned file stays open (the process's
+    life). Raises AlreadyRunning, naming the holder, if another process has it."""
+    import fcntl
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open on purpose
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip() or "another process"
+        f.close()
+        raise AlreadyRunning(f"another {what} is already running ({holder}, lock {path}); "
+                             "stop it first, or give this one its own state directory") from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"pid {os.getpid()}\n")
+    f.flush()
+    return f

@@ -3,10 +3,12 @@
 It hands each redacted utterance to the uplink, answers the uplink's light
 requests by showing "sending" on the ring and acknowledging only once it is
 drawn (no light, no send), keeps the light on for at least min_light_s, and
-passes Home Assistant's spoken replies on as "response" events. It
-reconnects with backoff; utterances made while the uplink is away (or busy)
-wait in a small queue in memory. The uplink gives the light role to the
-first connection that says hello, so this link says hello before anything.
+passes Home Assistant's spoken replies on as "response" events, marked late
+unless they answer the newest utterance, and commands the uplink dropped as
+"command_dropped" events. It reconnects with backoff; utterances made while
+the uplink is away (or busy) wait in a small queue in memory. The uplink gives
+the light role to the first connection that says hello, so this link says
+hello before anything.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ BUSY_RETRY_S = 0.5
 
 class UplinkLink:
     def __init__(self, path: Path, ring, min_light_s: float = 0.5, on_event: Callable[[str, dict], None] | None = None,
-                 light_timeout_s: float = 2.0):
+                 light_timeout_s: float = 2.0, stale_after_s: float | None = None):
         self.path = Path(path)
         self.ring = ring
         self.min_light_s = min_light_s
@@ -38,6 +40,12 @@ class UplinkLink:
         self.connected = False
         self.ever_connected = False
         self.problem: str | None = None  # what the uplink says is wrong on its side
+        self.last_session: str | None = None  # the newest utterance handed over
+        self.dropped: dict | None = None  # the last command the uplink dropped, and why
+        # Every sink is a command: an utterance that waited here longer than this (the uplink was
+        # away) is dropped, not handed over to run late. None: some sink keeps records.
+        self.stale_after_s = stale_after_s
+        self._submitted: dict[str, float] = {}  # session -> monotonic time of submit()
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._pending: deque[dict] = deque()  # not yet written to the uplink (at most PENDING_MAX new ones)
@@ -54,18 +62,28 @@ class UplinkLink:
     # -- hand-over -----------------------------------------------------------
     def submit(self, message: dict) -> None:
         """Queue an utterance for the uplink; never blocks the audio loop."""
+        self.last_session = message["session"]  # a reply to any other is late
+        self._submitted[message["session"]] = time.monotonic()
         with self._lock:
             if len(self._pending) >= PENDING_MAX:
                 dropped = self._pending.popleft()
+                self._submitted.pop(dropped["session"], None)
                 log.error("uplink unreachable: dropped utterance %s", dropped["session"])
             self._pending.append(message)
         self._flush_pending()
 
     def _flush_pending(self) -> None:
+        stale = []
         with self._lock:
             sock = self._sock
             while sock is not None and self._pending:
                 message = self._pending[0]
+                waited = time.monotonic() - self._submitted.get(message["session"], time.monotonic())
+                if self.stale_after_s is not None and waited > self.stale_after_s:
+                    self._pending.popleft()
+                    self._submitted.pop(message["session"], None)
+                    stale.append((message["session"], waited))
+                    continue
                 try:
                     sock.sendall((json.dumps(message) + "\n").encode())
                 except OSError:
@@ -73,6 +91,9 @@ class UplinkLink:
                 self._pending.popleft()
                 with self._settled:
                     self._unanswered[message["session"]] = message
+        for session, waited in stale:
+            self._dropped({"session": session, "sink": None,
+                           "reason": f"the uplink was unreachable for {waited:.0f} s"})
 
     @property
     def unsettled(self) -> int:
@@ -163,6 +184,7 @@ class UplinkLink:
                 self._light_off(seq)
                 self.on_event("send_end", {})
         elif kind == "accepted":
+            self._submitted.pop(message["session"], None)
             with self._settled:
                 self._unanswered.pop(message["session"], None)
                 self._settled.notify_all()
@@ -179,14 +201,27 @@ class UplinkLink:
             self.problem = message.get("message")
             self.on_event("uplink_problem", {"message": self.problem})
         elif kind == "response":
-            self.on_event("response", {"text": message.get("text")})
+            # A reply to anything but the newest utterance must not be taken as its answer.
+            session = message.get("session")
+            late = bool(message.get("late")) or session != self.last_session
+            self.on_event("response", {"session": session, "text": message.get("text"), "late": late})
+        elif kind == "dropped":
+            self._dropped(message)
         elif kind == "error":
             log.error("uplink: %s", message.get("message"))
             session = message.get("session")
             if session:
+                self._submitted.pop(session, None)
                 with self._settled:
                     self._unanswered.pop(session, None)
                     self._settled.notify_all()
+
+    def _dropped(self, message: dict) -> None:
+        """A command dropped, by the uplink or here, rather than run late."""
+        self.dropped = {"time": time.time(), "session": message.get("session"),
+                        "sink": message.get("sink"), "reason": message.get("reason")}
+        log.error("command dropped, never run late: %s", message.get("reason"))
+        self.on_event("command_dropped", dict(self.dropped))
 
     def _light_off(self, seq: int) -> None:
         """Off once the light has been on for min_light_s, without blocking the reader."""

@@ -84,6 +84,8 @@ class Listener:
 
     def _emit(self, name: str, detail: dict) -> None:
         self._count_uplink(name, detail)
+        if name == "command_dropped":
+            self._flash_error()
         if self.ring is not None and (name in ("mic_lost", "mic_reopening") or name == "uplink_problem"
                                       and detail.get("message")):
             self.ring.set_state("error")  # alive but deaf, or unable to record sends: it must show
@@ -94,6 +96,21 @@ class Listener:
                 handler(name, detail)
             except Exception:  # a broken hook must never stop the audio loop
                 log.exception("event handler failed on %s", name)
+
+    def _flash_error(self, seconds: float = 3.0) -> None:
+        """A command was dropped (its upstream was unreachable): show error for a moment."""
+        ring = self.ring
+        if ring is None:
+            return
+        ring.set_state("error")
+
+        def back():
+            if not (self.link and self.link.problem):  # a lasting problem keeps the error showing
+                ring.set_state(self.state)
+
+        timer = threading.Timer(seconds, back)
+        timer.daemon = True
+        timer.start()
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
@@ -247,7 +264,8 @@ class Listener:
                          "redacted": dict(c.redacted), "sends": c.sends, "refusals": c.refusals,
                          "spool": c.spooled},
             "uplink": {"health": "connected" if self.link and self.link.connected else "unreachable"
-                       if self.link else "not started", "problem": self.link.problem if self.link else None},
+                       if self.link else "not started", "problem": self.link.problem if self.link else None,
+                       "dropped": self.link.dropped if self.link else None},
             "uptime_s": round(time.time() - c.started, 1),
             "versions": versions(),
         }
@@ -289,7 +307,8 @@ def connect_uplink(lst: Listener):
 
     u = lst.config.uplink
     lst.link = UplinkLink(lst.config.uplink_socket(), lst.ring, min_light_s=u.min_light_s,
-                          light_timeout_s=u.light_timeout_s, on_event=lst._emit)
+                          light_timeout_s=u.light_timeout_s, on_event=lst._emit,
+                          stale_after_s=u.command_max_delay_s())
     lst.link.start()
     return lst.link
 

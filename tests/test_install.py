@@ -73,6 +73,7 @@ def test_install_into_a_tree_then_again_then_uninstall(tmp_path):
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_shell_scripts_are_shellcheck_clean():
-    scripts = [REPO / "scripts/install", REPO / "scripts/setup", REPO / ".ci/run"]
+    scripts = [REPO / "scripts/install", REPO / "scripts/setup", REPO / ".ci/run",
+               REPO / "scripts/ha-test-env"]
     proc = subprocess.run(["shellcheck", *map(str, scripts)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout

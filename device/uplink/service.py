@@ -14,6 +14,12 @@ from the spool, oldest first, one sink at a time. Before the first byte of a
 send, the listener must confirm that the ring shows "sending"; if it does not
 (within light_timeout_s, or it is not connected), nothing is sent and the
 payload waits in the spool.
+
+A command sink's payload (Home Assistant, Hermes) that is not delivered within
+the sink's max_delay_s is dropped, audited "expired", and the listener is told
+("dropped"): a command runs now or never. A sink that refused the credentials
+is not tried again until its secret file changes or auth_retry_s passes, and
+the listener shows it as a problem until then.
 """
 
 from __future__ import annotations
@@ -34,9 +40,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from device.config import Config, ConfigError
+from device.files import hold_lock
 from device.notify import notify
 from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
+from device.uplink.delivery import SinkState
 from device.uplink.gate import Gate
 from device.uplink.identity import device_id, hardware_identifiers
 from device.uplink.protocol import (
@@ -50,7 +58,7 @@ from device.uplink.protocol import (
     parse_payload,
     parse_utterance,
 )
-from device.uplink.sinks import SinkError, make_sinks
+from device.uplink.sinks import AuthError, SinkError, make_sinks
 from device.uplink.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -162,11 +170,16 @@ class Uplink:
         self.counters = {"sent": 0, "spooled": 0, "refused": 0, "expired": 0, "failed": 0, "busy": 0,
                          "quarantined": 0, "refused_connections": 0}
         self._light_seq = 0
+        self.sink_states = {name: SinkState(sink, u.retry_min_s, u.retry_max_s, u.auth_retry_s)
+                            for name, sink in self.sinks.items()}
+        self._tried: set[tuple[str, str]] = set()  # (sink, payload id) attempted since start
+        self._newest_command = 0.0  # when the newest command payload was spooled
         self._refusal_window = (0.0, 0, 0)  # (window start, audited in it, not audited in it)
         self._retry_delay = u.retry_min_s
         self._next_retry = 0.0
         self._server: socket.socket | None = None
-        self.problem: str | None = None  # e.g. the audit log cannot be written
+        self.problem: str | None = None  # what the listener shows: the audit log, a refused token...
+        self._problems: dict[str, str] = {}  # by where: "audit" or a sink's name
 
     @property
     def listener(self) -> _Connection | None:
@@ -345,11 +358,12 @@ class Uplink:
         """Process utterances and retry the spool until stop()."""
         self._wake_worker()
         while not self.stopping.is_set():
-            timeout = max(0.05, self._next_retry - time.monotonic()) if len(self.spool) else 0.5
+            waiting = len(self.spool) or any(s.refused for s in self.sink_states.values())
+            timeout = max(0.05, self._next_retry - time.monotonic()) if waiting else 0.5
             try:
                 kind, item = self.work.get(timeout=min(timeout, 0.5))
             except queue.Empty:
-                if not len(self.spool) or time.monotonic() < self._next_retry:
+                if not waiting or time.monotonic() < self._next_retry:
                     continue
                 kind, item = "retry", None
             if kind == "stop":
@@ -407,29 +421,47 @@ class Uplink:
         left = self.deliver_spool()
         return {name: "spooled" if (name, payload["id"]) in left else "sent" for name in self.sinks}
 
+    NO_LISTENER = "no light: the listener is unreachable"
+
     def deliver_spool(self) -> set[tuple[str, str]]:
         """Send what the spool holds, oldest first. Returns the (sink, id) pairs still waiting."""
         items, expired, bad = self.spool.prune()
         for name, why in bad:
             self._quarantined(name, why)
         for item in expired:
-            self.counters["expired"] += 1
-            with contextlib.suppress(AuditError):
-                self.audit.append({"outcome": "expired", "sink": item["sink"], "id": item["payload"]["id"],
-                                   "spooled": item["spooled"]})
+            self._expire(item, f"spooled longer than spool_max_age_s ({self.spool.max_age_s:g} s) "
+                               "or past spool_max_items")
         blocked: set[str] = set()
         left: set[tuple[str, str]] = set()
+        waiting: list[dict] = []
+        # A new payload is tried at once; what already failed waits for its sink's back-off.
+        untried = {item["sink"] for _, item in items if (item["sink"], item["payload"]["id"]) not in self._tried}
+        # A reply to a command older than the newest one waiting is late (see _respond).
+        self._newest_command = max([self._newest_command] + [
+            item["spooled"] for _, item in items if getattr(self.sinks.get(item["sink"]), "max_delay_s", None)])
         for path, item in items:
-            name = item["sink"]
-            if name in blocked:
-                left.add((name, item["payload"]["id"]))
-                continue  # keep the order: nothing overtakes an older payload to the same sink
-            sink = self.sinks.get(name)
+            name, key = item["sink"], item["payload"]["id"]
+            sink, state = self.sinks.get(name), self.sink_states.get(name)
             if sink is None:
                 self.spool.remove(path)
                 with contextlib.suppress(AuditError):
-                    self.audit.append({"outcome": "expired", "sink": name, "id": item["payload"]["id"],
+                    self.audit.append({"outcome": "expired", "sink": name, "id": key,
                                        "reason": "sink no longer configured"})
+                continue
+            if sink.max_delay_s is not None and time.time() - item["spooled"] > sink.max_delay_s:
+                self.spool.remove(path)
+                self._expire(item, self._why_late(sink, state))
+                continue
+            if name in blocked:
+                left.add((name, key))
+                waiting.append(item)
+                continue  # keep the order: nothing overtakes an older payload to the same sink
+            # A listener that is back after an absence need not wait out the back-off.
+            light_back = state.last_error == self.NO_LISTENER and self.listener is not None
+            if not state.credentials_may_work() or not (name in untried or light_back or state.due()):
+                blocked.add(name)
+                left.add((name, key))
+                waiting.append(item)
                 continue
             try:  # the spool outlives versions and crashes: what was spooled is checked again
                 payload = parse_payload(item["payload"], self.rules)
@@ -439,16 +471,106 @@ class Uplink:
             except Refused as e:
                 self._quarantined(path.name, str(e), self.spool.quarantine(path))
                 continue
-            if self._send(sink, payload):
+            self._tried.add((name, key))
+            outcome = self._send(sink, payload, item["spooled"])
+            if outcome == "sent":
                 self.spool.remove(path)
-                self._retry_delay = self.config.uplink.retry_min_s
+                self._tried.discard((name, key))
+                state.delivered()
+            elif outcome == "expired":
+                self.spool.remove(path)
+                self._expire(item, self._why_late(sink, state))
             else:
+                state.failed()
                 blocked.add(name)
-                left.add((name, payload["id"]))
-        if blocked:
-            self._next_retry = time.monotonic() + self._retry_delay
-            self._retry_delay = min(self._retry_delay * 2, self.config.uplink.retry_max_s)
+                left.add((name, key))
+                waiting.append(item)
+        self._sink_problems()
+        self._next_retry = time.monotonic() + self._next_wake(waiting)
         return left
+
+    def _next_wake(self, waiting: list[dict]) -> float:
+        """Seconds until a retry is due, a command expires, or a refused secret is worth a look."""
+        waits = [60.0] + [s.wake_in() for s in self.sink_states.values() if s.refused]
+        for item in waiting:
+            sink = self.sinks[item["sink"]]
+            waits.append(self.sink_states[sink.name].wake_in())
+            if sink.max_delay_s is not None:
+                waits.append(item["spooled"] + sink.max_delay_s - time.time())
+        return max(0.0, min(waits))
+
+    @staticmethod
+    def _why_late(sink, state: SinkState) -> str:
+        why = state.refused or state.last_error or "it could not be sent"
+        return f"not delivered to {sink.upstream} within {sink.max_delay_s:g} s: {why}"
+
+    def _expire(self, item: dict, reason: str) -> None:
+        """Audit a payload dropped undelivered; a dropped command is the listener's to show."""
+        self.counters["expired"] += 1
+        payload, name = item["payload"], item["sink"]
+        self._tried.discard((name, payload["id"]))
+        log.warning("%s: payload %s dropped: %s", name, payload["id"], reason)
+        with contextlib.suppress(AuditError):
+            self.audit.append({"outcome": "expired", "sink": name, "id": payload["id"],
+                               "session": payload.get("session"), "spooled": item["spooled"], "reason": reason})
+        sink = self.sinks.get(name)
+        conn = self.listener
+        if sink is not None and sink.max_delay_s is not None and conn is not None:
+            conn.send({"type": "dropped", "session": payload.get("session"), "sink": name, "reason": reason})
+
+    def _send(self, sink, payload: dict, spooled: float) -> str:
+        """One attempt: audit, light, send, light off, audit. Returns "sent", "failed" (it waits in
+        the spool) or "expired" (a command that the light handshake made too late)."""
+        state = self.sink_states[sink.name]
+        entry = {"sink": sink.name, "destination": sink.destination, "id": payload["id"],
+                 "payload": _as_audited(payload), "redacted": payload["redacted"]}
+        try:
+            self.audit.append({**entry, "outcome": "sending"})
+        except AuditError as e:
+            log.error("%s: nothing sent", e)
+            self.counters["failed"] += 1
+            self._problem("audit", f"{e}: nothing is sent until it can be")
+            return "failed"
+        self._problem("audit", None)
+        light, why = self._light_on()
+        if light is None:
+            why = "no light: " + why
+            log.warning("%s: nothing sent to %s; it waits in the spool", why, sink.name)
+            state.last_error = why
+            self.counters["spooled"] += 1
+            with contextlib.suppress(AuditError):
+                self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": why})
+            return "failed"
+        if sink.max_delay_s is not None and time.time() - spooled > sink.max_delay_s:
+            self._light_off(light)
+            return "expired"
+        try:
+            response = sink.send(payload)
+        except AuthError as e:
+            self._light_off(light)
+            state.auth_failed(str(e))
+            state.last_error = str(e)
+            log.error("%s: %s; not retried until %s changes or %g s pass", sink.name, e,
+                      " / ".join(sink.secret_files()) or "the configuration", state.auth_retry_s)
+            with contextlib.suppress(AuditError):
+                self.audit.append({**entry, "payload": None, "outcome": "refused-auth", "reason": str(e)})
+            return "failed"
+        except SinkError as e:
+            self._light_off(light)
+            state.last_error = str(e)
+            self.counters["spooled"] += 1
+            log.warning("%s: %s; spooled", sink.name, e)
+            with contextlib.suppress(AuditError):
+                self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": str(e)})
+            return "failed"
+        self._light_off(light)
+        state.last_error = None
+        self.counters["sent"] += 1
+        with contextlib.suppress(AuditError):
+            self.audit.append({**entry, "payload": None, "outcome": "sent"})
+        if response and response.get("speech"):
+            self._respond(response["speech"], payload["session"], late=spooled < self._newest_command)
+        return "sent"
 
     def _quarantined(self, name: str, why: str, failed: str | None = None) -> None:
         self.counters["quarantined"] += 1
@@ -457,49 +579,27 @@ class Uplink:
             self.audit.append({"outcome": "quarantined", "file": name, "reason": why + (f"; {failed}" if failed
                                                                                          else "")})
 
-    def _send(self, sink, payload: dict) -> bool:
-        """One attempt: audit, light, send, light off, audit. True once delivered."""
-        entry = {"sink": sink.name, "destination": sink.destination, "id": payload["id"],
-                 "payload": _as_audited(payload), "redacted": payload["redacted"]}
-        try:
-            self.audit.append({**entry, "outcome": "sending"})
-        except AuditError as e:
-            log.error("%s: nothing sent", e)
-            self.counters["failed"] += 1
-            self._problem(f"{e}: nothing is sent until it can be")
-            return False
-        self._problem(None)
-        lit, why = self._light_on()
-        if lit is None:
-            log.warning("%s: nothing sent to %s; it waits in the spool", why, sink.name)
-            self.counters["spooled"] += 1
-            with contextlib.suppress(AuditError):
-                self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": "no light: " + why})
-            return False
-        try:
-            response = sink.send(payload)
-        except SinkError as e:
-            self._light_off(lit)
-            self.counters["spooled"] += 1
-            log.warning("%s: %s; spooled", sink.name, e)
-            with contextlib.suppress(AuditError):
-                self.audit.append({**entry, "payload": None, "outcome": "spooled", "reason": str(e)})
-            return False
-        self._light_off(lit)
-        self.counters["sent"] += 1
-        with contextlib.suppress(AuditError):
-            self.audit.append({**entry, "payload": None, "outcome": "sent"})
-        if response and response.get("speech"):
-            self._respond(response["speech"])
-        return True
+    def _sink_problems(self) -> None:
+        for name, state in self.sink_states.items():
+            state.credentials_may_work()  # a fixed secret file clears the refusal
+            if state.refused:
+                fix = " / ".join(state.sink.secret_files()) or "the configuration"
+                self._problem(name, f"{state.refused}; fix {fix} (delivery resumes when it changes)")
+            else:
+                self._problem(name, None)
 
-    def _problem(self, message: str | None) -> None:
+    def _problem(self, where: str, message: str | None) -> None:
         """Tell the listener (ring and status) about a problem here, or that it is gone."""
-        if message != self.problem:
-            self.problem = message
+        if message:
+            self._problems[where] = message
+        else:
+            self._problems.pop(where, None)
+        combined = "; ".join(self._problems.values()) or None
+        if combined != self.problem:
+            self.problem = combined
             conn = self.listener
             if conn is not None:
-                conn.send({"type": "problem", "message": message})
+                conn.send({"type": "problem", "message": combined})
 
     # -- no light, no send -----------------------------------------------------
     def _light_on(self) -> tuple[tuple[_Connection, int] | None, str]:
@@ -534,12 +634,14 @@ class Uplink:
         conn, seq = lit
         conn.send({"type": "light", "state": "off", "id": seq})  # on the connection that lit it
 
-    def _respond(self, speech: str) -> None:
+    def _respond(self, speech: str, session: str, late: bool = False) -> None:
+        """Pass a reply on, with the session it answers. A reply to a command older than the
+        newest one is late: the listener is told so, and it is not spoken."""
         conn = self.listener
         if conn is not None:
-            conn.send({"type": "response", "text": speech})
+            conn.send({"type": "response", "session": session, "text": speech, "late": late})
         command = list(self.config.uplink.homeassistant.speak_command)
-        if command:
+        if command and not late:
             try:
                 subprocess.run(command, input=speech.encode(), timeout=60, check=False)
             except (OSError, subprocess.SubprocessError) as e:
@@ -575,6 +677,10 @@ def _as_audited(payload: dict) -> dict:
 def run_uplink(config: Config) -> int:
     import signal
 
+    # One uplink per state directory and per socket: a second one would share the spool
+    # and unlink the first one's socket. The locks are held until the process ends.
+    locks = [hold_lock(config.paths.state_dir / "uplink.lock", "earmuff uplink"),  # noqa: F841
+             hold_lock(config.uplink_socket().with_name(config.uplink_socket().name + ".lock"), "earmuff uplink")]
     uplink = Uplink(config)
     uplink.start()
 
