@@ -83,6 +83,8 @@ def model_checks(config: Config) -> list[Check]:
         out.append(Check(True, f"Vosk model {config.model_path()} loads"))
     except TranscribeError as e:
         out.append(Check(False, str(e).split(":")[0], f"scripts/fetch-models --dir {config.paths.models_dir}"))
+    except PermissionError:  # /var/lib/earmuff is for the two services (and root)
+        out.append(Check(True, f"Vosk model {config.model_path()}: closed to this user (run as root)", warn=True))
     for name in config.wake.models:
         try:
             resolve_model(name)
