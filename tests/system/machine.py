@@ -114,9 +114,9 @@ class Machine:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.terminate()  # nspawn asks the container's systemd to power off
+            self.proc.terminate()  # nspawn asks the container's systemd to power off, then removes the copy
             try:
-                self.proc.wait(60)
+                self.proc.wait(600)  # never cut the removal short: that leaves a half-deleted copy behind
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(30)
