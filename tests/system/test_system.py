@@ -65,8 +65,10 @@ useradd --system --user-group --home-dir /var/lib/earmuff --no-create-home --she
 install -d -m 0750 -o earmuff -g earmuff /var/lib/earmuff /var/lib/earmuff/spool
 echo '{{"muted": false, "source": "socket", "changed": 0}}' > /var/lib/earmuff/privacy.json
 head -c 32 /dev/urandom > /var/lib/earmuff/device-secret
+mkdir -p /var/lib/earmuff/.cache/Microsoft/DeveloperTools/.onnxruntime  # the old user's home
+echo 0f3c5e1a-made-up-device-id > /var/lib/earmuff/.cache/Microsoft/DeveloperTools/.onnxruntime/deviceid
 sha256sum /var/lib/earmuff/device-secret > /root/device-secret.sha256
-chown earmuff:earmuff /var/lib/earmuff/* && chmod 0600 /var/lib/earmuff/privacy.json /var/lib/earmuff/device-secret
+chown -R earmuff:earmuff /var/lib/earmuff && chmod 0600 /var/lib/earmuff/privacy.json /var/lib/earmuff/device-secret
 install -d -m 0755 /etc/earmuff
 sed -e 's|^models_dir = .*|models_dir = "/var/lib/earmuff/models"|' \\
     -e 's|^state_dir = .*|state_dir = "/var/lib/earmuff"|' \\
@@ -104,7 +106,8 @@ def machine(tmp_path_factory, ko_model, wake_command):
              "/etc/ssl/certs/ca-certificates.crt": "/etc/ssl/certs/host-ca.crt"}
     m = Machine(DEFAULT_ROOT, binds, stage / "console.log", writable_binds={str(PIP_CACHE): "/root/.cache/pip"})
     try:
-        timings["boot"] = m.wait_booted()
+        timings["nspawn start (copy of the root) to booted"] = m.wait_booted()
+        print("system test:", m.run("systemd-analyze", check=False).stdout.splitlines()[0])  # the boot itself
         start = time.monotonic()
         m.run("mkdir -p /root/earmuff && tar -xf /mnt/stage/src.tar -C /root/earmuff && "
               "mkdir -p /root/earmuff/models && cp -r /mnt/ko /root/earmuff/models/vosk-model-small-en-us-0.15")
@@ -268,6 +271,11 @@ def test_the_state_directory_by_owner(machine):
     assert machine.run("sha256sum -c /root/device-secret.sha256").returncode == 0  # the upgrade kept it
     assert owners["/var/lib/earmuff/spool"][0] == "earmuff-uplink:earmuff-link"
     assert owners["/var/lib/earmuff/models"] == ("root:root", "755")
+    # The services have no home, so onnxruntime keeps no device id and no telemetry queue anywhere.
+    assert machine.run("test -e /var/lib/earmuff/.cache", check=False).returncode == 1
+    assert machine.run("find / -xdev -path '*DeveloperTools/.onnxruntime*' | head -1").stdout == ""
+    assert machine.run("getent passwd earmuff-listen earmuff-uplink | cut -d: -f6").stdout.split() == [
+        "/nonexistent"] * 2
     assert owners["/run/earmuff-link"] == ("earmuff-uplink:earmuff-link", "750")
     assert owners["/run/earmuff-link/uplink.sock"] == ("earmuff-uplink:earmuff-link", "660")
     assert owners["/run/earmuff/control.sock"][0].endswith(":earmuff")
@@ -292,6 +300,16 @@ def test_the_running_uplink_guards_the_serial(machine):
     found = machine.enter(uplink, "/opt/earmuff/venv/bin/python -c 'from device.uplink.identity import "
                                   "hardware_identifiers; print(hardware_identifiers())'", user="earmuff-uplink")
     assert SERIAL in found.stdout
+
+
+def test_installing_again_changes_nothing_that_works(machine):
+    owners = "stat -c '%U:%G %a %n' /var/lib/earmuff /var/lib/earmuff/* /var/lib/earmuff/.[!.]* 2>/dev/null"
+    before = machine.run(owners, check=False).stdout
+    again = machine.run("cd /root/earmuff && scripts/install", timeout=900,
+                        env={"PIP_CERT": "/etc/ssl/certs/host-ca.crt"}).stdout
+    assert "kept your /etc/earmuff/earmuff.toml" in again and "ADD to" not in again, again
+    machine.wait_for("both units back", lambda: _both_active(machine), timeout=180)
+    assert machine.run(owners, check=False).stdout == before
 
 
 def test_doctor_checks_the_users_and_the_sockets(machine):
