@@ -105,3 +105,18 @@ def test_shell_scripts_are_shellcheck_clean():
     scripts = [REPO / "scripts/install", REPO / "scripts/setup", REPO / ".ci/run", REPO / "tests/system/make-root"]
     proc = subprocess.run(["shellcheck", *map(str, scripts)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
+
+
+HAT_EXAMPLES = sorted(p for p in (REPO / "config").glob("*.toml") if p.name != "earmuff.toml")
+
+
+@pytest.mark.parametrize("example", HAT_EXAMPLES, ids=lambda p: p.name)
+def test_the_hat_examples_keep_the_installed_layout(example):
+    """The README copies an example over /etc/earmuff/earmuff.toml: it must keep what scripts/install sets."""
+    text = example.read_text()
+    assert section(text, "paths") == {"models_dir": '"/var/lib/earmuff/models"', "state_dir": '"/var/lib/earmuff"',
+                                      "runtime_dir": '"/run/earmuff"'}
+    uplink = section(text, "uplink")
+    assert uplink["socket"] == '"/run/earmuff-link/uplink.sock"'
+    if "listener_user" in section((REPO / "config/earmuff.toml").read_text(), "uplink"):
+        assert uplink.get("listener_user") == '"earmuff-listen"', "only the listener may hand over"
