@@ -237,7 +237,9 @@ SINKS = ("file", "homeassistant", "mqtt", "webhook")
 @dataclass(frozen=True)
 class UplinkSettings:
     socket: str = ""  # "" = runtime_dir/uplink.sock
-    listener_user: str = ""  # who may connect to the socket; "" = the uplink's own user
+    # Who may connect to the socket; "" = the uplink's own user. Whether the user exists is a fact of
+    # the machine, not of the file: the uplink (exit 78) and `earmuff config check` say so.
+    listener_user: str = ""
     sinks: tuple[str, ...] = ("file",)
     send_audio: bool = False
     light_timeout_s: float = field(default=2.0, metadata=_range(0.05, 60))
@@ -262,13 +264,6 @@ class UplinkSettings:
             where.fail("webhook.url", "the webhook sink needs a url")
         if self.retry_min_s > self.retry_max_s:
             where.fail("retry_min_s", "must not be larger than retry_max_s")
-        if self.listener_user:
-            import pwd
-
-            try:
-                pwd.getpwnam(self.listener_user)
-            except KeyError:
-                where.fail("listener_user", f"no such user {self.listener_user!r}")
 
     def command_max_delay_s(self) -> float | None:
         """The shortest max_delay_s if every configured sink is a command (acted on now or

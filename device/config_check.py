@@ -38,6 +38,14 @@ def check_file(path: Path | str) -> tuple[Config | None, list[str], list[str]]:
         else:  # the usual name under models_dir: right, just not fetched yet
             notes.append(f"[transcribe] model: {problem}")
     errors += [f"{where(key)}: {problem}" for key, problem in _sink_problems(config)]
+    if config.uplink.listener_user:
+        import pwd
+
+        try:
+            pwd.getpwnam(config.uplink.listener_user)
+        except KeyError:
+            errors.append(f"{where('[uplink] listener_user')}: no such user {config.uplink.listener_user!r} "
+                          "(scripts/install makes earmuff-listen)")
     return (None if errors else config), errors, notes
 
 

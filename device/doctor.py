@@ -37,6 +37,7 @@ def run_checks(config_path: str | None, default: Path) -> tuple[list[Check], Con
     checks += device_checks(config)
     checks += directory_checks(config)
     checks += unit_checks()
+    checks += installed_layout_checks(config)
     checks += sink_checks(config)
     return checks, config
 
@@ -85,6 +86,8 @@ def model_checks(config: Config) -> list[Check]:
     except TranscribeError as e:
         out.append(Check(False, str(e).split(":")[0], f"scripts/fetch-models --dir {config.paths.models_dir}; "
                          f"offline: download {MODEL_ZIP} elsewhere and add --zip {MODEL_ZIP}"))
+    except PermissionError:  # /var/lib/earmuff is for the two services (and root)
+        out.append(Check(True, f"Vosk model {config.model_path()}: closed to this user (run as root)", warn=True))
     for name in config.wake.models:
         try:
             resolve_model(name)
@@ -130,7 +133,9 @@ def directory_checks(config: Config) -> list[Check]:
                          "" if writable and not loose else f"sudo chmod o-rwx {path}; it must be writable by "
                                                            "the service user"))
     for sock in (config.control_socket(), config.uplink_socket()):
-        if sock.exists():
+        if not os.access(sock.parent, os.X_OK) and sock.parent.exists():
+            out.append(Check(True, f"socket {sock}: its directory is closed to this user (run as root)", warn=True))
+        elif sock.exists():
             st = sock.stat()
             mode = stat.S_IMODE(st.st_mode)
             out.append(Check(mode & 0o007 == 0, f"socket {sock} ({_name(grp.getgrgid, st.st_gid)}, {oct(mode)})",
@@ -149,6 +154,131 @@ def unit_checks() -> list[Check]:
         out.append(Check(state == "active", f"{unit}: {state}",
                          "" if state == "active" else f"journalctl -u {unit} -n 50; sudo systemctl start {unit}"))
     return out
+
+
+# The installed layout (scripts/install): two service users that share only the link group.
+LISTEN_USER, UPLINK_USER, LINK_GROUP = "earmuff-listen", "earmuff-uplink", "earmuff-link"
+DEVICE_GROUPS = ("audio", "gpio", "spi")
+UNITS_DIR = Path("/etc/systemd/system")
+
+
+def installed_layout_checks(config: Config) -> list[Check]:
+    """Users, groups and the uplink socket of an installed earmuff; nothing for a checkout."""
+    if not (UNITS_DIR / "earmuff-uplink.service").exists():
+        return []
+    return user_checks() + uplink_socket_checks(config) + stopped_unit_checks()
+
+
+def _groups_of(user: str) -> set[str]:
+    entry = pwd.getpwnam(user)
+    return {g.gr_name for g in grp.getgrall() if user in g.gr_mem or g.gr_gid == entry.pw_gid}
+
+
+def user_checks() -> list[Check]:
+    out = []
+    for user in (LISTEN_USER, UPLINK_USER):
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            out.append(Check(False, f"user {user} does not exist", "sudo scripts/install (run it again)"))
+    if out:
+        return out
+    listen, uplink = _groups_of(LISTEN_USER), _groups_of(UPLINK_USER)
+    present = {g for g in DEVICE_GROUPS if _group_exists(g)}
+    lacking = ({LINK_GROUP} | present) - listen
+    out.append(Check(not lacking, f"user {LISTEN_USER} (the listener): groups {', '.join(sorted(listen))}",
+                     f"sudo usermod -a -G {','.join(sorted(lacking))} {LISTEN_USER}"))
+    extra = uplink - {LINK_GROUP}
+    out.append(Check(LINK_GROUP in uplink and not extra,
+                     f"user {UPLINK_USER} (the uplink): groups {', '.join(sorted(uplink))}",
+                     f"the uplink gets no devices and no people's group: sudo gpasswd -d {UPLINK_USER} GROUP "
+                     f"for {', '.join(sorted(extra))}" if extra else f"sudo usermod -a -G {LINK_GROUP} {UPLINK_USER}"))
+    try:
+        members = set(grp.getgrnam(LINK_GROUP).gr_mem) - {LISTEN_USER, UPLINK_USER}
+        members |= {p.pw_name for p in pwd.getpwall() if p.pw_gid == grp.getgrnam(LINK_GROUP).gr_gid} - {
+            LISTEN_USER, UPLINK_USER}
+    except KeyError:
+        members = set()
+    out.append(Check(not members, f"group {LINK_GROUP} holds only {LISTEN_USER} and {UPLINK_USER}"
+                     + (f" (also: {', '.join(sorted(members))})" if members else ""),
+                     f"sudo gpasswd -d NAME {LINK_GROUP}: anyone in it can reach the uplink socket"))
+    return out
+
+
+def uplink_socket_checks(config: Config) -> list[Check]:
+    sock = config.uplink_socket()
+    out = []
+    if sock.parent == config.paths.runtime_dir:
+        out.append(Check(False, f"uplink socket {sock} is in the listener's directory",
+                         f'add to [uplink]: socket = "/run/{LINK_GROUP}/uplink.sock" (only the two services '
+                         "share that directory); then sudo systemctl restart earmuff.target"))
+    user = getattr(config.uplink, "listener_user", None)  # None: this uplink has no such key yet
+    if user is not None and user != LISTEN_USER:
+        out.append(Check(False, f"[uplink] listener_user is {user!r}: the uplink accepts its own user only",
+                         f'set [uplink] listener_user = "{LISTEN_USER}"'))
+    try:
+        dir_st, sock_st = sock.parent.stat(), sock.stat() if sock.exists() else None
+    except PermissionError:
+        return out + [Check(True, f"uplink socket {sock}: not visible to this user (run as root to check it)",
+                            warn=True)]
+    except FileNotFoundError:
+        return out + [Check(True, f"uplink socket {sock} not there (the uplink not running?)", warn=True)]
+    if sock_st is None:
+        return out + [Check(True, f"uplink socket {sock} not there (the uplink not running?)", warn=True)]
+    names = f"{_name(pwd.getpwuid, sock_st.st_uid)}:{_name(grp.getgrgid, sock_st.st_gid)}"
+    good = (names == f"{UPLINK_USER}:{LINK_GROUP}" and stat.S_IMODE(sock_st.st_mode) & 0o007 == 0
+            and stat.S_IMODE(dir_st.st_mode) & 0o007 == 0 and _name(grp.getgrgid, dir_st.st_gid) == LINK_GROUP)
+    out.append(Check(good, f"uplink socket {sock} ({names}, {oct(stat.S_IMODE(sock_st.st_mode))}; directory "
+                           f"{_name(grp.getgrgid, dir_st.st_gid)}, {oct(stat.S_IMODE(dir_st.st_mode))})",
+                     f"the uplink unit makes them: RuntimeDirectory=earmuff-link, User={UPLINK_USER}, "
+                     f"Group={LINK_GROUP}; sudo scripts/install"))
+    control = config.control.group
+    reaches = control and _group_reaches(control, dir_st, sock_st)
+    out.append(Check(not reaches, f"the control group {control or '(none)'} cannot reach the uplink socket",
+                     f"only {LISTEN_USER} and {UPLINK_USER} may: the socket's directory must belong to "
+                     f"group {LINK_GROUP}, mode 0750"))
+    return out
+
+
+def _group_reaches(group: str, dir_st: os.stat_result, sock_st: os.stat_result) -> bool:
+    """Could a member of `group` (and of nothing else of ours) connect: search the directory, write the socket."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        return False
+
+    def allows(st: os.stat_result, group_bit: int, other_bit: int) -> bool:
+        return bool(st.st_mode & other_bit or (st.st_gid == gid and st.st_mode & group_bit))
+
+    return allows(dir_st, stat.S_IXGRP, stat.S_IXOTH) and allows(sock_st, stat.S_IWGRP, stat.S_IWOTH)
+
+
+def stopped_unit_checks() -> list[Check]:
+    """A unit that exited 78 (configuration) stays down until someone acts: say so, and why."""
+    if not shutil.which("systemctl") or not Path("/run/systemd/system").is_dir():
+        return []
+    out = []
+    for unit in ("earmuff-listener.service", "earmuff-uplink.service"):
+        shown = subprocess.run(["systemctl", "show", unit, "-p", "ActiveState", "-p", "ExecMainStatus"],
+                               capture_output=True, text=True).stdout
+        state = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+        if state.get("ExecMainStatus") == "78" and state.get("ActiveState") in ("failed", "inactive"):
+            log = subprocess.run(["journalctl", "-u", unit, "-n", "30", "-o", "cat", "--no-pager"],
+                                 capture_output=True, text=True).stdout.splitlines()
+            reason = next((line for line in reversed(log) if line.startswith("earmuff")), "")
+            out.append(Check(False, f"{unit} stopped: configuration error (exit 78), not restarted"
+                                    + (f": {reason}" if reason else ""),
+                             "fix what it names (earmuff config check /etc/earmuff/earmuff.toml), then: "
+                             "sudo systemctl restart earmuff.target"))
+    return out
+
+
+def _group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
 
 
 def sink_checks(config: Config) -> list[Check]:

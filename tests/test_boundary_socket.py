@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from device import config as cfg
+from device.config_check import check_file
 from device.led import JsonlDriver, Ring
 from device.link import UplinkLink
 from device.redact.redactor import LABELS
@@ -171,8 +172,13 @@ def test_only_the_configured_listener_user_may_connect(open_dir):
 
 
 def test_an_unknown_listener_user_is_a_config_error_naming_the_key(tmp_path):
+    config = make_config(tmp_path, listener_user="earmuff-no-such-user")  # the file itself is well formed
     with pytest.raises(cfg.ConfigError, match=r"\[uplink\] listener_user.*no such user"):
-        make_config(tmp_path, listener_user="earmuff-no-such-user")
+        Uplink(config, sinks={})
+    path = tmp_path / "earmuff.toml"
+    path.write_text('[uplink]\nlistener_user = "earmuff-no-such-user"\n')
+    _, errors, _ = check_file(path)
+    assert any("[uplink] listener_user" in e and "no such user" in e for e in errors), errors
 
 
 def test_refused_connections_are_audited_at_a_bounded_rate(tmp_path):

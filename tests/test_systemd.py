@@ -49,6 +49,34 @@ def test_listener_unit_has_no_network_and_the_uplink_no_devices():
     assert "WatchdogSec=30" in listener
 
 
+def unit_settings(name: str) -> dict[str, list[str]]:
+    settings: dict[str, list[str]] = {}
+    for line in (UNITS / name).read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            settings.setdefault(key, []).append(value)
+    return settings
+
+
+def test_two_users_a_final_configuration_error_and_what_each_unit_may_see():
+    listener, uplink = unit_settings("earmuff-listener.service"), unit_settings("earmuff-uplink.service")
+    assert listener["User"] == ["earmuff-listen"] and listener["Group"] == ["earmuff"]
+    assert listener["SupplementaryGroups"] == ["earmuff-link"]
+    assert uplink["User"] == ["earmuff-uplink"] and uplink["Group"] == ["earmuff-link"]
+    assert uplink["SupplementaryGroups"] == [""]
+    # Separate runtime directories: the people's group reaches /run/earmuff, never /run/earmuff-link.
+    assert listener["RuntimeDirectory"] == ["earmuff"] and uplink["RuntimeDirectory"] == ["earmuff-link"]
+    for unit in (listener, uplink):
+        assert unit["RestartPreventExitStatus"] == ["78"] and unit["Restart"] == ["on-failure"]
+        assert unit["LimitNOFILE"] == ["1024"]
+        assert unit["ReadWritePaths"] == ["/var/lib/earmuff"] and "StateDirectory" not in unit
+    # onnxruntime reads /proc/cpuinfo; the uplink needs processes only (the serial is in /sys/firmware).
+    assert "ProcSubset" not in listener and uplink["ProcSubset"] == ["pid"]
+    # SO_PEERCRED must see the listener's real uid: no user namespace for the uplink.
+    assert uplink["PrivateUsers"] == ["no"]
+    assert uplink["ExecStart"][0].endswith("--config ${CREDENTIALS_DIRECTORY}/earmuff.toml")
+
+
 def _mdwe_supported() -> bool:
     if not sys.platform.startswith("linux"):
         return False
