@@ -15,19 +15,23 @@ def _load(name: str) -> frozenset[str]:
     return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
 
 
+@cache  # one copy per process: the redactor and the tagger share it
 def first_names() -> frozenset[str]:
     return _load("first_names.txt")
 
 
+@cache  # one copy per process: the redactor and the tagger share it
 def surnames() -> frozenset[str]:
     return _load("surnames.txt")
 
 
+@cache  # one copy per process: the redactor and the tagger share it
 def places(all_of_them: bool = False) -> frozenset[str]:
     """Countries, nationalities and languages; by default only those that are not also first names."""
     return _load("places.txt") if all_of_them else _load("places.txt") - first_names()
 
 
+@cache  # one copy per process: the redactor and the tagger share it
 def common_words() -> frozenset[str]:
     return _load("common_words.txt") | EVERYDAY_NAMES
 
