@@ -465,8 +465,10 @@ PERSON_VERBS_WIDE = ("call|ring|text|message|email|ask|tell|remind|invite|thank|
                      "put me through to|get hold of|reach|contact|notify|alert|cc|loop in|tag|mention|host|"
                      "babysit|pick up|drop off|wait for|look for|go with|walk with|ride with|sit next to|"
                      "write back to|hand this to|pass the message to|read this to|show|teach|pay|call up|"
-                     "say sorry to|say thanks to|say goodnight to|say hello to|wave to|check in on").split("|")
-PERSON_TAILS = ("|||now|tomorrow|later|tonight|at five|at half six|on friday|this evening|next week|first thing|"
+                     "say sorry to|say thanks to|say goodnight to|say hello to|wave to|check in on|"
+                     "say happy anniversary to|say merry christmas to|say well done to|say congratulations to|"
+                     "wish happy birthday to|send best wishes to|say get well soon to").split("|")
+PERSON_TAILS = ("||||||now|tomorrow|later|tonight|at five|at half six|on friday|this evening|next week|first thing|"
                 "for me|about the car|about dinner|when you can|after work|before nine|by noon|asap|"
                 "if you can|on the way home|again|when she's free|when he gets in").split("|")
 PERSON_STATES = ("is running late|just got home|is in the shower|missed the bus|is at training|is working late|"
@@ -481,7 +483,9 @@ PERSON_QUESTIONS_WIDE = ("is {x} in|is {x} around|is {x} downstairs|has {x} gone
                          "did you remind {x}|have you seen {x}|did anyone feed {x}|is it {x} on the phone").split("|")
 PERSON_FROM = ("a message from|a text from|a call from|a letter from|an email from|a parcel from|"
                "anything new from|a reply from|missed calls from|a card from|news from|a present from|"
-               "did you hear back from|i got a note from|is there post from|i had a call from").split("|")
+               "did you hear back from|i got a note from|is there post from|i had a call from|"
+               "new messages from|unread messages from|texts from|emails from|voice notes from|"
+               "anything from|read the latest from|play the message from").split("|")
 POSSESSED = ("birthday|party|car|flight|bike|keys|lunch|phone|recital|dentist appointment|wedding|leaving do|"
              "school report|homework|football kit|swimming lesson|train|number|address|email|mum|dad|"
              "room|jacket|charger|passport|interview|results").split("|")
@@ -511,6 +515,11 @@ WIDE_CLEAN = ("what's {big} times {big}|what is {big} divided by {small}|add {bi
               "the exam is on {month} {ordinal}|my shift ends at {time}|is the {nationality} embassy open|"
               "how much is {big} yen in pounds|convert {big} dollars to euros|"
               "{big} people watched the final|the population is about {big}|"
+              # Towns (Faker's are often made from names: "port jennifer", "michaelchester") are not people.
+              "distance from {city} to {city}|weather for {city}|is it raining in {city}|hotels in {city}|"
+              "trains to {city} tomorrow|i'm flying to {city}|what's the time in {city}|"
+              "how long from {city} to {city}|we drove through {city}|the traffic near {city}|"
+              "restaurants in {city}|show me {city} on the map|i used to live in {city}|"
               # Everyday words joined by "and" are not a pair of people.
               "play some {pair}|add {pair} to the list|we're having {pair} tonight|i love {pair}|"
               "it's all {pair}|{pair} please|a recipe for {pair}").split("|")
