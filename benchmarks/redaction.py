@@ -6,7 +6,9 @@ Prints, for the generated corpus (benchmarks/spoken_pii.py) in distribution
 (the training split's sentences and names, other draws), held out (sentences
 and names the tagger never saw; their errors were looked at while the rules
 around the tagger were written) and fresh (sentences written last, with the
-held-out names, never tuned on), each with and without recogniser slips: the
+held-out names; round 2 was asked to fix its weak spots), each with and
+without recogniser slips, and fresh set B (benchmarks/data/fresh_b.txt: written
+by hand before round 2 changed anything, new names, never tuned on): the
 leak rate per label and per locale (identifiers with any character left
 unredacted), over-redaction (identifier-free words touched), the share of
 identifier-free commands left untouched, and the median time per utterance;
