@@ -234,7 +234,7 @@ def test_corpus_generator_covers_every_label():
 
 
 def test_training_corpus_keeps_its_held_out_part_apart():
-    from benchmarks.spoken_pii import TEMPLATES, corpus, names, split_list
+    from benchmarks.spoken_pii import CLEAN_TEMPLATES, TEMPLATES, corpus, names, split_list
 
     train_first, train_last = names("train")
     held_first, held_last = names("heldout")
@@ -244,7 +244,22 @@ def test_training_corpus_keeps_its_held_out_part_apart():
         assert train and held and not set(train) & set(held)
     samples = corpus(600, "heldout", slips=0.05)
     assert {label for s in samples for _, _, label in s.spans} == set(TEMPLATES)
+    # The training-only sentences put together from parts never reach the held-out split.
+    held_templates = {t for spec in [*TEMPLATES.values(), CLEAN_TEMPLATES] for t in split_list(spec, "heldout")}
+    assert {s.template for s in samples} <= held_templates
     for s in samples:
         assert len(s.tokens) == len(s.labels)
         for start, end, _ in s.spans:
             assert s.text[start:end].strip() == s.text[start:end] and start < end
+
+
+def test_fresh_set_b_is_well_formed():
+    from benchmarks.redaction import fresh_b
+
+    written = fresh_b()
+    assert len(written) >= 90 and sum(not w.spans for w in written) >= 20
+    assert {label for w in written for _, _, label in w.spans} == set(LABELS)
+    for w in written:
+        assert "{" not in w.text and "}" not in w.text
+        for start, end, _ in w.spans:
+            assert w.text[start:end].strip() == w.text[start:end] and start < end

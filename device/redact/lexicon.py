@@ -112,7 +112,8 @@ CUES: dict[str, tuple[str, ...]] = {
     "CARD": ("card", "credit card", "debit card", "visa", "mastercard", "amex", "american express",
              "discover card", "card number"),
     "CARD_EXTRA": ("expires", "expiry", "expiration", "expiration date", "exp", "security code", "cvv", "cvc",
-                   "cvv code", "valid thru", "valid through"),
+                   "cvv code", "valid thru", "valid through", "valid until", "valid till", "valid to", "expiring",
+                   "expiry date", "runs out", "end date"),
     "SSN": ("social security", "social security number", "social", "ssn", "s s n", "social security no",
             # National identifiers beyond the US: UK, Ireland, India, Australia, Canada.
             "national insurance", "national insurance number", "ni number", "n i number", "pps", "pps number",
@@ -149,5 +150,5 @@ points bpm rpm mph kph squared cubed
 HARMLESS_CONTEXT = frozenset("""
 timer alarm thermostat temperature volume oven heat cool brightness times plus minus divided multiplied
 percent calculate convert what's whats square root equals score tempo speed channel station fm am
-squared cubed prime numerals factorial sum total average
+squared cubed prime numerals factorial sum total average subtract multiply divisible population
 """.split())

@@ -180,9 +180,11 @@ class Redactor:
         """Add the tagger's labels where the rules found nothing and know no better."""
         tags, confidence, person = self._tagger.tag(norms)
         # A word no list knows, that the tagger thinks may well be a name though it is not sure:
-        # the cost of a leaked name is higher than that of a redacted odd word.
+        # the cost of a leaked name is higher than that of a redacted odd word. (Also where the tagger's
+        # best sequence says PERSON with a marginal under MIN_CONFIDENCE: the second word of a full name.)
         for k, tag in enumerate(tags):
-            if tag == "O" and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k]) and norms[k].isascii():
+            if (tag in ("O", "PERSON") and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k])
+                    and norms[k].isascii()):
                 tags[k], confidence[k] = "PERSON", 1.0
         quantities, times = self._harmless_numbers(norms, cues)
         birth_cued = any(label == "DATE_OF_BIRTH" for _, _, label in cues)
@@ -297,6 +299,9 @@ class Redactor:
             start = i
             while start > 0 and i - start < 8:
                 prev = norms[start - 1]
+                if prev == norms[start] == "at":  # a doubled word, as the recogniser sometimes writes
+                    start -= 1
+                    continue
                 if not prev or prev in lx.STOPWORDS and prev not in _LETTERS and not is_number_token(prev) or prev in (
                         "email", "mail", "e-mail", "address", "gmail", "send", "write", "is"):
                     break
@@ -319,10 +324,10 @@ class Redactor:
             if not tok or tok in lx.STOPWORDS and tok not in lx.TLDS:
                 break
             if saw_dot and tok in lx.TLDS:
-                # Take a further ".uk" in "co dot uk".
+                # Take a further ".uk" in "co dot uk", and a doubled last word.
                 if k + 2 < n and norms[k + 1] == "dot" and norms[k + 2] in lx.TLDS:
-                    return k + 3
-                return k + 1
+                    k += 2
+                return k + 2 if k + 1 < n and norms[k + 1] == norms[k] else k + 1
             saw_dot = False
             k += 1
         if j < n and norms[j] in lx.EMAIL_PROVIDERS and j + 1 <= n:

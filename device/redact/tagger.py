@@ -4,7 +4,11 @@ A linear-chain CRF (python-crfsuite) reads each token with its neighbours:
 the words themselves, whether they are number words (or the homophones Vosk
 writes for them: "for", "to", "won", "ate"), single letters, ordinals, months,
 names from the name lists, common English words, and how long the run of
-number-like tokens around them is. It is trained by scripts/train-redactor on
+number-like tokens around them is. A token inside a run of number-like or
+name-like words also sees the words just before and after the whole run
+(so the tenth digit of a card still knows it came after "card number is"),
+which cue words of each kind were said in the six words before it, and where
+it stands in the sentence. It is trained by scripts/train-redactor on
 the generated corpus in benchmarks/spoken_pii.py; the model ships in
 device/redact/data. Tagging is linear in the number of tokens.
 """
@@ -22,6 +26,38 @@ HOMOPHONES = frozenset("for to too won ate o tree fore".split())
 LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 PLACEHOLDER = ""  # how the redactor's tokenizer hands over an earlier [LABEL]
 _NUMBERISH = NUMBER_WORDS | {"double", "triple", "oh", "o"}
+
+
+# Words that say an identifier follows, whatever the phrase around them ("the parcel consignment number is").
+ID_NOUNS = frozenset("number no reference ref code id key digits pin password passcode login username handle".split())
+CUE_WINDOW = 6
+
+
+@cache
+def _cue_words() -> dict[str, frozenset[str]]:
+    """Each content word of the redactor's cue phrases, with the labels it cues."""
+    out: dict[str, set[str]] = {}
+    for label, phrases in lx.CUES.items():
+        for phrase in phrases:
+            for w in phrase.split():
+                if w not in lx.STOPWORDS and w not in ID_NOUNS and len(w) > 1:
+                    out.setdefault(w, set()).add(label)
+    return {w: frozenset(labels) for w, labels in out.items()}
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """(start, end) of each run of consecutive True flags."""
+    out, i, n = [], 0, len(flags)
+    while i < n:
+        if flags[i]:
+            j = i
+            while j < n and flags[j]:
+                j += 1
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
 
 
 @cache
@@ -79,11 +115,37 @@ def features(norms: list[str]) -> list[list[str]]:
         for k in range(i, j):
             run[k] = j - i
         i = max(j, i + 1)
+    # The words around each whole run of number-like or name-like tokens.
+    namey = [k.startswith("NAME") or k in ("WU", "EVERYDAY") for k in kinds]
+    context: list[list[str]] = [[] for _ in range(n)]
+    for flags, tag in ((numberish, "r"), (namey, "n")):
+        for s, e in _runs(flags):
+            around = [f"{tag}prev={norms[s - 1] if s else '<edge>'}", f"{tag}next={norms[e] if e < n else '<edge>'}",
+                      f"{tag}prev2={'|'.join(norms[max(0, s - 2):s])}"]
+            if s > 2:
+                around.append(f"{tag}prev3={norms[s - 3]}")
+            for k in range(s, e):
+                context[k] += around + [f"{tag}pos={'first' if k == s else 'last' if k == e - 1 else 'mid'}"]
+    # Which kinds of cue were said in the few words before each token.
+    cue_words = _cue_words()
+    cues_before: list[set[str]] = []
+    for i in range(n):
+        seen: set[str] = set()
+        for j in range(max(0, i - CUE_WINDOW), i):
+            seen |= cue_words.get(norms[j], frozenset())
+            if norms[j] in ID_NOUNS:
+                seen.add("IDNOUN")
+        cues_before.append(seen)
     out = []
     for i, w in enumerate(norms):
         k = kinds[i]
         f = [f"w={w}", f"k={k}", f"run={min(run[i], 8)}", f"suf={w[-3:]}", f"pre={w[:2]}",
-             f"len={min(len(w), 8)}"]
+             f"len={min(len(w), 8)}", f"pos={i if i < 3 else 'last' if i == n - 1 else 'mid'}"]
+        if "'" in w:
+            f.append("apos")
+        f += context[i] + [f"cue={c}" for c in sorted(cues_before[i])]
+        if 0 < i < n - 1:
+            f.append(f"-1w|+1w={norms[i - 1]}|{norms[i + 1]}")
         for d in (-2, -1, 1, 2):
             j = i + d
             if 0 <= j < n:
