@@ -16,7 +16,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.11",
     packages=find_packages(include=["device", "device.*"]),
-    package_data={"device": ["py.typed"], "device.redact": ["data/*"]},
+    package_data={"device": ["py.typed", "data/verifiers/*"], "device.redact": ["data/*"]},
     install_requires=[
         # 0.4.0 ships its ONNX models inside the wheel; later releases download
         # them at run time, which an offline Pi cannot do.

@@ -92,6 +92,8 @@ class WakeSettings:
     patience: int | None = field(default=None, metadata=_range(1, 50))
     refractory_s: float = field(default=2.0, metadata=_range(0.0, 60))
     vad_threshold: float = field(default=0.0, metadata=_range(0.0, 1.0))
+    # The verifier stage (device/verifier.py): shipped and enrolled verifiers check each wake.
+    verifier: bool = True
     tuning: dict[str, WakeTuning] = field(default_factory=dict)
 
     def for_model(self, name: str) -> tuple[float, int, float]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.config import WakeSettings
+from device.verifier import WINDOW_FRAMES, Verifier, verifiers_for
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,8 @@ class VadGate:
 class WakeDetector:
     """Streaming wake word detector for several models at once."""
 
-    def __init__(self, settings: WakeSettings, models: list[str] | None = None):
+    def __init__(self, settings: WakeSettings, models: list[str] | None = None,
+                 verifiers: dict[str, Verifier] | None = None, state_dir: Path | None = None):
         import openwakeword
 
         specs = list(models or settings.models)
@@ -161,6 +163,9 @@ class WakeDetector:
             self.rules[name] = WakeRule(threshold, patience, refractory)
         self.vad = VadGate(settings.vad_threshold) if settings.vad_threshold > 0 else None
         self.frame_index = -1
+        if verifiers is None:
+            verifiers = verifiers_for(self.names, state_dir) if settings.verifier else {}
+        self._use_verifiers(verifiers, settings)
 
     def scores(self, frame: np.ndarray) -> dict[str, float]:
         """Raw openWakeWord scores for one 80 ms frame, by wake word name."""
@@ -172,6 +177,8 @@ class WakeDetector:
 
     def process(self, frame: np.ndarray) -> list[Detection]:
         scores = self.scores(frame)
+        for name, verifier in self.verifiers.items():
+            scores[name] = verifier.rescore(scores[name], self.window())
         voiced = True
         if self.vad is not None:
             voiced = self.vad.score(frame) >= self.vad.threshold
@@ -198,6 +205,19 @@ class WakeDetector:
             rule.reset()
         if self.vad is not None:
             self.vad.reset()
+
+    # --- the verifier stage (device/verifier.py) ---
+
+    def _use_verifiers(self, verifiers: dict, settings: WakeSettings) -> None:
+        """Where a word has a verifier, its rule decides on the verifier's score
+        (patience 1, the verifier's threshold) instead of the base score."""
+        self.verifiers = dict(verifiers)
+        for name, verifier in self.verifiers.items():
+            self.rules[name] = WakeRule(verifier.threshold, 1, settings.for_model(name)[2])
+
+    def window(self) -> np.ndarray:
+        """The embeddings the models saw at the last frame, (16, 96), oldest first."""
+        return self.model.preprocessor.get_features(WINDOW_FRAMES)[0]
 
     def restart(self) -> None:
         """Start a new, unrelated stream (the next file): reset, and time from zero."""
