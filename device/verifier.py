@@ -43,6 +43,7 @@ class Verifier:
     layers: list[tuple[np.ndarray, np.ndarray]]  # (weights, bias) per layer; ReLU between, sigmoid last
     gate: float = 0.1  # base score at which the verifier is asked
     threshold: float = 0.5  # verifier score that makes a wake
+    patience: int = 1  # ... on this many frames in a row
     info: dict[str, str] = field(default_factory=dict)  # who / what it was trained on, for `enroll --list`
 
     @classmethod
@@ -54,7 +55,8 @@ class Verifier:
                 layers = [(f[f"w{i}"].astype(np.float32), f[f"b{i}"].astype(np.float32)) for i in range(n_layers)]
                 info = {str(k): str(v) for k, v in zip(f["info_keys"], f["info_values"], strict=True)}
                 verifier = cls(str(f["wakeword"]), f["mean"].astype(np.float32), f["scale"].astype(np.float32),
-                               layers, float(f["gate"]), float(f["threshold"]), info)
+                               layers, float(f["gate"]), float(f["threshold"]),
+                               int(f["patience"]) if "patience" in f else 1, info)
         except (OSError, KeyError, ValueError) as e:
             raise VerifierError(f"verifier {path}: cannot read it ({e})") from e
         if verifier.mean.shape != (WINDOW_FRAMES * EMBEDDING_DIM,) or layers[0][0].shape[0] != verifier.mean.shape[0]:
@@ -69,7 +71,8 @@ class Verifier:
             f"b{i}": b for i, (_, b) in enumerate(self.layers)}
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, wakeword=self.wakeword, mean=self.mean, scale=self.scale, n_layers=len(self.layers),
-                 gate=self.gate, threshold=self.threshold, info_keys=np.array(list(self.info), dtype=str),
+                 gate=self.gate, threshold=self.threshold, patience=self.patience,
+                 info_keys=np.array(list(self.info), dtype=str),
                  info_values=np.array(list(self.info.values()), dtype=str), **arrays)
         tmp.rename(path)
         return path
@@ -89,6 +92,10 @@ class Verifier:
         """The effective score for one frame: the verifier's if the base model reached the gate, else 0."""
         return self.score(embeddings) if base_score >= self.gate else 0.0
 
+    def rescore_many(self, base_scores: np.ndarray, windows: np.ndarray) -> np.ndarray:
+        """rescore() for a batch of frames."""
+        return np.where(np.asarray(base_scores) >= self.gate, self.score_many(windows), 0.0)
+
 
 class VerifierGroup:
     """Several verifiers for one wake word (the shipped one and each enrolled person's): a wake if any accepts.
@@ -102,13 +109,18 @@ class VerifierGroup:
     def __init__(self, members: list[Verifier]):
         self.members = members
         self.gate = min(v.gate for v in members)
+        self.patience = min(v.patience for v in members)
 
     def score(self, embeddings: np.ndarray) -> float:
-        return max(_shift(v.score(embeddings), v.threshold) for v in self.members)
+        return float(max(_shift(v.score(embeddings), v.threshold) for v in self.members))
 
     def rescore(self, base_score: float, embeddings: np.ndarray) -> float:
-        return max((_shift(v.score(embeddings), v.threshold) for v in self.members if base_score >= v.gate),
-                   default=0.0)
+        return float(self.rescore_many(np.array([base_score]), np.asarray(embeddings)[None])[0])
+
+    def rescore_many(self, base_scores: np.ndarray, windows: np.ndarray) -> np.ndarray:
+        base_scores = np.asarray(base_scores)
+        return np.max([np.where(base_scores >= v.gate, _shift(v.score_many(windows), v.threshold), 0.0)
+                       for v in self.members], axis=0)
 
 
 def describe(verifier: Verifier | VerifierGroup | None) -> str:
@@ -121,9 +133,11 @@ def describe(verifier: Verifier | VerifierGroup | None) -> str:
     return " + ".join(filter(None, [shipped, f"enrolled: {', '.join(people)}" if people else ""]))
 
 
-def _shift(p: float, threshold: float) -> float:
-    logit = np.log(max(p, 1e-9) / max(1 - p, 1e-9)) - np.log(threshold / (1 - threshold))
-    return float(1 / (1 + np.exp(-logit)))
+def _shift(p, threshold: float):
+    """p moved on the logit scale so that `threshold` becomes 0.5."""
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    logit = np.log(p / (1 - p)) - np.log(threshold / (1 - threshold))
+    return 1 / (1 + np.exp(-logit))
 
 
 def personal_dir(state_dir: Path | str, wakeword: str) -> Path:

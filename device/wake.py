@@ -210,10 +210,10 @@ class WakeDetector:
 
     def _use_verifiers(self, verifiers: dict, settings: WakeSettings) -> None:
         """Where a word has a verifier, its rule decides on the verifier's score
-        (patience 1, the verifier's threshold) instead of the base score."""
+        (the verifier's threshold and patience) instead of the base score."""
         self.verifiers = dict(verifiers)
         for name, verifier in self.verifiers.items():
-            self.rules[name] = WakeRule(verifier.threshold, 1, settings.for_model(name)[2])
+            self.rules[name] = WakeRule(verifier.threshold, verifier.patience, settings.for_model(name)[2])
 
     def window(self) -> np.ndarray:
         """The embeddings the models saw at the last frame, (16, 96), oldest first."""
