@@ -33,7 +33,8 @@ from device.wake import WakeRule
 SPLITS = {"train": "training voices", "held_out": "held-out voices"}
 
 
-def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "") -> dict[str, vc.FeatureSet]:
+def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minutes: float | None = None
+              ) -> dict[str, vc.FeatureSet]:
     """The test clips of one side of the voice split (tag names a variant, e.g. after a front end)."""
     phon = vc.phonemes()
     seed = 1000 if split == "train" else 2000
@@ -47,8 +48,8 @@ def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "") -> dict[s
             sets[f"near-{side}-{model}"] = vc.build_set(
                 f"test-{tag}{split}-near-{side}-{model}",
                 vc.near_miss_clips(model, phrases[side], split, 2, seed + 10 + i), pool)
-    sets["speech"] = vc.build_set(f"test-{tag}{split}-speech",
-                                  vc.speech_clips(split, 20 if split == "train" else 60, seed + 20), pool)
+    minutes = talk_minutes or (20 if split == "train" else 60)
+    sets["speech"] = vc.build_set(f"test-{tag}{split}-speech", vc.speech_clips(split, minutes, seed + 20), pool)
     return sets
 
 
