@@ -157,9 +157,6 @@ def main() -> None:
             report(model, sets[split], systems)
 
 
-if __name__ == "__main__":
-    main()
-
 
 # -- household enrolment (--personal) ----------------------------------------
 MEMBERS = ["en-029+max", "en-gb-x-gbcwmd+f3", "en-029+grandma"]  # held-out accents and variants
@@ -243,3 +240,7 @@ def personal_report(pool, model: str, held_out: dict[str, vc.FeatureSet]) -> Non
                      f"{np.mean(near_all):>12.1%}", f"{per_hour(systems, sets['talk']):>12.2f}",
                      f"{per_hour(systems, held_out['speech']):>12.2f}"]
             print(f"    {member:22}{label:22}" + "".join(cells) + (f"   {seconds:.1f} s" if label != "shipped" else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -29,6 +29,7 @@ import numpy as np
 WINDOW_FRAMES = 16  # embedding frames the built-in wake word models (and so the verifiers) look at
 EMBEDDING_DIM = 96
 PACKAGE_DIR = Path(__file__).resolve().parent / "data" / "verifiers"
+PERSONAL_FLOOR = 0.5  # a personal verifier counts where the shipped one scores at least this (benchmarks/verifier.py)
 
 
 class VerifierError(Exception):
@@ -98,29 +99,42 @@ class Verifier:
 
 
 class VerifierGroup:
-    """Several verifiers for one wake word (the shipped one and each enrolled person's): a wake if any accepts.
+    """Several verifiers for one wake word, the shipped one and each enrolled person's: a wake if any accepts.
 
     Each member's score is shifted on the logit scale so that its own
-    threshold lands on 0.5; the group's score is the highest of those.
+    threshold lands on 0.5; the group's score is the highest of those. A
+    personal verifier, trained on one voice and a minute of talk, knows little
+    of near misses, so it only counts where the shipped verifier leans the same
+    way (its score at least PERSONAL_FLOOR): it rescues the owner's takes the
+    shipped verifier finds borderline, not ones it rejects outright.
     """
 
     threshold = 0.5
 
     def __init__(self, members: list[Verifier]):
         self.members = members
-        self.gate = min(v.gate for v in members)
+        self.shipped = [v for v in members if "person" not in v.info]
+        self.personal = [v for v in members if "person" in v.info]
+        self.gate = min(v.gate for v in (self.shipped or members))
         self.patience = min(v.patience for v in members)
 
     def score(self, embeddings: np.ndarray) -> float:
-        return float(max(_shift(v.score(embeddings), v.threshold) for v in self.members))
+        return self.rescore(1.0, embeddings)
 
     def rescore(self, base_score: float, embeddings: np.ndarray) -> float:
         return float(self.rescore_many(np.array([base_score]), np.asarray(embeddings)[None])[0])
 
     def rescore_many(self, base_scores: np.ndarray, windows: np.ndarray) -> np.ndarray:
         base_scores = np.asarray(base_scores)
-        return np.max([np.where(base_scores >= v.gate, _shift(v.score_many(windows), v.threshold), 0.0)
-                       for v in self.members], axis=0)
+        parts, agree = [], np.ones(len(windows)) if not self.shipped else np.zeros(len(windows))
+        for v in self.shipped:
+            p = np.where(base_scores >= v.gate, v.score_many(windows), 0.0)
+            parts.append(np.where(base_scores >= v.gate, _shift(p, v.threshold), 0.0))
+            agree = np.maximum(agree, np.where(base_scores >= v.gate, _shift(p, PERSONAL_FLOOR), 0.0))
+        for v in self.personal:
+            mine = np.where(base_scores >= v.gate, _shift(v.score_many(windows), v.threshold), 0.0)
+            parts.append(np.minimum(mine, agree))
+        return np.max(parts, axis=0)
 
 
 def describe(verifier: Verifier | VerifierGroup | None) -> str:
