@@ -33,8 +33,8 @@ IGNORE_FRAMES = (-3, 14)  # around that, neither label: nearly all of the phrase
 # Windows before that hold only the start of the phrase ("hey jar"): negatives, so the verifier waits for the end.
 HIDDEN = (0, 32)  # logistic regression, or one hidden layer of 32 units
 HARD_NEGATIVES = 200
-POSITIVE_TAKES = 150  # takes of each wake phrase (each once clean, once in noise)
-NEAR_TAKES = 8  # takes of each training near-miss phrase
+POSITIVE_TAKES = 300  # takes of each wake phrase (each once clean, once in noise)
+NEAR_TAKES = 12  # takes of each training near-miss phrase
 NEAR_WEIGHT = 3.0  # near-miss windows count this many times over
 NEAR_BUDGET = 0.03  # calibration: at most this share of near-miss clips may wake it (or raw's / 5) ...
 FA_BUDGET = 0.5  # ... and at most this many wakes per hour of everything else

@@ -6,6 +6,11 @@ consecutive frames at or over the threshold) and a refractory time (no second
 detection of the same word right after the first), optionally gated by the
 Silero VAD that ships with openwakeword 0.4.0. The benchmark replays recorded
 score streams through the same WakeRule, so what it measures is what runs.
+
+Where a word has a verifier (device/verifier.py: shipped for the built-in
+words, plus household members' personal ones), the verifier's score on the
+embeddings the base model saw replaces the base score, and the rule uses the
+verifier's threshold and patience.
 """
 
 from __future__ import annotations
@@ -178,7 +183,7 @@ class WakeDetector:
     def process(self, frame: np.ndarray) -> list[Detection]:
         scores = self.scores(frame)
         for name, verifier in self.verifiers.items():
-            scores[name] = verifier.rescore(scores[name], self.window())
+            scores[name] = verifier.rescore(scores[name], self.window()) if scores[name] >= verifier.gate else 0.0
         voiced = True
         if self.vad is not None:
             voiced = self.vad.score(frame) >= self.vad.threshold
