@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from device import config as cfg
+from device import listener
 from device.enroll import EnrollError, enroll, enrolled, remove, train_personal
 from device.verifier import VerifierGroup, describe
 from device.wake import WakeDetector
@@ -27,17 +28,18 @@ def talk() -> np.ndarray:
     return speech.concat(*[p for part in parts for p in (part, speech.silence(0.4))])
 
 
-def make_config(tmp_path, source: str | None = None) -> cfg.Config:
-    d = {"paths": {"state_dir": str(tmp_path / "state")}}
+def make_config(tmp_path, source: str | None = None, **sections) -> cfg.Config:
+    d = {"paths": {"state_dir": str(tmp_path / "state")}, **sections}
     if source:
         d["audio"] = {"source": source}
     return cfg.from_dict(d, tmp_path / "earmuff.toml")
 
 
-def test_enrol_from_files_list_and_remove(tmp_path):
+def test_enrol_from_files_list_and_remove(tmp_path, ko_model):
     files = [str(speech.write(tmp_path / f"take{k}.wav", t)) for k, t in enumerate(takes(6))]
     chat = str(speech.write(tmp_path / "talk.wav", talk()))
-    config = make_config(tmp_path)
+    config = make_config(tmp_path, transcribe={"model": str(ko_model)})
+    assert listener.build(config).status()["wake"]["hey_jarvis"]["verifier"] == "shipped"
     path = enroll(config, "hey_jarvis", "gran", files, talk_files=[chat], say=lambda s: None)
     assert path == tmp_path / "state" / "verifiers" / "hey_jarvis" / "gran.npz"
     [(word, person, info)] = enrolled(config.paths.state_dir)
@@ -46,6 +48,8 @@ def test_enrol_from_files_list_and_remove(tmp_path):
     detector = WakeDetector(config.wake, state_dir=config.paths.state_dir)
     group = detector.verifiers["hey_jarvis"]
     assert isinstance(group, VerifierGroup) and describe(group) == "shipped + enrolled: gran"
+    # `earmuff status` (the listener's status) says a personal verifier is active.
+    assert listener.build(config).status()["wake"]["hey_jarvis"]["verifier"] == "shipped + enrolled: gran"
     # Her other takes (not enrolled) wake it.
     for take in [speech.say("hey jarvis", VOICE, speed=150, pitch=50), speech.say("hey jarvis", VOICE, speed=175)]:
         detector.restart()
