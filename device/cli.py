@@ -87,7 +87,7 @@ def cmd_detect(args) -> int:
     from device.wake import WakeDetector
 
     config = _load_config(args.config)
-    detector = WakeDetector(config.wake, models=args.wakeword or None)
+    detector = WakeDetector(config.wake, models=args.wakeword or None, state_dir=config.paths.state_dir)
     failed = 0
     for name in args.files:
         detector.restart()
@@ -275,8 +275,8 @@ def cmd_status(args) -> int:
         print(f"hint:         {status['problem']['hint']}")
     print(f"microphone:   {mic.get('device')} {mic.get('channels', '?')} ch @ {mic.get('rate', '?')} Hz, "
           f"{mic.get('health')}")
-    words = [f"{k} (threshold {v['threshold']}, patience {v['patience']})" for k, v in status["wake"].items()
-             if isinstance(v, dict)]
+    words = [f"{k} (threshold {v['threshold']}, patience {v['patience']}, verifier {v.get('verifier', 'off')})"
+             for k, v in status["wake"].items() if isinstance(v, dict)]
     print(f"wake words:   {', '.join(words)}")
     from device.redact import summarize
 
@@ -429,6 +429,12 @@ def cmd_doctor(args) -> int:
     return report(checks)
 
 
+def cmd_enroll(args) -> int:
+    from device.enroll import command
+
+    return command(args, _load_config(args.config))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="earmuff", description="Hears at home, keeps it at home.")
     parser.add_argument("--version", action="version", version=f"earmuff {__version__}")
@@ -484,6 +490,12 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--since", type=_since, help="only entries since: 10m, 2h, 1d, or an ISO date and time")
             p.add_argument("--json", action="store_true", help="print the entries as JSON lines")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("enroll", help="teach a wake word a household member's voice (a personal verifier)")
+    from device.enroll import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=cmd_enroll)
 
     p = sub.add_parser("demo", help="see earmuff work on a synthesized conversation, no Pi needed")
     p.add_argument("--config", help="config file (where to find the Vosk model)")

@@ -104,6 +104,8 @@ class WakeSettings:
     vad_threshold: float = field(default=0.0, metadata=_range(0.0, 1.0))
     # onnxruntime intra-op threads per wake word model (and the VAD); one suits a Pi.
     onnx_threads: int = field(default=1, metadata=_range(1, 8))
+    # The verifier stage (device/verifier.py): shipped and enrolled verifiers check each wake.
+    verifier: bool = True
     tuning: dict[str, WakeTuning] = field(default_factory=dict)
 
     def for_model(self, name: str) -> tuple[float, int, float]:

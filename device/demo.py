@@ -134,12 +134,11 @@ class ScriptedTranscriber:
         self._vad = None
 
     def utterance(self):
-        import openwakeword
-
         from device.transcribe import Utterance
+        from device.wakeword.vad import SileroVad
 
         if self._vad is None:
-            self._vad = openwakeword.VAD()
+            self._vad = SileroVad()
         line = line_after_wake(self.lines, self.clock())
         return Utterance(None, self._vad, self.settings, recognizer=ScriptedRecognizer(line))
 

@@ -26,6 +26,7 @@ from device.config import Config
 from device.notify import Watchdog
 from device.redact import Redaction, Redactor, mute_words, summarize
 from device.transcribe import Transcriber, Transcript, Utterance
+from device.verifier import describe
 from device.wake import WakeDetector
 
 log = logging.getLogger(__name__)
@@ -258,6 +259,7 @@ class Listener:
             "microphone": {**getattr(self.source, "description", {}),
                            "health": getattr(self.source, "health", "unknown")},
             "wake": {name: dict(zip(("threshold", "patience", "refractory_s"), wake.for_model(name), strict=True))
+                     | {"verifier": describe(self.detector.verifiers.get(name))}
                      for name in wake.models} | {"vad_threshold": wake.vad_threshold},
             "last_wake": c.last_wake,
             "counters": {"wakes": c.wakes, "utterances": c.utterances, "dropped": c.dropped,
@@ -281,7 +283,7 @@ def build(config: Config, on_event: EventHandler | None = None, source=None, pin
     from device.privacy import Privacy
 
     ring = open_ring(config.led, pin_factory=pin_factory)
-    detector = WakeDetector(config.wake)
+    detector = WakeDetector(config.wake, state_dir=config.paths.state_dir)
     transcriber = Transcriber(config.model_path(), config.transcribe)
     lst = Listener(config, detector, transcriber, source=source, on_event=on_event, ring=ring)
     lst.privacy = Privacy(config.privacy, config.paths.state_dir, on_change=lst.on_privacy, pin_factory=pin_factory)

@@ -31,6 +31,7 @@ def fetch_hint(model: Path) -> str:
     """How to put the English model where `model` says it should be, online or not."""
     return (f"run scripts/fetch-models --dir {model.parent} (offline: download {MODEL_ZIP} elsewhere and add "
             f"--zip {MODEL_ZIP}), or set [transcribe] model to a Vosk model directory")
+WAKE_TAIL_S = 0.32  # speech heard this soon after the wake is the wake word's own tail
 
 
 class TranscribeError(Exception):
@@ -142,7 +143,10 @@ class Utterance:
         self._samples += len(pcm)
         if self.recognizer.AcceptWaveform(pcm.tobytes()):
             self._words.extend(_words(self.recognizer.Result()))
-        if self.vad.predict(pcm, frame_size=640) >= self.settings.vad_threshold:
+        voiced = self.vad.predict(pcm, frame_size=640) >= self.settings.vad_threshold
+        # The first frames may still hold the end of the wake word (a verifier wakes right at its end):
+        # that is not the command, and must not start the trailing-silence clock.
+        if voiced and self.duration > WAKE_TAIL_S:
             self._last_speech_end = self.duration
         self.reason = self._endpoint()
         return self.reason

@@ -8,6 +8,11 @@ frames at or over the threshold) and a refractory time (no second detection
 of the same word right after the first), optionally gated by the Silero VAD
 that ships with openwakeword 0.4.0. The benchmark replays recorded score
 streams through the same WakeRule, so what it measures is what runs.
+
+Where a word has a verifier (device/verifier.py: shipped for the built-in
+words, plus household members' personal ones), the verifier's score on the
+embeddings the base model saw replaces the base score, and the rule uses the
+verifier's threshold and patience.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 
 from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.config import WakeSettings
+from device.verifier import WINDOW_FRAMES, Verifier, verifiers_for
 from device.wakeword.models import ModelFileError, builtin_wake_models
 
 log = logging.getLogger(__name__)
@@ -126,7 +132,8 @@ class WakeDetector:
     through recent_embeddings(), for later stages that look at the same audio.
     """
 
-    def __init__(self, settings: WakeSettings, models: list[str] | None = None):
+    def __init__(self, settings: WakeSettings, models: list[str] | None = None,
+                 verifiers: dict[str, Verifier] | None = None, state_dir: Path | None = None):
         from device.wakeword.scorer import WakeScorer
 
         specs = list(models or settings.models)
@@ -149,6 +156,9 @@ class WakeDetector:
             self.rules[name] = WakeRule(threshold, patience, refractory)
         self.vad = VadGate(settings.vad_threshold, settings.onnx_threads) if settings.vad_threshold > 0 else None
         self.frame_index = -1
+        if verifiers is None:
+            verifiers = verifiers_for(self.names, state_dir) if settings.verifier else {}
+        self._use_verifiers(verifiers, settings)
 
     def scores(self, frame: np.ndarray) -> dict[str, float]:
         """Raw openWakeWord scores for one 80 ms frame, by wake word name."""
@@ -167,6 +177,8 @@ class WakeDetector:
 
     def process(self, frame: np.ndarray) -> list[Detection]:
         scores = self.scores(frame)
+        for name, verifier in self.verifiers.items():
+            scores[name] = verifier.rescore(scores[name], self.window()) if scores[name] >= verifier.gate else 0.0
         voiced = True
         if self.vad is not None:
             voiced = self.vad.score(frame) >= self.vad.threshold
@@ -188,6 +200,19 @@ class WakeDetector:
             rule.reset()
         if self.vad is not None:
             self.vad.reset()
+
+    # --- the verifier stage (device/verifier.py) ---
+
+    def _use_verifiers(self, verifiers: dict, settings: WakeSettings) -> None:
+        """Where a word has a verifier, its rule decides on the verifier's score
+        (the verifier's threshold and patience) instead of the base score."""
+        self.verifiers = dict(verifiers)
+        for name, verifier in self.verifiers.items():
+            self.rules[name] = WakeRule(verifier.threshold, verifier.patience, settings.for_model(name)[2])
+
+    def window(self) -> np.ndarray:
+        """The embeddings the models saw at the last frame, (16, 96), oldest first."""
+        return self.recent_embeddings(WINDOW_FRAMES)
 
     def restart(self) -> None:
         """Start a new, unrelated stream (the next file): reset, and time from zero."""

@@ -39,6 +39,12 @@ def say(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> n
     return read(cached)
 
 
+def spoken_seconds(audio: np.ndarray) -> float:
+    """Where the speech in `audio` ends, in seconds: espeak-ng pads its output with silence."""
+    loud = np.nonzero(np.abs(audio.astype(np.int32)) > 300)[0]
+    return (loud[-1] + 1) / RATE if len(loud) else 0.0
+
+
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), np.int16)
 

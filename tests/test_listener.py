@@ -43,7 +43,7 @@ def test_wake_then_utterance_then_idle(tmp_path, ko_model, wake_command):
     assert utterance["wakeword"] == "hey_jarvis" and utterance["words"] > 0 and utterance["reason"] == "silence"
     assert "text" not in utterance and utterance["redacted"] == {}  # events carry no transcript text
     assert lst.counters.wakes == 1 and lst.counters.utterances == 1
-    wake_end = 1.0 + len(speech.say("hey jarvis")) / 16000
+    wake_end = 1.0 + speech.spoken_seconds(speech.say("hey jarvis"))
     assert wake_end - 0.3 <= dict(events)["wake"]["time"] <= wake_end + 0.6
     transcript, redaction = lst.recent[-1]
     assert transcript.words and redaction.text == transcript.text  # Korean words: nothing to redact

@@ -1,0 +1,409 @@
+"""The verifier corpus: espeak-ng speech and numpy noise, as openWakeWord features, cached.
+
+Everything is made with espeak-ng only (its own voices and variants, at many
+speeds and pitches); other synthesizers are kept for independent evaluation.
+Voices are split: TRAIN voices make the training data and an in-distribution
+test, HELD_OUT voices (two accents and a quarter of the variants that no
+training clip uses) make the held-out test. Near-miss phrases are generated
+from the wake words' phonemes over a 64k-word English list and split by
+phrase as well, so part of them is never trained on.
+
+Each clip is run once through earmuff's own wake detector with all three
+built-in models; what is kept per clip is the base score of every model per
+80 ms frame and the embedding per frame, so every window any model or
+verifier would see can be rebuilt. Sets are cached under
+benchmarks/.cache/verifier/ (gitignored) and rebuilt only when missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from device.audio import FRAME_SAMPLES, FRAME_SECONDS
+from device.verifier import WINDOW_FRAMES
+
+RATE = 16000
+CACHE = Path(__file__).resolve().parent / ".cache" / "verifier"
+WORDS_FILE = Path(__file__).resolve().parent.parent / "device" / "redact" / "data" / "common_words.txt"
+NAMES_FILE = WORDS_FILE.with_name("first_names.txt")
+
+# (greeting, name) per built-in wake word; the name is what near misses are made from.
+WAKE_WORDS = {"alexa": ("", "alexa"), "hey_jarvis": ("hey", "jarvis"), "hey_mycroft": ("hey", "mycroft")}
+MODELS = list(WAKE_WORDS)
+# How the models' makers say the name, where espeak-ng reads the spelling otherwise ("mick-roft").
+SAID_AS = {"mycroft": "my croft"}
+WEAK = {"a": "a", "the": "D@", "uh": "@"}  # unstressed forms espeak-ng does not give for the word alone
+
+ACCENTS = {"train": ["en-us", "en-gb", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-rp", "en-us-nyc"],
+           "held_out": ["en-029", "en-gb-x-gbcwmd"]}
+# espeak-ng's voice variants, less the robots, whispers and effects.
+_VARIANTS = ["", "f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "Alex", "Alicia",
+             "Andrea", "Andy", "Annie", "Denis", "Gene", "Hugo", "Jacky", "Lee", "Michael", "Mike", "adam", "anika",
+             "aunty", "belinda", "benjamin", "caleb", "david", "ed", "edward", "grandma", "grandpa", "john",
+             "klatt", "klatt2", "klatt3", "klatt4", "linda", "max", "norbert", "paul", "quincy", "rob", "robert",
+             "steph", "travis", "victor", "zac", "iven", "shelby", "marcelo"]
+VARIANTS = {"train": [v for i, v in enumerate(_VARIANTS) if i % 4 != 3],
+            "held_out": [v for i, v in enumerate(_VARIANTS) if i % 4 == 3]}
+NOISES = ["white", "pink", "brown", "babble"]
+
+COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
+            "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
+            "turn the volume down", "lock the front door"]
+HOUSEHOLD = [
+    "could you pass the salt please", "the kids are at school until three", "did you feed the cat this morning",
+    "we need to call the plumber about the sink", "let's have pasta for dinner tonight",
+    "turn the music down a little", "where did I leave my keys", "the game starts at eight",
+    "it's your turn to do the dishes", "grandma is coming over on sunday", "open the window it's warm in here",
+    "I think it's going to rain later", "remind me to water the plants", "how was your day at work",
+]
+CARRIERS = ["{} is what she said", "I think {} is right", "did you say {}", "{}", "{}", "{}", "oh {} again",
+            "we talked about {} yesterday"]
+
+
+# ---------------------------------------------------------------- voices, text
+
+
+def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
+    """A random (voice, speed, pitch) take from one side of the voice split."""
+    accent = str(rng.choice(ACCENTS[split]))
+    variant = str(rng.choice(VARIANTS[split]))
+    return accent + (f"+{variant}" if variant else ""), int(rng.integers(115, 200)), int(rng.integers(20, 80))
+
+
+def sentences(split: str) -> list[str]:
+    """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
+    import pydoc_data.topics as topics
+
+    text = re.sub(r"\s+", " ", " ".join(topics.topics.values()))
+    text = re.sub(r"[`*\"()\[\]]", "", text)
+    out = []
+    for s in re.split(r"(?<=[.!?])\s+", text):
+        words = s.split()
+        if 5 <= len(words) <= 25 and sum(w.strip(".,;:").isalpha() for w in words) >= 0.8 * len(words):
+            if not re.search(r"jarvis|alexa|mycroft|lexic|lexus|micro|jar", s, re.I):
+                out.append(s)
+    return out[split != "train"::2]
+
+
+def _plain(phonemes: str) -> str:
+    return re.sub(r"[',#%=_:;!]", "", phonemes)
+
+
+def phonemes() -> dict[str, str]:
+    """espeak-ng's phonemes for every word of the lists (cached; the first run takes about a minute)."""
+    cached = CACHE / "phonemes-words-names.txt"
+    words = WORDS_FILE.read_text().split() + [n.lower() for n in NAMES_FILE.read_text().split()]
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        out = subprocess.run(["espeak-ng", "-q", "-x", "--stdin"], input="".join(w + ".\n" for w in words),
+                             capture_output=True, text=True, check=True).stdout
+        cached.write_text(out)
+    lines = cached.read_text().splitlines()
+    if len(lines) != len(words):
+        raise RuntimeError(f"{cached}: {len(lines)} lines for {len(words)} words; delete it and run again")
+    return {w: _plain(p.strip()) for w, p in zip(words, lines, strict=True) if w.isalpha() and w.islower()}
+
+
+def _distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def near_misses(model: str, phon: dict[str, str], per_kind: int = 30) -> list[str]:
+    """Phrases that sound partly like the wake phrase, made from the word list by phonemes.
+
+    Kinds: words that sound like the name (smallest phoneme edit distance),
+    words sharing its first or its last syllable, and two-word splits (a short
+    word sounding like the name's start, then a word like the rest: "a lexus",
+    "my craft"). The greeting goes in front where the wake phrase has one.
+    """
+    greeting, name = WAKE_WORDS[model]
+    said = SAID_AS.get(name, name)
+    target = _plain(subprocess.run(["espeak-ng", "-q", "-x", said], capture_output=True, text=True,
+                                   check=True).stdout).replace(" ", "").strip()
+    words = [w for w in phon if 2 <= len(w) <= 12 and phon[w] != target and not w.startswith(name)]
+
+    def closest(goal: str, pool, n: int, exclude=()) -> list[str]:
+        scored = sorted((_distance(phon[w], goal), w) for w in pool
+                        if abs(len(phon[w]) - len(goal)) <= 3 and w not in exclude)
+        return [w for d, w in scored[:n]]
+
+    similar = closest(target, words, per_kind)
+    onset = closest(target, [w for w in words if phon[w].startswith(target[:3])], per_kind, similar)
+    coda = closest(target, [w for w in words if phon[w].endswith(target[-3:])], per_kind, similar + onset)
+    short = [w for w in phon if len(w) <= 4]
+    splits = []
+    for k in range(1, len(target) - 1):
+        for head in [w for w in short if phon[w] == target[:k]][:2] + [w for w, p in WEAK.items() if p == target[:k]]:
+            splits += [f"{head} {w}" for w in closest(target[k:], words, 4)]
+    phrases = [f"{greeting} {w}".strip() for w in similar + onset + coda + splits[:per_kind]]
+    return sorted(set(phrases))
+
+
+def split_phrases(phrases: list[str]) -> dict[str, list[str]]:
+    """A quarter of the near-miss phrases, by a hash of the text, is never trained on."""
+    held = [p for p in phrases if int(hashlib.sha1(p.encode()).hexdigest(), 16) % 4 == 0]
+    return {"train": [p for p in phrases if p not in held], "held_out": held}
+
+
+# ---------------------------------------------------------------- audio
+
+
+def speak(text: str, take: tuple[str, int, int]) -> np.ndarray:
+    from device import demo
+
+    audio = demo.speak(text, *take)
+    loud = np.nonzero(np.abs(audio) > 300)[0]  # espeak-ng pads with silence; keep the speech
+    return audio[loud[0]: loud[-1] + 1] if len(loud) else audio
+
+
+def make_noise(kind: str, n: int, rng: np.random.Generator, babble: np.ndarray | None = None) -> np.ndarray:
+    """n samples of unit-RMS noise: white, pink (1/f power), brown (1/f^2) or babble (mixed speech)."""
+    if kind == "babble":
+        start = int(rng.integers(0, len(babble) - n)) if len(babble) > n else 0
+        x = np.resize(babble[start:], n).astype(np.float64)
+    else:
+        spectrum = np.fft.rfft(rng.standard_normal(n))
+        f = np.fft.rfftfreq(n, 1 / RATE)
+        f[0] = f[1]
+        shape = {"white": 1.0, "pink": 1 / np.sqrt(np.maximum(f, 20.0)), "brown": 1 / np.maximum(f, 20.0)}[kind]
+        x = np.fft.irfft(spectrum * shape, n)
+    return (x / (np.sqrt(np.mean(x**2)) + 1e-9)).astype(np.float32)
+
+
+def mix(audio: np.ndarray, speech_rms: float, kind: str, snr_db: float, rng, babble) -> np.ndarray:
+    noise = make_noise(kind, len(audio), rng, babble) * speech_rms / 10 ** (snr_db / 20)
+    return np.clip(audio.astype(np.float32) + noise, -32768, 32767).astype(np.int16)
+
+
+def babble_bank(split: str, pool: ProcessPoolExecutor, seconds: float = 60, talkers: int = 5) -> np.ndarray:
+    """Several espeak-ng voices reading at once, from one side of the voice split."""
+    path = CACHE / f"babble-{split}.npy"
+    if path.exists():
+        return np.load(path)
+    rng = np.random.default_rng(5 if split == "train" else 6)
+    texts = sentences(split)
+    jobs = [(str(rng.choice(texts)), voice(rng, split)) for _ in range(int(seconds * talkers / 3) + 8)]
+    spoken = list(pool.map(_speak_job, jobs, chunksize=4))
+    out = np.zeros(int(seconds * RATE), np.float32)
+    for k in range(talkers):
+        stream = np.concatenate(spoken[k::talkers]).astype(np.float32)
+        stream /= np.sqrt(np.mean(stream**2)) + 1e-9
+        out += np.resize(np.roll(stream, k * 7919), len(out))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, out)
+    return out
+
+
+def _speak_job(job):
+    return speak(*job)
+
+
+# ---------------------------------------------------------------- clips -> features
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What one clip is made of: parts spoken in turn, and the noise laid over all of it."""
+
+    parts: tuple[tuple[str, tuple[str, int, int]], ...]  # (text, take); text "" is a pause
+    kind: str  # "positive", "near_miss", "speech", "noise"
+    word: str = ""  # the wake word a positive holds, or the one a near miss imitates
+    phrase: str = ""
+    noise: str = "clean"
+    snr_db: float = 0.0
+    seed: int = 0
+    split: str = "train"  # the side of the voice split its voices (and babble) come from
+
+
+_detector = None
+_frontend = None
+_babble: dict[str, np.ndarray] = {}
+
+
+def _init_worker(babbles: dict[str, np.ndarray], frontend: tuple[int, int] | None = None) -> None:
+    global _detector, _frontend
+    from device.config import WakeSettings
+    from device.wake import WakeDetector
+
+    _detector = WakeDetector(WakeSettings(models=tuple(MODELS)), verifiers={})
+    _babble.update(babbles)
+    _frontend = frontend
+
+
+def render(clip: Clip) -> tuple[np.ndarray, int]:
+    """The clip's audio, and the sample where the wake (or near-miss) phrase ends (-1 if none)."""
+    rng = np.random.default_rng(clip.seed)
+    pieces, speech, end = [np.zeros(int(rng.uniform(0.6, 1.2) * RATE), np.int16)], [], -1
+    for text, take in clip.parts:
+        if not text:
+            pieces.append(np.zeros(int(rng.uniform(0.15, 0.5) * RATE), np.int16))
+            continue
+        audio = speak(text, take)
+        pieces.append(audio)
+        speech.append(audio)
+        if text == clip.phrase:
+            end = sum(len(p) for p in pieces)
+    pieces.append(np.zeros(int(0.8 * RATE), np.int16))
+    audio = np.concatenate(pieces)
+    audio = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES]
+    rms = float(np.sqrt(np.mean(np.concatenate(speech).astype(np.float32) ** 2))) if speech else 1000.0
+    babble = _babble.get(clip.split)
+    if clip.noise != "clean":
+        audio = mix(audio, rms, clip.noise, clip.snr_db, rng, babble)
+    else:  # a quiet room, not digital silence
+        audio = mix(audio, rms, "white", 70, rng, babble)
+    return audio, end
+
+
+def features(clip: Clip) -> tuple[np.ndarray, np.ndarray, int]:
+    """(scores (frames, models), embeddings (frames + 15, 96), frame where the phrase ends or -1)."""
+    audio, end = render(clip)
+    if _frontend is not None:  # (noise suppression, auto gain) of device/frontend.py, fresh per clip
+        from device.frontend import NoiseFrontEnd
+
+        audio = NoiseFrontEnd(*_frontend).process(audio)
+    _detector.restart()
+    rows, scores = [_detector.window()[1:]], []  # the 15 frames before the first, then one per frame
+    for i in range(len(audio) // FRAME_SAMPLES):
+        s = _detector.scores(audio[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES])
+        scores.append([s[m] for m in MODELS])
+        rows.append(_detector.window()[-1:])
+    end_frame = int(end / FRAME_SAMPLES) if end >= 0 else -1
+    return np.asarray(scores, np.float32), np.concatenate(rows).astype(np.float16), end_frame
+
+
+@dataclass
+class FeatureSet:
+    """Many clips' features, concatenated; clip i's frames are scores[start[i]:start[i+1]]."""
+
+    clips: list[Clip]
+    scores: np.ndarray  # (frames, models) float32
+    embeddings: np.ndarray  # (frames + 15 * clips, 96) float16
+    start: np.ndarray  # (clips + 1,) frame offsets
+    end_frame: np.ndarray  # (clips,) frame (within the clip) where the phrase ends, or -1
+
+    def clip_scores(self, i: int) -> np.ndarray:
+        return self.scores[self.start[i]:self.start[i + 1]]
+
+    def windows(self, i: int, frames: np.ndarray) -> np.ndarray:
+        """The 16-frame embedding windows that clip i's model saw at the given frames."""
+        base = self.start[i] + (WINDOW_FRAMES - 1) * i
+        idx = base + np.asarray(frames)[:, None] + np.arange(WINDOW_FRAMES)[None, :]
+        return self.embeddings[idx].astype(np.float32)
+
+    @property
+    def hours(self) -> float:
+        return len(self.scores) * FRAME_SECONDS / 3600
+
+
+def build_set(name: str, clips: list[Clip], pool: ProcessPoolExecutor) -> FeatureSet:
+    digest = hashlib.sha1(repr(clips).encode()).hexdigest()[:10]
+    path = CACHE / f"{name}-{digest}.npz"
+    if path.exists():
+        with np.load(path) as f:
+            return FeatureSet(clips, f["scores"], f["embeddings"], f["start"], f["end_frame"])
+    results = list(pool.map(features, clips, chunksize=4))
+    lengths = [len(s) for s, _, _ in results]
+    fs = FeatureSet(clips, np.concatenate([s for s, _, _ in results]), np.concatenate([e for _, e, _ in results]),
+                    np.concatenate([[0], np.cumsum(lengths)]), np.array([f for _, _, f in results]))
+    np.savez(path, scores=fs.scores, embeddings=fs.embeddings, start=fs.start, end_frame=fs.end_frame)
+    return fs
+
+
+# ---------------------------------------------------------------- the sets
+
+
+def positive_clips(model: str, split: str, takes: int, noisy: str, seed: int) -> list[Clip]:
+    """`takes` clips of the wake phrase, some after a sentence, some before a command.
+
+    noisy="one": each take once clean and once in a random noise at 0-20 dB SNR (training);
+    noisy="grid": each take clean, and the first half also in every noise at 10 and 5 dB (testing).
+    """
+    rng = np.random.default_rng(seed)
+    greeting, name = WAKE_WORDS[model]
+    out = []
+    for t in range(takes):
+        take = voice(rng, split)
+        phrase = f"{greeting} {SAID_AS[name] if name in SAID_AS and t % 2 else name}".strip()
+        parts = []
+        if rng.random() < 0.3:
+            parts += [(str(rng.choice(HOUSEHOLD)), take), ("", take)]
+        parts.append((phrase, take))
+        if rng.random() < 0.6:
+            parts += [("", take), (str(rng.choice(COMMANDS)), take)]
+        base = Clip(tuple(parts), "positive", model, phrase, seed=int(rng.integers(1 << 30)), split=split)
+        out.append(base)
+        if noisy == "one":
+            out.append(Clip(base.parts, "positive", model, phrase, str(rng.choice(NOISES)),
+                            float(rng.uniform(0, 20)), base.seed + 1, split))
+        elif t < takes // 2:
+            out += [Clip(base.parts, "positive", model, phrase, n, snr, base.seed + k, split)
+                    for k, (n, snr) in enumerate(((n, s) for n in NOISES for s in (10, 5)), 1)]
+    return out
+
+
+def near_miss_clips(model: str, phrases: list[str], split: str, takes: int, seed: int,
+                    noisy: bool = False) -> list[Clip]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for phrase in phrases:
+        for _ in range(takes):
+            take = voice(rng, split)
+            said = str(rng.choice(CARRIERS)).format(phrase)
+            parts = [(said, take)] + ([("", take), (str(rng.choice(COMMANDS)), take)] if rng.random() < 0.5 else [])
+            noise = (str(rng.choice(NOISES)), float(rng.uniform(5, 20))) if noisy and rng.random() < 0.5 else \
+                ("clean", 0.0)
+            out.append(Clip(tuple(parts), "near_miss", model, said, *noise, int(rng.integers(1 << 30)), split))
+    return out
+
+
+def speech_clips(split: str, minutes: float, seed: int, noisy: bool = False) -> list[Clip]:
+    """Ordinary talk in clips of about 20 s: read sentences and household lines, one voice per clip."""
+    rng = np.random.default_rng(seed)
+    texts = sentences(split)
+    out, seconds = [], 0.0
+    while seconds < minutes * 60:
+        take = voice(rng, split)
+        parts = []
+        for _ in range(4):
+            text = str(rng.choice(HOUSEHOLD)) if rng.random() < 0.25 else str(rng.choice(texts))
+            parts += [(text, take), ("", take)]
+            seconds += len(text) / 14 + 0.35  # about 14 characters a second, and a pause
+        noise = (str(rng.choice(NOISES)), float(rng.uniform(5, 20))) if noisy and rng.random() < 0.4 else \
+            ("clean", 0.0)
+        out.append(Clip(tuple(parts), "speech", "", "", *noise, int(rng.integers(1 << 30)), split))
+    return out
+
+
+def noise_clips(split: str, count: int, seed: int) -> list[Clip]:
+    """Noise alone (about 3 s each, a pause at speech level)."""
+    rng = np.random.default_rng(seed)
+    take = voice(rng, split)
+    return [Clip((("", take),) * 6, "noise", "", "", str(rng.choice(NOISES)), float(rng.uniform(-10, 10)),
+                 int(rng.integers(1 << 30)), split) for _ in range(count)]
+
+
+def pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=2)
+
+
+def babbles() -> dict[str, np.ndarray]:
+    with pool() as p:
+        return {split: babble_bank(split, p) for split in ("train", "held_out")}
+
+
+def open_pool(babble: dict[str, np.ndarray], frontend: tuple[int, int] | None = None) -> ProcessPoolExecutor:
+    """Workers that make clips' features; with frontend=(noise suppression, auto gain), after that front end."""
+    return ProcessPoolExecutor(max_workers=2, initializer=_init_worker, initargs=(babble, frontend))

@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from device.audio import FRAME_SAMPLES
+from device.config import WakeSettings
+from device.verifier import (
+    PERSONAL_FLOOR,
+    Verifier,
+    VerifierError,
+    VerifierGroup,
+    builtin_hard_negatives,
+    builtin_verifier,
+    describe,
+    train,
+    verifiers_for,
+)
+from device.wake import WakeDetector
+from tests import speech
+
+WORDS = ("alexa", "hey_jarvis", "hey_mycroft")
+
+
+def stream(detector: WakeDetector, audio: np.ndarray):
+    """Detections, and per frame the base score of the detector's first word and its window."""
+    detections, scores, windows = [], [], []
+    for i in range(len(audio) // FRAME_SAMPLES):
+        frame = audio[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES]
+        detections += detector.process(frame)
+        windows.append(detector.window())
+    detector.restart()
+    for i in range(len(audio) // FRAME_SAMPLES):
+        scores.append(detector.scores(audio[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES])[detector.names[0]])
+    return detections, np.array(scores), np.array(windows)
+
+
+def test_shipped_verifiers_load_with_numpy_alone():
+    for word in WORDS:
+        verifier = Verifier.load(builtin_verifier(word))
+        assert verifier.wakeword == word
+        assert 0 < verifier.gate < verifier.threshold < 1
+        score = verifier.score(np.zeros((16, 96), np.float32))
+        assert 0.0 <= score <= 1.0
+        assert builtin_hard_negatives(word).shape[1:] == (16, 96)
+    with pytest.raises(ValueError, match="16 x 96"):
+        verifier.score(np.zeros((12, 96)))
+
+
+def test_bad_verifier_file_names_the_file(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a verifier")
+    with pytest.raises(VerifierError, match="bad.npz"):
+        Verifier.load(bad)
+
+
+def test_detector_uses_the_shipped_verifier_by_default(wake_command, no_wake_speech):
+    detector = WakeDetector(WakeSettings())
+    assert describe(detector.verifiers["hey_jarvis"]) == "shipped"
+    verifier = detector.verifiers["hey_jarvis"]
+    assert detector.rules["hey_jarvis"].threshold == verifier.threshold
+    detections, scores, windows = stream(detector, wake_command)
+    assert [d.wakeword for d in detections] == ["hey_jarvis"]
+    # The detection's score is the verifier's, on the window the base model saw.
+    frame = int(round(detections[0].time / 0.08)) - 1
+    assert detections[0].score == pytest.approx(verifier.score(windows[frame]), abs=1e-5)
+    assert scores[frame] >= verifier.gate
+    detector.restart()
+    assert stream(detector, no_wake_speech)[0] == []
+    off = WakeDetector(WakeSettings(verifier=False))
+    assert off.verifiers == {} and off.rules["hey_jarvis"].threshold == 0.5
+
+
+def test_trained_verifier_round_trips_and_separates(tmp_path):
+    """Train on real windows (one voice saying the word vs. talk), save, load: same scores."""
+    detector = WakeDetector(WakeSettings(), verifiers={})
+    pos, neg = [], []
+    for speed in (130, 160, 190):
+        take = speech.concat(speech.silence(1.0), speech.say("hey jarvis", speed=speed), speech.silence(1.0))
+        _, scores, windows = stream(detector, take)
+        peak = int(np.argmax(scores))
+        pos.append(windows[peak - 1:peak + 3])
+        talk = speech.concat(speech.silence(0.5), speech.say("the market was busy and we bought bread",
+                                                             speed=speed), speech.silence(0.5))
+        neg.append(stream(detector, talk)[2])
+    x = np.concatenate(pos + neg)
+    y = np.concatenate([np.ones(sum(map(len, pos))), np.zeros(sum(map(len, neg)))])
+    verifier = train(x, y, "hey_jarvis", hidden=4, epochs=30)
+    verifier.info = {"person": "ann"}
+    loaded = Verifier.load(verifier.save(tmp_path / "v.npz"))
+    assert loaded.info == {"person": "ann"} and loaded.gate == verifier.gate
+    np.testing.assert_allclose(loaded.score_many(x), verifier.score_many(x), rtol=1e-5)
+    scores = loaded.score_many(x)
+    assert scores[y == 1].min() > scores[y == 0].max()
+
+
+def test_group_wakes_if_any_member_accepts(tmp_path):
+    shipped = Verifier.load(builtin_verifier("hey_jarvis"))
+    personal_dir = tmp_path / "verifiers" / "hey_jarvis"
+    personal = Verifier.load(builtin_verifier("hey_jarvis"))
+    personal.info, personal.threshold, personal.gate = {"person": "bo"}, 0.2, 0.001
+    personal.save(personal_dir / "bo.npz")
+    group = verifiers_for(["hey_jarvis", "alexa"], tmp_path)["hey_jarvis"]
+    assert isinstance(group, VerifierGroup) and describe(group) == "shipped + enrolled: bo"
+    assert group.gate == shipped.gate  # a personal verifier counts only where the shipped one is asked
+    for window in builtin_hard_negatives("hey_jarvis"):
+        p = shipped.score(window)
+        # Same model as the personal one, whose threshold is 0.2: alone it would accept p >= 0.2; in the
+        # group it counts where the shipped one leans its way (p >= PERSONAL_FLOOR), and the shipped
+        # one accepts from its own threshold on.
+        accepts = p >= min(shipped.threshold, max(0.2, PERSONAL_FLOOR))
+        assert (group.rescore(shipped.gate, window) >= 0.5) == accepts
+        assert group.rescore(shipped.gate * 0.9, window) == 0.0  # under the gate
