@@ -492,9 +492,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     p = sub.add_parser("enroll", help="teach a wake word a household member's voice (a personal verifier)")
-    from device.enroll import add_arguments
-
-    add_arguments(p)
+    # The arguments are declared here, not in device.enroll: building the parser must not
+    # load the audio stack (every command builds it, the uplink too).
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="WAV files, each one take of the wake word (default: record --count takes)")
+    p.add_argument("--wakeword", help="the wake word to enrol for (default: the first configured one)")
+    p.add_argument("--name", default="owner", help="who is enrolling (default: owner); one verifier per name")
+    p.add_argument("--count", type=int, default=8, help="takes to record from the audio source (default 8)")
+    p.add_argument("--talk", action="append", metavar="FILE",
+                   help="a WAV file of the household's ordinary talk, repeatable (default: record --talk-seconds)")
+    p.add_argument("--talk-seconds", type=float, default=60.0, help="seconds of talk to record (default 60)")
+    p.add_argument("--list", action="store_true", help="list who is enrolled, for which wake word")
+    p.add_argument("--remove", metavar="NAME", help="remove NAME's personal verifiers (or only --wakeword's)")
+    p.add_argument("--config", help="config file")
     p.set_defaults(func=cmd_enroll)
 
     p = sub.add_parser("demo", help="see earmuff work on a synthesized conversation, no Pi needed")

@@ -190,20 +190,6 @@ def remove(state_dir: Path | str, person: str, wakeword: str | None = None) -> l
 
 
 # -- `earmuff enroll` ---------------------------------------------------------
-def add_arguments(p) -> None:
-    p.add_argument("files", nargs="*", metavar="FILE",
-                   help="WAV files, each one take of the wake word (default: record --count takes)")
-    p.add_argument("--wakeword", help="the wake word to enrol for (default: the first configured one)")
-    p.add_argument("--name", default="owner", help="who is enrolling (default: owner); one verifier per name")
-    p.add_argument("--count", type=int, default=8, help="takes to record from the audio source (default 8)")
-    p.add_argument("--talk", action="append", metavar="FILE",
-                   help="a WAV file of the household's ordinary talk, repeatable (default: record --talk-seconds)")
-    p.add_argument("--talk-seconds", type=float, default=TALK_SECONDS, help="default 60")
-    p.add_argument("--list", action="store_true", help="list who is enrolled, for which wake word")
-    p.add_argument("--remove", metavar="NAME", help="remove NAME's personal verifiers (or only --wakeword's)")
-    p.add_argument("--config", help="config file")
-
-
 def command(args, config) -> int:
     state_dir = config.paths.state_dir
     try:
