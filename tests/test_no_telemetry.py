@@ -1,9 +1,11 @@
-"""onnxruntime leaves nothing behind: no device id, no telemetry queue in the user's home.
+"""onnxruntime leaves nothing behind: no device id, no telemetry queue in HOME or TMPDIR.
 
-onnxruntime's Linux wheels from 1.29 on write ~/.cache/Microsoft/DeveloperTools/.onnxruntime
-(a persistent device UUID and an sqlite queue of telemetry events) as soon as a model
-is loaded, and try to upload it. The installed units give the listener no home and no
-network, but `earmuff detect`, `listen`, `run` and `demo` from a checkout have both.
+onnxruntime's Linux wheels from 1.29 on, as soon as they are imported, write
+~/.cache/Microsoft/DeveloperTools/.onnxruntime (a persistent device UUID and an
+sqlite queue of telemetry events) and $TMPDIR/.ses (a first-run time and another
+UUID), and try to upload the events. The installed units give the listener no home
+and no network, but `earmuff detect`, `listen`, `run` and `demo` from a checkout
+have both.
 """
 
 import json
@@ -14,14 +16,15 @@ import sys
 from tests import speech
 
 
-def test_detect_writes_nothing_to_home_even_if_the_caller_allows_telemetry(tmp_path, wake_command):
-    home = tmp_path / "home"
+def test_detect_writes_nothing_to_home_or_tmp_even_if_the_caller_allows_telemetry(tmp_path, wake_command):
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
+    tmp.mkdir()
     wav = speech.write(tmp_path / "wake.wav", wake_command)
-    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "TMPDIR": str(tmp),
            "ORT_DISABLE_TELEMETRY": "0"}  # earmuff's opt-out must not depend on the caller's environment
     proc = subprocess.run([sys.executable, "-m", "device", "detect", "--wakeword", "hey_jarvis", str(wav)],
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["wakeword"] == "hey_jarvis"  # the models were loaded and ran
-    assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []
+    assert sorted(str(p.relative_to(tmp_path)) for p in [*home.rglob("*"), *tmp.rglob("*")]) == []
