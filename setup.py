@@ -21,7 +21,12 @@ setup(
         # 0.4.0 ships its ONNX models inside the wheel; later releases download
         # them at run time, which an offline Pi cannot do.
         "openwakeword==0.4.0",
-        "onnxruntime>=1.16",
+        # Below 1.29: from 1.29 the official Linux wheels (x86_64 and aarch64) carry
+        # Microsoft's 1DS telemetry, which writes a persistent device id and an event
+        # queue under ~/.cache/Microsoft and uploads them. 1.28.0 has no such code and
+        # has cp311 wheels for x86_64 and aarch64. device/wakeword/models.py also sets
+        # ORT_DISABLE_TELEMETRY=1, the opt-out, for an onnxruntime installed otherwise.
+        "onnxruntime>=1.16,<1.29",
         "vosk==0.3.45",
         "pyaudio>=0.2.13",
         "gpiozero>=2.0",

@@ -9,8 +9,18 @@ finder, which reads the file system and runs none of its code.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from pathlib import Path
+
+# onnxruntime's official Linux wheels from 1.29 on carry Microsoft's 1DS telemetry:
+# importing onnxruntime writes a persistent device id and a queue of events (OS, CPU,
+# executable path, network type) under ~/.cache/Microsoft/DeveloperTools/.onnxruntime
+# and another id in $TMPDIR/.ses, and it tries to upload them. setup.py keeps
+# onnxruntime below 1.29; this is the documented opt-out for an onnxruntime installed
+# some other way. onnxruntime reads it once, on import (only session() below imports
+# it), so it is set here; "1" whatever the caller's environment says.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 # Feature models, the VAD, and "timer", a multi-class intent model (which timer
 # length was asked for), are not wake words.
