@@ -79,16 +79,9 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
 
 def sentences(split: str) -> list[str]:
     """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
-    import pydoc_data.topics as topics
+    from benchmarks.wakecorpus import read_sentences
 
-    text = re.sub(r"\s+", " ", " ".join(topics.topics.values()))
-    text = re.sub(r"[`*\"()\[\]]", "", text)
-    out = []
-    for s in re.split(r"(?<=[.!?])\s+", text):
-        words = s.split()
-        if 5 <= len(words) <= 25 and sum(w.strip(".,;:").isalpha() for w in words) >= 0.8 * len(words):
-            if not re.search(r"jarvis|alexa|mycroft|lexic|lexus|micro|jar", s, re.I):
-                out.append(s)
+    out = read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
     return out[split != "train"::2]
 
 

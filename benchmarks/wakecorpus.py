@@ -56,7 +56,9 @@ HOUSEHOLD = [
 ]
 
 
-def _sentences() -> list[str]:
+def read_sentences(max_words: int = 30, avoid: str = r"jarvis|alexa|mycroft|marvin|weather") -> list[str]:
+    """Ordinary read sentences from Python's documentation (5 to max_words words, mostly
+    words), none matching `avoid` (the wake words and what sounds like them)."""
     import pydoc_data.topics as topics
 
     text = re.sub(r"\s+", " ", " ".join(topics.topics.values()))
@@ -64,8 +66,8 @@ def _sentences() -> list[str]:
     out = []
     for s in re.split(r"(?<=[.!?])\s+", text):
         words = s.split()
-        if 5 <= len(words) <= 30 and sum(w.strip(".,;:").isalpha() for w in words) >= 0.8 * len(words):
-            if not re.search(r"jarvis|alexa|mycroft|marvin|weather", s, re.I):
+        if 5 <= len(words) <= max_words and sum(w.strip(".,;:").isalpha() for w in words) >= 0.8 * len(words):
+            if not re.search(avoid, s, re.I):
                 out.append(s)
     return out
 
@@ -145,7 +147,7 @@ def negatives(pool: ProcessPoolExecutor, minutes: float = 126, chunk_minutes: fl
         return done[:chunks]
     rng = random.Random(11)
     nrng = np.random.default_rng(11)
-    sentences = _sentences()
+    sentences = read_sentences()
     voices = [(a + v) for a in ACCENTS for v in VARIANTS]
     paths = []
     for c in range(chunks):

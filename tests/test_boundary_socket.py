@@ -28,6 +28,7 @@ from device.redact.redactor import LABELS
 from device.uplink.protocol import PAYLOAD_KEYS, Rules, build_payload, clean_text, parse_utterance
 from device.uplink.service import Uplink
 from tests.test_uplink import Running, make_config, record_posts, start_uplink, utterance
+from tests.waiting import wait_for
 
 NOBODY = 65534
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a client as another user")
@@ -115,14 +116,6 @@ def sent(r: Running) -> list[dict]:
     path = r.config.paths.state_dir / "sent.jsonl"
     return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
 
-
-def wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture

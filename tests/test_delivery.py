@@ -26,15 +26,7 @@ import pytest
 
 from device.files import EX_TEMPFAIL
 from tests.test_uplink import Running, free_port, make_config, serve, start_uplink
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+from tests.waiting import wait_for
 
 
 @pytest.fixture

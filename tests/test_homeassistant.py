@@ -14,6 +14,7 @@ import pytest
 from device.doctor import homeassistant_token_check
 from tests.homeassistant import HomeAssistantCore, ha_venv
 from tests.test_uplink import Running, make_config
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -51,14 +52,6 @@ def uplink(tmp_path, hass):
     yield r
     r.close()
 
-
-def wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def switch_off(hass) -> None:
