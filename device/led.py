@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
 import threading
 import time
@@ -96,15 +97,23 @@ class JsonlDriver:
 
 
 class TerminalDriver:
-    """Draws the ring on a terminal in colour, on one line that it rewrites."""
+    """Draws the ring on a terminal in colour, on one line that it rewrites.
 
-    animated = True
+    Piped or saved (not a terminal), or with NO_COLOR set, it writes one plain
+    line per state instead: no escape codes, no carriage-return frames.
+    """
 
     def __init__(self, count: int, brightness: float, idle_dark: bool, stream=None):
         self.count, self.brightness, self.idle_dark = count, brightness, idle_dark
         self.stream = stream or sys.stderr
+        isatty = getattr(self.stream, "isatty", lambda: False)()
+        self.animated = isatty and not os.environ.get("NO_COLOR")
 
     def show(self, state: str, t: float) -> None:
+        if not self.animated:
+            self.stream.write(f"ring: {state}\n")
+            self.stream.flush()
+            return
         dots = "".join(
             f"\x1b[38;2;{r};{g};{b}m\u25cf\x1b[0m " if (r, g, b) != (0, 0, 0) else "\u25cb "
             for r, g, b in frame_colors(state, self.count, t, max(self.brightness, 0.6), self.idle_dark))
@@ -112,7 +121,8 @@ class TerminalDriver:
         self.stream.flush()
 
     def close(self) -> None:
-        self.stream.write("\n")
+        if self.animated:
+            self.stream.write("\n")
 
 
 def _apa102_class():

@@ -265,3 +265,30 @@ def test_privacy_mid_utterance_drops_it(tmp_path, ko_model, wake_command):
     runner.join(timeout=30)
     listener.close(lst)
     assert lst.counters.dropped == 1 and lst.counters.utterances == 0
+
+
+def test_the_terminal_ring_writes_plain_lines_when_piped_and_animates_on_a_terminal(monkeypatch):
+    import io
+    import os
+    import pty
+
+    from device.led import TerminalDriver
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    piped = io.StringIO()
+    ring = Ring(TerminalDriver(12, 0.5, True, stream=piped))
+    for state in ("listening", "thinking", "sending"):
+        ring.set_state(state) if state != "sending" else ring.set_sending(True)
+        assert ring.wait_shown(state)
+    ring.close()
+    out = piped.getvalue()
+    assert "\r" not in out and "\x1b" not in out
+    assert [line for line in out.splitlines() if line.startswith("ring: ")][-3:] == [
+        "ring: listening", "ring: thinking", "ring: sending"]
+
+    main, child = pty.openpty()
+    with os.fdopen(child, "w") as terminal:
+        assert TerminalDriver(12, 0.5, True, stream=terminal).animated
+        monkeypatch.setenv("NO_COLOR", "1")
+        assert not TerminalDriver(12, 0.5, True, stream=terminal).animated
+    os.close(main)
