@@ -42,6 +42,8 @@ from device.redact.tagger import HOMOPHONES, Tagger
 
 MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
 UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability on
+SURNAME_PERSON = 0.05  # the same just after a name, and a listed first name just before one
+LISTED_SURNAME_PERSON = 0.15  # a listed surname that is also a word ("knight", "flood") just after a name
 DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
 MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
 
@@ -193,7 +195,7 @@ class Redactor:
 
         def media_before(i: int) -> bool:
             """Public names may stay after play/by/songs (README: public names)."""
-            return any(norms[k] in lx.MEDIA_CUES for k in range(max(0, i - 2), i))
+            return _media_slot(norms, i, range(max(0, i - 2), i), lx.MEDIA_CUES)
 
         i = 0
         while i < len(tags):
@@ -229,6 +231,27 @@ class Redactor:
                         continue
                     labels[k] = tag
             i = j
+        self._whole_names(norms, labels, person)
+
+    def _whole_names(self, norms, labels, person) -> None:
+        """A name found is often half a name: take the word after it if no list knows it and the tagger
+        gives it some chance of being a name ("okafor" after "grace"), and a listed first name just before
+        it ("oksana [PERSON]"). Within one pass only: a placeholder's label is not known to the next."""
+        n = len(norms)
+        for k in range(n - 1):
+            w = norms[k + 1].rstrip("'")  # "okafors'"
+            if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and (
+                    person[k + 1] >= SURNAME_PERSON and self._unknown_word(w)
+                    or person[k + 1] >= LISTED_SURNAME_PERSON and w in self.surnames and w.isalpha()
+                    and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS):
+                labels[k + 1] = "PERSON"
+        for k in range(n - 1, 0, -1):
+            w = norms[k - 1]
+            if labels[k] == "PERSON" and labels[k - 1] is None and person[k - 1] >= SURNAME_PERSON \
+                    and w in self.first_names and w not in lx.STOPWORDS and w not in _NEVER_A_NAME \
+                    and w not in self.all_places and w not in lx.MEDIA_CUES and w not in lx.HELPER_VERBS \
+                    and w not in lx.PERSON_TAKING_VERBS and w.isalpha():
+                labels[k - 1] = "PERSON"
 
     def _harmless_numbers(self, norms: list[str], cues) -> tuple[set[int], set[int]]:
         """Tokens of number-like runs (homophones included) that are sums, settings or quantities,
@@ -470,7 +493,6 @@ class Redactor:
             # Context is what a second pass would still see: words no recogniser took.
             prev = norms[i - 1] if i > 0 and labels[i - 1] is None else ""
             prev2 = norms[i - 2] if i > 1 and labels[i - 2] is None else ""
-            before = [norms[k] for k in range(max(0, i - 3), i) if labels[k] is None]
             cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES
                     or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                     or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
@@ -489,7 +511,8 @@ class Redactor:
                 end = i + 1
             elif self._bare_name(tok) and i > 0 and prev == "":
                 continue  # just after a redaction: its context is gone, so judge nothing
-            elif self._bare_name(tok) and not (lx.MEDIA_VERBS.intersection(before)
+            elif self._bare_name(tok) and not (_media_slot(norms, i, (k for k in range(max(0, i - 3), i)
+                                                                     if labels[k] is None), lx.MEDIA_VERBS)
                                                or prev in lx.PLACE_WORDS or prev2 in lx.PLACE_WORDS):
                 end = self._surname_end(norms, labels, i + 1)
             else:
@@ -641,6 +664,13 @@ _FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the re
 # Homophones that are rarely anything but a number next to one ("for" and "to" often are).
 _TRAILING_SLIPS = frozenset("won ate too o".split())
 _UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
+def _media_slot(norms: list[str], i: int, before, cues: frozenset[str]) -> bool:
+    """True if a name at i follows a media cue: "play X", "songs by X". "by" alone is no media cue
+    ("signed for by X"): only after a media word earlier in the sentence ("play something by X")."""
+    words = {norms[k] for k in before} & cues
+    return bool(words - {"by"}) or bool(words) and any(w in lx.MEDIA_CUES - {"by"} for w in norms[:i])
+
+
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
 
