@@ -38,11 +38,13 @@ from device.redact.numbers import (
     runs,
     to_digits,
 )
-from device.redact.tagger import HOMOPHONES, Tagger
+from device.redact.tagger import HOMOPHONES, Tagger, person_slot
 
 MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
 UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability on
+SLOT_PERSON = 0.1  # the same just after a verb that takes a person ("driving X", "messages from X")
 SURNAME_PERSON = 0.05  # the same just after a name, and a listed first name just before one
+LONE_WORD_CONFIDENCE = 0.9  # an everyday word alone is a name only from this confidence on
 LISTED_SURNAME_PERSON = 0.15  # a listed surname that is also a word ("knight", "flood") just after a name
 DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
 MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
@@ -185,7 +187,8 @@ class Redactor:
         # the cost of a leaked name is higher than that of a redacted odd word. (Also where the tagger's
         # best sequence says PERSON with a marginal under MIN_CONFIDENCE: the second word of a full name.)
         for k, tag in enumerate(tags):
-            if (tag in ("O", "PERSON") and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k])
+            least = SLOT_PERSON if person_slot(norms, k) else UNKNOWN_WORD_PERSON  # "say hi to X"
+            if (tag in ("O", "PERSON") and person[k] >= least and self._unknown_word(norms[k])
                     and norms[k].isascii()):
                 tags[k], confidence[k] = "PERSON", 1.0
         quantities, times = self._harmless_numbers(norms, cues)
@@ -217,7 +220,10 @@ class Redactor:
                     # Sums, settings, times and quantities are not identifiers, nor is a date nobody
                     # was born on; countries and nationalities are not people, and names that are
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
+                    # An everyday word alone ("my favorite season") needs the tagger to be sure.
                     if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME or (
+                            confidence[k] < LONE_WORD_CONFIDENCE and norms[k] in self.common
+                            and not name_words[i:j].count(True) > 1) or (
                             norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
                             or media_before(i) and not tokens[k].raw.lower().rstrip(_STRIP).endswith("'s")):
                         continue
@@ -665,10 +671,12 @@ _FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the re
 _TRAILING_SLIPS = frozenset("won ate too o".split())
 _UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
 def _media_slot(norms: list[str], i: int, before, cues: frozenset[str]) -> bool:
-    """True if a name at i follows a media cue: "play X", "songs by X". "by" alone is no media cue
-    ("signed for by X"): only after a media word earlier in the sentence ("play something by X")."""
+    """True if a name at i follows a media cue: "play X", "songs by X"; but not the agent of a
+    passive ("it was signed for by X", "picked up by X")."""
     words = {norms[k] for k in before} & cues
-    return bool(words - {"by"}) or bool(words) and any(w in lx.MEDIA_CUES - {"by"} for w in norms[:i])
+    if words == {"by"} and i > 1 and norms[i - 1] == "by":
+        return not (norms[i - 2] in lx.PERSON_TAKING_VERBS or norms[i - 2] in lx.PERSON_LINKS)
+    return bool(words)
 
 
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
