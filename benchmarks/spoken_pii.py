@@ -39,6 +39,8 @@ from faker import Faker
 from faker.decode import unidecode
 from num2words import num2words
 
+from device.redact.lexicon import PERSON_TAKING_BASES, verb_forms
+
 ENGLISH_LOCALES = ("en_US", "en_GB", "en_AU", "en_IN", "en_CA", "en_IE")
 # Locales whose names transliterate to something Vosk could write (not ar_AA or ta_IN: unidecode drops vowels).
 TRAIN_NAME_LOCALES = ENGLISH_LOCALES + ("en_NZ", "en_NG", "en_PK", "de_DE", "fr_FR", "es_ES", "it_IT", "pl_PL",
@@ -529,6 +531,27 @@ PAIRS = ("salt and pepper|fish and chips|bread and butter|rhythm and blues|drum 
          "cheese and crackers|rice and beans|thunder and lightning|hide and seek|soul and funk|"
          "tea and biscuits|apples and pears|mac and cheese|jazz and swing|bangers and mash").split("|")
 
+# Names after any verb that takes a person, in every form (device/redact/lexicon.py lists them), and the
+# same verbs with things, not people, after them as negatives: the tagger learns "a verb, then a word
+# nobody listed" is a name, not "after these forty verbs".
+VERB_SUBJECTS = {"base": "|please|can you|could you|i need to|don't forget to|remember to|i want to|let's|"
+                         "we should|did you|i'll|we'll|you can|go and",
+                 "ing": "i'm|we're|she's|he's|they're|i was|are you|we'll be|is anyone|i'll be",
+                 "past": "i|we|she|he|they|you|mum|dad|somebody|the school|the office",
+                 "third": "she|he|mum|dad|the coach|the school|it"}
+VERB_RESTS = ("||||to the airport|a lift|the keys|home|tomorrow|at six|on saturday|for lunch|about the bill|back|"
+              "later|some money|a present|up at eight|into town|to school|over|round|this afternoon|"
+              "a new phone|the good news|to the station|next week|after work|first|again").split("|")
+VERB_THINGS = ("the car|a table|the bins|my keys|the kids|the dog|it|them|him|her|everyone|the plumber|a taxi|"
+               "some milk|the bill|the form|the parcel|dinner|the tickets|the cat|a cake|the news|the office|"
+               "the bank|the vet|the school|a nap|the landlord|the neighbours|the team|a friend|the doctor|"
+               "the garden|the shopping|a hand|the rent|the house|a review|the manager|the lottery|"
+               "a new sofa|the doors|the heating|the alarm|the weather|the meeting|the nurse|the front door|"
+               "the washing|the parking|the game|the delivery|the baby|the kettle|no one|people").split("|")
+VOCATIVE = ("{x} dinner is ready|{x} can you come here|{x} your phone is ringing|{x} it's time for bed|"
+            "{x} the taxi is here|good night {x}|thanks {x}|happy birthday {x}|well done {x}|morning {x}|"
+            "hurry up {x}|{x} are you awake|sorry {x}|love you {x}|see you later {x}|hi {x}").split("|")
+
 RELATIONS = "wife husband son daughter friend boss neighbour neighbor sister brother cousin colleague mum".split()
 TITLES = "mister mrs miss doctor dr mr ms professor".split()
 NATIONALITIES = ("danish swedish french german irish indian australian canadian british american italian "
@@ -804,16 +827,46 @@ class Generator:
             return f"{slot} {r.choice(PERSON_SUBJECT)}"
         return r.choice(PERSON_QUESTIONS).replace("{x}", slot)
 
+    def verb_phrase(self) -> tuple[str, str]:
+        """A subject and a person-taking verb in a form that fits it ("i'm" "driving")."""
+        r = self.rng
+        kind = r.choice(list(VERB_SUBJECTS))
+        return r.choice(VERB_SUBJECTS[kind].split("|")), r.choice(verb_forms(r.choice(PERSON_TAKING_BASES))[kind])
+
+    def verb_person_template(self, slot: str) -> str:
+        r = self.rng
+        form = r.randrange(4)
+        if form == 0:
+            subject, verb = self.verb_phrase()
+            return f"{subject} {verb} {slot} {r.choice(VERB_RESTS)}"
+        if form == 1:
+            subject, verb = self.verb_phrase()
+            return f"{subject} {verb} {r.choice(['to', 'for', 'with', 'from', 'about', 'up with', 'in on'])} {slot}"
+        if form == 2:
+            past = r.choice(verb_forms(r.choice(PERSON_TAKING_BASES))["past"])
+            return (f"{r.choice(VERB_THINGS)} {r.choice(['was', 'were', 'got', 'has been'])} {past} "
+                    f"{r.choice(['', '', 'for', 'up', 'in', 'over'])} by {slot} {r.choice(PERSON_TAILS)}")
+        return r.choice(VOCATIVE).replace("{x}", r.choice(["{first}", "{first}", "{full}"]))
+
+    def verb_thing_template(self) -> str:
+        r = self.rng
+        subject, verb = self.verb_phrase()
+        if r.random() < 0.3:
+            return f"{subject} {verb} {r.choice(['to', 'for', 'with', 'from', 'about'])} {r.choice(VERB_THINGS)}"
+        return f"{subject} {verb} {r.choice(VERB_THINGS)} {r.choice(VERB_RESTS)}"
+
     def composed_template(self, label: str | None) -> str:
         """A sentence put together from parts (WIDE lists above), for the wider training split."""
         r = self.rng
         c = r.choice
         if label is None:
-            return c(WIDE_CLEAN)
+            return self.verb_thing_template() if r.random() < 0.3 else c(WIDE_CLEAN)
         if label == "PERSON":
             slot = c(["{first}", "{full}", "{name}", "{title} {last}", "my " + c(RELATIONS_WIDE) + " {first}",
                       "{last}", "{first} and {first}", "{first} {last} and {first}"])
-            form = r.randrange(6)
+            form = r.randrange(9)
+            if form >= 6:
+                return self.verb_person_template(slot)
             if form == 5:
                 return f"{c(PREFIXES)} {c(PERSON_FROM)} {slot} {c(PERSON_TAILS)}"
             if form == 0:

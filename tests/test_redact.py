@@ -95,6 +95,32 @@ def test_sums_years_nationalities_and_artists_stay(redactor, text):
     assert redactor.redact(text).text == text
 
 
+@pytest.mark.parametrize("text, expected", [
+    # Names after a verb that takes a person, in any form, and agents of a passive (not artists).
+    ("the parcel was picked up by oyelaran adeyemi", "the parcel was picked up by [PERSON]"),
+    ("i promised chidinma a lift on sunday", "i promised [PERSON] a lift on sunday"),
+    ("we are driving thandiwe mbeki to the station", "we are driving [PERSON] to the station"),
+])
+def test_names_where_a_person_fits(redactor, text, expected):
+    assert redactor.redact(text).text == expected
+
+
+@pytest.mark.parametrize("text", [
+    "i am driving the car to work", "i promised the kids a film", "she books the vet for friday",
+    "play something by adele", "summer is my favorite season",
+])
+def test_the_same_verbs_with_things_stay(redactor, text):
+    assert redactor.redact(text).text == text
+
+
+def test_person_taking_verbs_in_every_form():
+    from device.redact import lexicon as lx
+
+    assert lx.verb_forms("drive") == {"base": ["drive"], "third": ["drives"], "ing": ["driving"],
+                                      "past": ["drove", "driven"]}
+    assert {"promised", "promising", "signed", "carried"} - lx.PERSON_TAKING_VERBS == {"carried"}
+
+
 def test_slow_paths_are_gone(redactor):
     # Once quadratic in the number of street words; the benchmark prints the times.
     text = "1 main street " * 3000

@@ -152,3 +152,45 @@ timer alarm thermostat temperature volume oven heat cool brightness times plus m
 percent calculate convert what's whats square root equals score tempo speed channel station fm am
 squared cubed prime numerals factorial sum total average subtract multiply divisible population
 """.split())
+
+
+# Verbs that take a person as object ("drive X to ...", "promise X a lift", "thanks to X"), each in
+# every form Vosk writes (base, -s, -ing, past): the tagger reads "the word before is such a verb"
+# as one feature, so a verb it never saw in training still says "a person may follow".
+_PERSON_TAKING = """
+call ring text message email phone ping page dial tell ask remind invite thank meet visit help find fetch bring take
+drive collect drop pick wake warn forgive hug kiss trust promise give send show teach pay owe lend offer
+introduce recommend hire fire interview pay thank congratulate greet welcome follow join accompany contact notify
+alert tag mention host babysit mind watch feed bathe dress blame praise thank trust believe answer reply write
+ask text forward cc copy email invite include exclude remind nag bother phone visit tell beg let leave meet
+marry date divorce love miss like hate know see hear ask support sponsor cover replace relieve swap seat
+sign tip fine charge bill refund reimburse rename name nominate elect appoint assign book schedule
+sue visit treat nurse cure teach coach tutor train mentor text message assist serve invite update inform
+say wish talk speak chat wait vote care worry look pray hear
+"""
+_IRREGULAR_PAST = {"bring": "brought", "take": "took taken", "drive": "drove driven", "give": "gave given",
+                   "send": "sent", "show": "showed shown", "teach": "taught", "pay": "paid", "lend": "lent",
+                   "find": "found", "tell": "told", "meet": "met", "wake": "woke woken", "forgive": "forgave forgiven",
+                   "leave": "left", "know": "knew known", "see": "saw seen", "hear": "heard", "write": "wrote written",
+                   "let": "let", "ring": "rang rung", "feed": "fed", "mind": "minded", "swap": "swapped",
+                   "seat": "seated", "say": "said", "speak": "spoke spoken", "chat": "chatted",
+                   "buy": "bought", "hug": "hugged", "tag": "tagged", "nag": "nagged",
+                   "drop": "dropped", "date": "dated", "like": "liked", "love": "loved", "hate": "hated"}
+
+
+def verb_forms(verb: str) -> dict[str, list[str]]:
+    """A verb's forms by kind (base, third, ing, past), regular unless listed above."""
+    stem = verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb
+    if verb in ("swap", "hug", "tag", "nag", "drop", "beg", "babysit", "chat", "ship"):
+        stem = verb + verb[-1]
+    third = verb + "es" if verb.endswith(("s", "sh", "ch", "x")) else verb[:-1] + "ies" if verb.endswith(
+        "y") and verb[-2] not in "aeiou" else verb + "s"
+    past = _IRREGULAR_PAST.get(verb, "").split() or [
+        verb[:-1] + "ied" if verb.endswith("y") and verb[-2] not in "aeiou" else stem + "ed"]
+    return {"base": [verb], "third": [third], "ing": [stem + "ing"], "past": past}
+
+
+PERSON_TAKING_BASES = tuple(sorted(set(_PERSON_TAKING.split())))
+PERSON_TAKING_VERBS = frozenset(f for v in PERSON_TAKING_BASES for forms in verb_forms(v).values() for f in forms)
+# What joins such a verb to its person: "drove her to", "talk to X", "signed for by X", "thanks to X".
+PERSON_LINKS = frozenset("to for with from by about up off in on at".split())

@@ -38,10 +38,14 @@ from device.redact.numbers import (
     runs,
     to_digits,
 )
-from device.redact.tagger import HOMOPHONES, Tagger
+from device.redact.tagger import HOMOPHONES, Tagger, person_slot
 
 MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
 UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability on
+SLOT_PERSON = 0.1  # the same just after a verb that takes a person ("driving X", "messages from X")
+SURNAME_PERSON = 0.05  # the same just after a name, and a listed first name just before one
+LONE_WORD_CONFIDENCE = 0.9  # an everyday word alone is a name only from this confidence on
+LISTED_SURNAME_PERSON = 0.15  # a listed surname that is also a word ("knight", "flood") just after a name
 DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
 MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
 
@@ -183,7 +187,8 @@ class Redactor:
         # the cost of a leaked name is higher than that of a redacted odd word. (Also where the tagger's
         # best sequence says PERSON with a marginal under MIN_CONFIDENCE: the second word of a full name.)
         for k, tag in enumerate(tags):
-            if (tag in ("O", "PERSON") and person[k] >= UNKNOWN_WORD_PERSON and self._unknown_word(norms[k])
+            least = SLOT_PERSON if person_slot(norms, k) else UNKNOWN_WORD_PERSON  # "say hi to X"
+            if (tag in ("O", "PERSON") and person[k] >= least and self._unknown_word(norms[k])
                     and norms[k].isascii()):
                 tags[k], confidence[k] = "PERSON", 1.0
         quantities, times = self._harmless_numbers(norms, cues)
@@ -193,7 +198,7 @@ class Redactor:
 
         def media_before(i: int) -> bool:
             """Public names may stay after play/by/songs (README: public names)."""
-            return any(norms[k] in lx.MEDIA_CUES for k in range(max(0, i - 2), i))
+            return _media_slot(norms, i, range(max(0, i - 2), i), lx.MEDIA_CUES)
 
         i = 0
         while i < len(tags):
@@ -215,7 +220,10 @@ class Redactor:
                     # Sums, settings, times and quantities are not identifiers, nor is a date nobody
                     # was born on; countries and nationalities are not people, and names that are
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
+                    # An everyday word alone ("my favorite season") needs the tagger to be sure.
                     if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME or (
+                            confidence[k] < LONE_WORD_CONFIDENCE and norms[k] in self.common
+                            and not name_words[i:j].count(True) > 1) or (
                             norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
                             or media_before(i) and not tokens[k].raw.lower().rstrip(_STRIP).endswith("'s")):
                         continue
@@ -229,6 +237,27 @@ class Redactor:
                         continue
                     labels[k] = tag
             i = j
+        self._whole_names(norms, labels, person)
+
+    def _whole_names(self, norms, labels, person) -> None:
+        """A name found is often half a name: take the word after it if no list knows it and the tagger
+        gives it some chance of being a name ("okafor" after "grace"), and a listed first name just before
+        it ("oksana [PERSON]"). Within one pass only: a placeholder's label is not known to the next."""
+        n = len(norms)
+        for k in range(n - 1):
+            w = norms[k + 1].rstrip("'")  # "okafors'"
+            if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and (
+                    person[k + 1] >= SURNAME_PERSON and self._unknown_word(w)
+                    or person[k + 1] >= LISTED_SURNAME_PERSON and w in self.surnames and w.isalpha()
+                    and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS):
+                labels[k + 1] = "PERSON"
+        for k in range(n - 1, 0, -1):
+            w = norms[k - 1]
+            if labels[k] == "PERSON" and labels[k - 1] is None and person[k - 1] >= SURNAME_PERSON \
+                    and w in self.first_names and w not in lx.STOPWORDS and w not in _NEVER_A_NAME \
+                    and w not in self.all_places and w not in lx.MEDIA_CUES and w not in lx.HELPER_VERBS \
+                    and w not in lx.PERSON_TAKING_VERBS and w.isalpha():
+                labels[k - 1] = "PERSON"
 
     def _harmless_numbers(self, norms: list[str], cues) -> tuple[set[int], set[int]]:
         """Tokens of number-like runs (homophones included) that are sums, settings or quantities,
@@ -470,7 +499,6 @@ class Redactor:
             # Context is what a second pass would still see: words no recogniser took.
             prev = norms[i - 1] if i > 0 and labels[i - 1] is None else ""
             prev2 = norms[i - 2] if i > 1 and labels[i - 2] is None else ""
-            before = [norms[k] for k in range(max(0, i - 3), i) if labels[k] is None]
             cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES
                     or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                     or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
@@ -489,7 +517,8 @@ class Redactor:
                 end = i + 1
             elif self._bare_name(tok) and i > 0 and prev == "":
                 continue  # just after a redaction: its context is gone, so judge nothing
-            elif self._bare_name(tok) and not (lx.MEDIA_VERBS.intersection(before)
+            elif self._bare_name(tok) and not (_media_slot(norms, i, (k for k in range(max(0, i - 3), i)
+                                                                     if labels[k] is None), lx.MEDIA_VERBS)
                                                or prev in lx.PLACE_WORDS or prev2 in lx.PLACE_WORDS):
                 end = self._surname_end(norms, labels, i + 1)
             else:
@@ -641,6 +670,15 @@ _FAMILY = {"PERSON": "PERSON", "ADDRESS": "ADDRESS", "EMAIL": "EMAIL"}  # the re
 # Homophones that are rarely anything but a number next to one ("for" and "to" often are).
 _TRAILING_SLIPS = frozenset("won ate too o".split())
 _UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
+def _media_slot(norms: list[str], i: int, before, cues: frozenset[str]) -> bool:
+    """True if a name at i follows a media cue: "play X", "songs by X"; but not the agent of a
+    passive ("it was signed for by X", "picked up by X")."""
+    words = {norms[k] for k in before} & cues
+    if words == {"by"} and i > 1 and norms[i - 1] == "by":
+        return not (norms[i - 2] in lx.PERSON_TAKING_VERBS or norms[i - 2] in lx.PERSON_LINKS)
+    return bool(words)
+
+
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
 

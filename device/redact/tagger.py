@@ -45,6 +45,18 @@ def _cue_words() -> dict[str, frozenset[str]]:
     return {w: frozenset(labels) for w, labels in out.items()}
 
 
+def person_slot(norms: list[str], i: int) -> str:
+    """Whether token i stands where a person fits: "pverb" just after a verb that takes one
+    ("driving X"), "pverb+to" after such a verb, a few words and a linking word ("say happy birthday
+    to X", "signed for by X"); "" if neither."""
+    prev = norms[i - 1] if i else ""
+    if prev in lx.PERSON_TAKING_VERBS:
+        return "pverb"
+    if prev in lx.PERSON_LINKS and any(norms[j] in lx.PERSON_TAKING_VERBS for j in range(max(0, i - 4), i - 1)):
+        return f"pverb+{prev}"
+    return ""
+
+
 def _runs(flags: list[bool]) -> list[tuple[int, int]]:
     """(start, end) of each run of consecutive True flags."""
     out, i, n = [], 0, len(flags)
@@ -124,6 +136,8 @@ def features(norms: list[str]) -> list[list[str]]:
                       f"{tag}prev2={'|'.join(norms[max(0, s - 2):s])}"]
             if s > 2:
                 around.append(f"{tag}prev3={norms[s - 3]}")
+            if slot := person_slot(norms, s):
+                around.append(tag + slot)
             for k in range(s, e):
                 context[k] += around + [f"{tag}pos={'first' if k == s else 'last' if k == e - 1 else 'mid'}"]
     # Which kinds of cue were said in the few words before each token.
@@ -144,6 +158,8 @@ def features(norms: list[str]) -> list[list[str]]:
         if "'" in w:
             f.append("apos")
         f += context[i] + [f"cue={c}" for c in sorted(cues_before[i])]
+        if slot := person_slot(norms, i):
+            f.append(slot)
         if 0 < i < n - 1:
             f.append(f"-1w|+1w={norms[i - 1]}|{norms[i + 1]}")
         for d in (-2, -1, 1, 2):
