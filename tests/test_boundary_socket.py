@@ -407,7 +407,7 @@ def test_poison_in_the_spool_and_on_the_socket_never_kills_the_uplink(tmp_path):
         assert uplink.poll() is None and len(list(quarantine.iterdir())) == 4
         audit = audit_file.read_text()
         assert audit.count('"quarantined"') == 4
-        assert "555" not in audit and '"k9"' not in audit and "not base64!!" not in audit
+        assert "555 1234" not in audit and '"k9"' not in audit and "not base64!!" not in audit
     finally:
         link.close()
         ring.close()
