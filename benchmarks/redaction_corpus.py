@@ -129,7 +129,7 @@ class Generator:
         self.rng = random.Random(seed)
         common = lexicon.common_words()
         self.first = sorted(n for n in lexicon.first_names() if n not in common and len(n) > 2)
-        self.last = sorted(n for n in list(lexicon.surnames())[:3000] if n not in common and len(n) > 2)
+        self.last = sorted(n for n in lexicon.words("surnames.txt")[:3000] if n not in common and len(n) > 2)
 
     # -- identifier makers: each returns the spoken identifier -----------------
     def name(self, full: bool | None = None) -> str:

@@ -1,18 +1,52 @@
-"""Word lists the recognisers use. Small sets, loaded once."""
+"""Word lists the recognisers use, loaded once per process."""
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def words(name: str) -> list[str]:
+    """The words of a data file, in file order; lines starting with # are comments."""
+    lines = (DATA / name).read_text().splitlines()
+    return [w for line in lines if not line.startswith("#") for w in line.split()]
+
+
 @cache
 def _load(name: str) -> frozenset[str]:
-    """The words of a data file; lines starting with # are comments."""
-    lines = (DATA / name).read_text().splitlines()
-    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+    return frozenset(words(name))
+
+
+class WordSet:
+    """A large word list for membership tests only, held as the sorted 64-bit hashes of its words.
+
+    64k words cost about 6 MB as a frozenset of str and 0.5 MB here: this is what lets
+    the listener and the uplink (both hold the redactor) stay small. Python's str hash
+    is fixed for the life of a process, which is all a set built at start needs; two
+    words sharing a 64-bit hash is a chance in about 10^14 for these lists.
+    """
+
+    def __init__(self, items: Iterable[str]):
+        self._hashes = array("q", sorted({hash(w) for w in items}))
+
+    def __contains__(self, word: object) -> bool:
+        h = hash(word)
+        i = bisect_left(self._hashes, h)
+        return i < len(self._hashes) and self._hashes[i] == h
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
+@cache
+def word_set(*names: str, extra: tuple[str, ...] = ()) -> WordSet:
+    """One WordSet of the words of these data files (and `extra`), shared in the process."""
+    return WordSet([w for name in names for w in words(name)] + list(extra))
 
 
 @cache  # one copy per process: the redactor and the tagger share it
@@ -20,9 +54,8 @@ def first_names() -> frozenset[str]:
     return _load("first_names.txt")
 
 
-@cache  # one copy per process: the redactor and the tagger share it
-def surnames() -> frozenset[str]:
-    return _load("surnames.txt")
+def surnames() -> WordSet:
+    return word_set("surnames.txt")
 
 
 @cache  # one copy per process: the redactor and the tagger share it
@@ -31,9 +64,8 @@ def places(all_of_them: bool = False) -> frozenset[str]:
     return _load("places.txt") if all_of_them else _load("places.txt") - first_names()
 
 
-@cache  # one copy per process: the redactor and the tagger share it
-def common_words() -> frozenset[str]:
-    return _load("common_words.txt") | EVERYDAY_NAMES
+def common_words() -> WordSet:
+    return word_set("common_words.txt", extra=tuple(sorted(EVERYDAY_NAMES)))
 
 
 # Words that are first names but also everyday words people say to a speaker.

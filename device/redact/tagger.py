@@ -73,9 +73,9 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
 
 
 @cache
-def _lists() -> tuple[frozenset[str], ...]:
+def _lists() -> tuple:
     firsts = lx.first_names() | lx._load("tagger_first_names.txt")
-    lasts = lx.surnames() | lx._load("tagger_surnames.txt")
+    lasts = lx.word_set("surnames.txt", "tagger_surnames.txt")
     return firsts, lasts, lx.common_words(), lx.places()
 
 
