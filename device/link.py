@@ -85,7 +85,7 @@ class UplinkLink:
                     stale.append((message["session"], waited))
                     continue
                 try:
-                    sock.sendall((json.dumps(message) + "\n").encode())
+                    sock.sendall((json.dumps({**message, "waited_s": round(waited, 3)}) + "\n").encode())
                 except OSError:
                     return
                 self._pending.popleft()

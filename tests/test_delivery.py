@@ -142,6 +142,40 @@ def test_a_command_the_listener_held_while_the_uplink_was_down_is_dropped_not_ha
         server.shutdown()
 
 
+def test_a_command_the_listener_held_is_never_run_late_even_when_a_record_sink_keeps_it(tmp_path):
+    """With a file sink too, the listener hands a held utterance over; the uplink counts the
+    command's freshness from when it was said (waited_s), so Home Assistant never gets it."""
+    from device.led import JsonlDriver, Ring
+    from device.link import UplinkLink
+
+    server, url, requests = conversation_agent()
+    config = make_config(tmp_path, sinks=["homeassistant", "file"], homeassistant={"url": url, "max_delay_s": 1})
+    assert config.uplink.command_max_delay_s() is None  # so the link itself drops nothing
+    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
+    link = UplinkLink(config.uplink_socket(), ring, stale_after_s=None)
+    link.start()
+    old = utterance("unlock the back door")
+    link.submit(old)  # no uplink yet: it waits in the link's queue
+    time.sleep(1.5)
+    r = Running(config, connect_listener=False)
+    try:
+        assert wait_for(lambda: link.connected)
+        fresh = utterance("turn on the porch light")
+        link.submit(fresh)
+        assert link.wait_settled(10)
+        assert wait_for(lambda: len(requests) == 1)
+        assert [q["text"] for q in requests] == ["turn on the porch light"]  # the old command never ran
+        sent = [json.loads(x)["text"] for x in (tmp_path / "state" / "sent.jsonl").read_text().splitlines()]
+        assert sent == ["unlock the back door", "turn on the porch light"]  # the record keeps both
+        expired = [a for a in r.audit() if a["outcome"] == "expired"]
+        assert [(a["sink"], a["session"]) for a in expired] == [("homeassistant", old["session"])]
+    finally:
+        link.close()
+        r.close()
+        ring.close()
+        server.shutdown()
+
+
 def signed_receiver(secret: bytes):
     """A webhook receiver that takes a POST only with a valid signature (401 otherwise)."""
     posts: list[tuple[int, dict]] = []

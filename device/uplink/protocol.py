@@ -40,7 +40,8 @@ SAMPLE_RATE = 16000  # the listener's format: 16 kHz mono 16-bit PCM WAV
 AUDIO_TOLERANCE_S = 0.1
 
 UTTERANCE_REQUIRED = {"type", "session", "text", "redacted", "wakeword", "seconds"}
-UTTERANCE_OPTIONAL = {"reason", "audio"}
+UTTERANCE_OPTIONAL = {"reason", "audio", "waited_s"}
+MAX_WAITED_S = 7 * 86400.0  # the listener holds at most a few hundred utterances; a week is plenty
 PAYLOAD_KEYS = {"id", "device", "session", "text", "language", "wakeword", "seconds", "redacted", "time"}
 
 
@@ -131,6 +132,9 @@ class Utterance:
     seconds: float
     redacted: dict[str, int]
     pcm: bytes | None = None  # 16 kHz mono int16, only with send_audio
+    # How long the listener held it before this hand-over (the uplink was away): a command's
+    # freshness counts from when it was said, not from when the uplink got it.
+    waited_s: float = 0.0
 
 
 def parse_utterance(message: dict, rules: Rules) -> Utterance:
@@ -158,7 +162,11 @@ def parse_utterance(message: dict, rules: Rules) -> Utterance:
         if not rules.send_audio:
             raise Refused("audio", "audio never leaves with [uplink] send_audio = false")
         pcm = check_audio(message["audio"], seconds)
-    return Utterance(session, text, wakeword, seconds, redacted, pcm)
+    waited = message.get("waited_s", 0.0)
+    if isinstance(waited, bool) or not isinstance(waited, (int, float)) or not math.isfinite(waited) \
+            or not 0 <= waited <= MAX_WAITED_S:
+        raise Refused("waited_s", f"not a number of seconds between 0 and {MAX_WAITED_S:g}")
+    return Utterance(session, text, wakeword, seconds, redacted, pcm, round(float(waited), 3))
 
 
 def check_seconds(value) -> float:

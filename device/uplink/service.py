@@ -417,7 +417,7 @@ class Uplink:
         waiting = {(item["sink"], item["payload"]["id"]) for _, item in items}
         for name in self.sinks:
             if (name, payload["id"]) not in waiting:  # the listener may hand the same utterance over twice
-                self.spool.put(name, payload)
+                self.spool.put(name, payload, age_s=utterance.waited_s)
         left = self.deliver_spool()
         return {name: "spooled" if (name, payload["id"]) in left else "sent" for name in self.sinks}
 

@@ -26,8 +26,9 @@ class Spool:
         self.max_items, self.max_age_s = max_items, max_age_s
         self.dir.mkdir(parents=True, exist_ok=True)
 
-    def put(self, sink: str, payload: dict) -> Path:
-        item = {"sink": sink, "payload": payload, "spooled": time.time(), "attempts": 0}
+    def put(self, sink: str, payload: dict, age_s: float = 0.0) -> Path:
+        """Write one payload for one sink; `age_s`: how long ago it was said (held by the listener)."""
+        item = {"sink": sink, "payload": payload, "spooled": time.time() - age_s, "attempts": 0}
         name = f"{time.time_ns():020d}-{sink}-{payload['id']}.json"
         path = self.dir / name
         write_atomically(path, dumps(item))
