@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import wakecorpus
 from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.verifier import WINDOW_FRAMES
 
@@ -56,13 +57,7 @@ NOISES = ["white", "pink", "brown", "babble"]
 COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
             "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
             "turn the volume down", "lock the front door"]
-HOUSEHOLD = [
-    "could you pass the salt please", "the kids are at school until three", "did you feed the cat this morning",
-    "we need to call the plumber about the sink", "let's have pasta for dinner tonight",
-    "turn the music down a little", "where did I leave my keys", "the game starts at eight",
-    "it's your turn to do the dishes", "grandma is coming over on sunday", "open the window it's warm in here",
-    "I think it's going to rain later", "remind me to water the plants", "how was your day at work",
-]
+HOUSEHOLD = wakecorpus.HOUSEHOLD  # ordinary talk at home, shared with the wake word corpus
 CARRIERS = ["{} is what she said", "I think {} is right", "did you say {}", "{}", "{}", "{}", "oh {} again",
             "we talked about {} yesterday"]
 
@@ -79,9 +74,7 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
 
 def sentences(split: str) -> list[str]:
     """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
-    from benchmarks.wakecorpus import read_sentences
-
-    out = read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
+    out = wakecorpus.read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
     return out[split != "train"::2]
 
 

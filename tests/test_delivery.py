@@ -9,6 +9,7 @@ always answers conversation_id null, so a conversation is only seen with an agen
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import hmac
@@ -109,19 +110,18 @@ def test_a_reply_that_arrives_after_a_newer_command_is_marked_late(running, tmp_
                        {"session": second["session"], "text": "done: turn it off again", "late": False}]
 
 
-def test_a_command_the_listener_held_while_the_uplink_was_down_is_dropped_not_handed_over(tmp_path):
+@contextlib.contextmanager
+def held_then_delivered(config, stale_after_s):
+    """A command said while the uplink is down ("unlock the back door", held 1.5 s by the
+    listener's link), then the uplink starts and a fresh command follows. Yields the held
+    and fresh utterances, the link's events and the running uplink, once all is settled."""
     from device.led import JsonlDriver, Ring
     from device.link import UplinkLink
 
-    server, url, requests = conversation_agent()
-    config = make_config(tmp_path, sinks=["homeassistant"], homeassistant={"url": url, "max_delay_s": 1})
-    assert config.uplink.command_max_delay_s() == 1
-    with_records = make_config(tmp_path, sinks=["homeassistant", "file"], homeassistant={"url": url})
-    assert with_records.uplink.command_max_delay_s() is None  # the file keeps it: handed over as ever
-    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
+    ring = Ring(JsonlDriver(str(config.paths.state_dir.parent / "ring.jsonl")))
     events = []
     link = UplinkLink(config.uplink_socket(), ring, on_event=lambda n, d: events.append((n, d)),
-                      stale_after_s=config.uplink.command_max_delay_s())
+                      stale_after_s=stale_after_s)
     link.start()
     old = utterance("unlock the back door")
     link.submit(old)  # no uplink yet: it waits in the link's queue
@@ -132,47 +132,43 @@ def test_a_command_the_listener_held_while_the_uplink_was_down_is_dropped_not_ha
         fresh = utterance("turn on the porch light")
         link.submit(fresh)
         assert link.wait_settled(10)
-        assert [q["text"] for q in requests] == ["turn on the porch light"]
-        (dropped,) = [d for n, d in events if n == "command_dropped"]
-        assert dropped["session"] == old["session"] and "the uplink was unreachable for" in dropped["reason"]
+        yield old, fresh, events, r
     finally:
         link.close()
         r.close()
         ring.close()
+
+
+def test_a_command_the_listener_held_while_the_uplink_was_down_is_dropped_not_handed_over(tmp_path):
+    server, url, requests = conversation_agent()
+    config = make_config(tmp_path, sinks=["homeassistant"], homeassistant={"url": url, "max_delay_s": 1})
+    assert config.uplink.command_max_delay_s() == 1
+    with_records = make_config(tmp_path, sinks=["homeassistant", "file"], homeassistant={"url": url})
+    assert with_records.uplink.command_max_delay_s() is None  # the file keeps it: handed over as ever
+    try:
+        with held_then_delivered(config, config.uplink.command_max_delay_s()) as (old, fresh, events, _):
+            assert [q["text"] for q in requests] == ["turn on the porch light"]
+            (dropped,) = [d for n, d in events if n == "command_dropped"]
+            assert dropped["session"] == old["session"] and "the uplink was unreachable for" in dropped["reason"]
+    finally:
         server.shutdown()
 
 
 def test_a_command_the_listener_held_is_never_run_late_even_when_a_record_sink_keeps_it(tmp_path):
     """With a file sink too, the listener hands a held utterance over; the uplink counts the
     command's freshness from when it was said (waited_s), so Home Assistant never gets it."""
-    from device.led import JsonlDriver, Ring
-    from device.link import UplinkLink
-
     server, url, requests = conversation_agent()
     config = make_config(tmp_path, sinks=["homeassistant", "file"], homeassistant={"url": url, "max_delay_s": 1})
     assert config.uplink.command_max_delay_s() is None  # so the link itself drops nothing
-    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
-    link = UplinkLink(config.uplink_socket(), ring, stale_after_s=None)
-    link.start()
-    old = utterance("unlock the back door")
-    link.submit(old)  # no uplink yet: it waits in the link's queue
-    time.sleep(1.5)
-    r = Running(config, connect_listener=False)
     try:
-        assert wait_for(lambda: link.connected)
-        fresh = utterance("turn on the porch light")
-        link.submit(fresh)
-        assert link.wait_settled(10)
-        assert wait_for(lambda: len(requests) == 1)
-        assert [q["text"] for q in requests] == ["turn on the porch light"]  # the old command never ran
-        sent = [json.loads(x)["text"] for x in (tmp_path / "state" / "sent.jsonl").read_text().splitlines()]
-        assert sent == ["unlock the back door", "turn on the porch light"]  # the record keeps both
-        expired = [a for a in r.audit() if a["outcome"] == "expired"]
-        assert [(a["sink"], a["session"]) for a in expired] == [("homeassistant", old["session"])]
+        with held_then_delivered(config, None) as (old, fresh, events, r):
+            assert wait_for(lambda: len(requests) == 1)
+            assert [q["text"] for q in requests] == ["turn on the porch light"]  # the old command never ran
+            sent = [json.loads(x)["text"] for x in (tmp_path / "state" / "sent.jsonl").read_text().splitlines()]
+            assert sent == ["unlock the back door", "turn on the porch light"]  # the record keeps both
+            expired = [a for a in r.audit() if a["outcome"] == "expired"]
+            assert [(a["sink"], a["session"]) for a in expired] == [("homeassistant", old["session"])]
     finally:
-        link.close()
-        r.close()
-        ring.close()
         server.shutdown()
 
 
