@@ -168,6 +168,9 @@ def test_a_command_the_listener_held_is_never_run_late_even_when_a_record_sink_k
             assert sent == ["unlock the back door", "turn on the porch light"]  # the record keeps both
             expired = [a for a in r.audit() if a["outcome"] == "expired"]
             assert [(a["sink"], a["session"]) for a in expired] == [("homeassistant", old["session"])]
+            accepted = {d["session"]: d["outcome"] for n, d in events if n == "uplink_outcome"}
+            assert accepted[old["session"]] == {"homeassistant": "expired", "file": "sent"}
+            assert accepted[fresh["session"]] == {"homeassistant": "sent", "file": "sent"}
     finally:
         server.shutdown()
 

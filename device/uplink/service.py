@@ -173,6 +173,7 @@ class Uplink:
         self.sink_states = {name: SinkState(sink, u.retry_min_s, u.retry_max_s, u.auth_retry_s)
                             for name, sink in self.sinks.items()}
         self._tried: set[tuple[str, str]] = set()  # (sink, payload id) attempted since start
+        self._expired_now: set[tuple[str, str]] = set()  # (sink, payload id) dropped by the last delivery pass
         self._newest_command = 0.0  # when the newest command payload was spooled
         self._refusal_window = (0.0, 0, 0)  # (window start, audited in it, not audited in it)
         self._retry_delay = u.retry_min_s
@@ -419,12 +420,14 @@ class Uplink:
             if (name, payload["id"]) not in waiting:  # the listener may hand the same utterance over twice
                 self.spool.put(name, payload, age_s=utterance.waited_s)
         left = self.deliver_spool()
-        return {name: "spooled" if (name, payload["id"]) in left else "sent" for name in self.sinks}
+        return {name: "spooled" if (name, payload["id"]) in left
+                else "expired" if (name, payload["id"]) in self._expired_now else "sent" for name in self.sinks}
 
     NO_LISTENER = "no light: the listener is unreachable"
 
     def deliver_spool(self) -> set[tuple[str, str]]:
         """Send what the spool holds, oldest first. Returns the (sink, id) pairs still waiting."""
+        self._expired_now = set()
         items, expired, bad = self.spool.prune()
         for name, why in bad:
             self._quarantined(name, why)
@@ -509,6 +512,7 @@ class Uplink:
         self.counters["expired"] += 1
         payload, name = item["payload"], item["sink"]
         self._tried.discard((name, payload["id"]))
+        self._expired_now.add((name, payload["id"]))
         log.warning("%s: payload %s dropped: %s", name, payload["id"], reason)
         with contextlib.suppress(AuditError):
             self.audit.append({"outcome": "expired", "sink": name, "id": payload["id"],
