@@ -261,11 +261,12 @@ def features(clip: Clip) -> tuple[np.ndarray, np.ndarray, int]:
 
         audio = NoiseFrontEnd(*_frontend).process(audio)
     _detector.restart()
-    rows, scores = [_detector.window()[1:]], []  # the 15 frames before the first, then one per frame
+    # the 15 frames before the first, then one per frame
+    rows, scores = [_detector.recent_embeddings(WINDOW_FRAMES)[1:]], []
     for i in range(len(audio) // FRAME_SAMPLES):
         s = _detector.scores(audio[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES])
         scores.append([s[m] for m in MODELS])
-        rows.append(_detector.window()[-1:])
+        rows.append(_detector.recent_embeddings(WINDOW_FRAMES)[-1:])
     end_frame = int(end / FRAME_SAMPLES) if end >= 0 else -1
     return np.asarray(scores, np.float32), np.concatenate(rows).astype(np.float16), end_frame
 

@@ -25,10 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
-from device.audio import FRAME_SAMPLES, read_wav
-from device.verifier import Verifier, VerifierError, builtin_hard_negatives, builtin_verifier, personal_dir, train
+from device.audio import FRAME_SAMPLES, SAMPLE_RATE, read_wav
+from device.verifier import (
+    WINDOW_FRAMES,
+    Verifier,
+    VerifierError,
+    builtin_hard_negatives,
+    builtin_verifier,
+    personal_dir,
+    train,
+)
 
-RATE = 16000
 TAKE_SECONDS = 3.0
 TALK_SECONDS = 60.0
 PEAK_FRAMES = (-1, 4)  # windows around the base model's peak that count as the wake word
@@ -50,12 +57,12 @@ def check_person(person: str) -> str:
 def windows_of(detector, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(base scores (frames,), windows (frames, 16, 96)) of one clip, for the detector's one word."""
     name = detector.names[0]
-    padded = np.concatenate([np.zeros(RATE // 2, np.int16), audio, np.zeros(RATE, np.int16)])
+    padded = np.concatenate([np.zeros(SAMPLE_RATE // 2, np.int16), audio, np.zeros(SAMPLE_RATE, np.int16)])
     detector.restart()
     scores, windows = [], []
     for i in range(len(padded) // FRAME_SAMPLES):
         scores.append(detector.scores(padded[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES])[name])
-        windows.append(detector.window())
+        windows.append(detector.recent_embeddings(WINDOW_FRAMES))
     return np.asarray(scores, np.float32), np.asarray(windows, np.float32)
 
 
@@ -63,7 +70,7 @@ def _with_noise(audio: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]
     """The take over white, pink and brown noise at 20, 12 and 6 dB below the speech."""
     out = []
     rms = np.sqrt(np.mean(audio.astype(np.float32) ** 2)) + 1e-9
-    f = np.maximum(np.fft.rfftfreq(len(audio), 1 / RATE), 20.0)
+    f = np.maximum(np.fft.rfftfreq(len(audio), 1 / SAMPLE_RATE), 20.0)
     for shape, snr in ((1.0, 20), (1 / np.sqrt(f), 12), (1 / f, 6)):
         noise = np.fft.irfft(np.fft.rfft(rng.standard_normal(len(audio))) * shape, len(audio))
         noise *= rms / (np.sqrt(np.mean(noise**2)) + 1e-9) / 10 ** (snr / 20)
@@ -118,7 +125,7 @@ def train_personal(detector, takes: list[np.ndarray], talk: list[np.ndarray], pe
 
 def record(frames: Iterator, seconds: float) -> np.ndarray:
     """The next `seconds` of audio from a source's frames (None, a closed microphone, gives nothing)."""
-    want = int(seconds * RATE / FRAME_SAMPLES)
+    want = int(seconds * SAMPLE_RATE / FRAME_SAMPLES)
     got: list[np.ndarray] = []
     last_audio = time.monotonic()
     for frame in frames:
@@ -130,7 +137,7 @@ def record(frames: Iterator, seconds: float) -> np.ndarray:
         if len(got) >= want:
             break
     if len(got) < want // 2:
-        raise EnrollError(f"the audio source gave {len(got) * FRAME_SAMPLES / RATE:.1f} s of audio where "
+        raise EnrollError(f"the audio source gave {len(got) * FRAME_SAMPLES / SAMPLE_RATE:.1f} s of audio where "
                           f"{seconds:.0f} s were asked for (no microphone? privacy mode on? a file too short?)")
     return np.concatenate(got)
 

@@ -178,7 +178,10 @@ class WakeDetector:
     def process(self, frame: np.ndarray) -> list[Detection]:
         scores = self.scores(frame)
         for name, verifier in self.verifiers.items():
-            scores[name] = verifier.rescore(scores[name], self.window()) if scores[name] >= verifier.gate else 0.0
+            if scores[name] >= verifier.gate:
+                scores[name] = verifier.rescore(scores[name], self.recent_embeddings(WINDOW_FRAMES))
+            else:
+                scores[name] = 0.0
         voiced = True
         if self.vad is not None:
             voiced = self.vad.score(frame) >= self.vad.threshold
@@ -209,10 +212,6 @@ class WakeDetector:
         self.verifiers = dict(verifiers)
         for name, verifier in self.verifiers.items():
             self.rules[name] = WakeRule(verifier.threshold, verifier.patience, settings.for_model(name)[2])
-
-    def window(self) -> np.ndarray:
-        """The embeddings the models saw at the last frame, (16, 96), oldest first."""
-        return self.recent_embeddings(WINDOW_FRAMES)
 
     def restart(self) -> None:
         """Start a new, unrelated stream (the next file): reset, and time from zero."""

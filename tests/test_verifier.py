@@ -5,6 +5,7 @@ from device.audio import FRAME_SAMPLES
 from device.config import WakeSettings
 from device.verifier import (
     PERSONAL_FLOOR,
+    WINDOW_FRAMES,
     Verifier,
     VerifierError,
     VerifierGroup,
@@ -26,7 +27,7 @@ def stream(detector: WakeDetector, audio: np.ndarray):
     for i in range(len(audio) // FRAME_SAMPLES):
         frame = audio[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES]
         detections += detector.process(frame)
-        windows.append(detector.window())
+        windows.append(detector.recent_embeddings(WINDOW_FRAMES))
     detector.restart()
     for i in range(len(audio) // FRAME_SAMPLES):
         scores.append(detector.scores(audio[i * FRAME_SAMPLES:(i + 1) * FRAME_SAMPLES])[detector.names[0]])

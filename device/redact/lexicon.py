@@ -49,7 +49,6 @@ def word_set(*names: str, extra: tuple[str, ...] = ()) -> WordSet:
     return WordSet([w for name in names for w in words(name)] + list(extra))
 
 
-@cache  # one copy per process: the redactor and the tagger share it
 def first_names() -> frozenset[str]:
     return _load("first_names.txt")
 

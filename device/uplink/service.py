@@ -176,7 +176,6 @@ class Uplink:
         self._expired_now: set[tuple[str, str]] = set()  # (sink, payload id) dropped by the last delivery pass
         self._newest_command = 0.0  # when the newest command payload was spooled
         self._refusal_window = (0.0, 0, 0)  # (window start, audited in it, not audited in it)
-        self._retry_delay = u.retry_min_s
         self._next_retry = 0.0
         self._server: socket.socket | None = None
         self.problem: str | None = None  # what the listener shows: the audit log, a refused token...
@@ -378,7 +377,7 @@ class Uplink:
                     self.deliver_spool()
             except Exception as e:  # e.g. the spool cannot be written: one item fails, the worker goes on
                 log.exception("uplink worker: %s", kind)
-                self._next_retry = time.monotonic() + self._retry_delay
+                self._next_retry = time.monotonic() + self.config.uplink.retry_min_s
                 if kind == "utterance":
                     conn.send({"type": "error", "session": utterance.session,
                                "message": f"not accepted: {type(e).__name__}; hand it over again later"})
