@@ -2,12 +2,12 @@
 
     nice python -m benchmarks.frontend [--words hey_jarvis] [--settings 0,0 2,0 ...]
 
-The held-out test clips of benchmarks/verifier.py (same seeds: clean and in
+The held-out test clips of benchmarks/wake.py (same seeds: clean and in
 white, pink, brown and babble noise at 10 and 5 dB SNR, near misses, ordinary
 talk: the hour with the front end off, its first 20 minutes with it on) go
 through WebRTC noise suppression and automatic gain (each setting: suppression
 level 0-4, gain 0-31 dBFS; 0,0 is the front end off) before the wake word
-models; then the same table as benchmarks/verifier.py. Also prints the front
+models; then the same table as benchmarks/wake.py. Also prints the front
 end's CPU time per audio second.
 """
 
@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from benchmarks import verifier_corpus as vc
-from benchmarks.verifier import Systems, report, test_sets
+from benchmarks.wake import Systems, report, test_sets
 from device.frontend import NoiseFrontEnd
 from device.verifier import Verifier, builtin_verifier
 

@@ -27,7 +27,7 @@ from device.audio import FRAME_SECONDS
 from device.wake import WakeRule
 
 GATE = 0.002  # base score at which the verifier is asked: low, so it can also accept quiet and noisy takes
-GATES = (0.002, 0.02, 0.1)  # the gates tried per word
+GATES = (0.0002, 0.002, 0.02)  # the gates tried per word
 POSITIVE_FRAMES = (-1, 7)  # frames around the phrase's end whose windows count as the wake phrase
 IGNORE_FRAMES = (-3, 14)  # around that, neither label: nearly all of the phrase, or all of it and what follows
 # Windows before that hold only the start of the phrase ("hey jar"): negatives, so the verifier waits for the end.
@@ -35,6 +35,7 @@ HIDDEN = (0, 32)  # logistic regression, or one hidden layer of 32 units
 HARD_NEGATIVES = 200
 POSITIVE_TAKES = 300  # takes of each wake phrase (each once clean, once in noise)
 NEAR_TAKES = 12  # takes of each training near-miss phrase
+TALK_MINUTES = 240  # ordinary talk (4 h): false wakes on talk are what the threshold is set against
 NEAR_WEIGHT = 3.0  # near-miss windows count this many times over
 NEAR_BUDGET = 0.03  # calibration: at most this share of near-miss clips may wake it (or raw's / 5) ...
 FA_BUDGET = 0.5  # ... and at most this many wakes per hour of everything else
@@ -51,7 +52,7 @@ def training_sets(pool) -> dict[str, vc.FeatureSet]:
         phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
         sets[f"near-{model}"] = vc.build_set(f"train-near-{model}", vc.near_miss_clips(
             model, phrases, "train", NEAR_TAKES, 200 + i, noisy=True), pool)
-    sets["speech"] = vc.build_set("train-speech", vc.speech_clips("train", 60, 300, noisy=True), pool)
+    sets["speech"] = vc.build_set("train-speech", vc.speech_clips("train", TALK_MINUTES, 300, noisy=True), pool)
     sets["noise"] = vc.build_set("train-noise", vc.noise_clips("train", 120, 400), pool)
     return sets
 

@@ -1,125 +1,258 @@
-"""Wake word accuracy: raw openWakeWord at 0.5 vs earmuff's calibrated detector, same audio.
+"""Wake word accuracy per word: raw openWakeWord, earmuff without and with the verifier, and enrolled.
 
-    python -m benchmarks.wake [--sweep] [--minutes 126]
+    nice python -m benchmarks.wake [--words ...] [--no-enrolled]
 
-Builds (once, cached) the espeak-ng corpus of benchmarks/wakecorpus.py, scores
-every 80 ms frame with every built-in model and the Silero VAD gate, then
-replays the score streams:
-  raw      openWakeWord as most integrations use it: a wake whenever the score
-           rises to 0.5 or more (one per rising edge).
-  earmuff  device.wake.WakeRule with the settings earmuff uses by default for
-           that model (threshold, patience, refractory, VAD gate).
-Recall: share of positive clips with a wake of the right model.
-False wakes per hour: wakes of that model over the negative audio.
---sweep prints the grid the defaults were chosen from.
+Test clips come from benchmarks/verifier_corpus.py with other seeds than the
+training clips: for each side of the voice split (training voices, new takes;
+held-out voices no training clip uses), per word 60 takes of the wake phrase
+clean and 30 of them in white, pink, brown and babble noise at 10 and 5 dB SNR;
+every generated near-miss phrase twice (the training side's phrases and the
+held-out quarter reported apart); and ordinary talk (20 min for training
+voices, 60 min for held-out voices). Systems, on the same audio:
+  raw       openWakeWord as most integrations use it: a wake when the score rises to 0.5
+  base      earmuff's calibrated WakeRule without the verifier
+  verifier  earmuff with the shipped verifier (the verifier's score replaces the base
+            score where the base score reaches the verifier's gate)
+  enrolled  the shipped verifier plus personal verifiers of a synthesized household
+            (HOUSEHOLDS: voices of that side of the split, each enrolled with 8 takes
+            and a minute of talk as `earmuff enroll` does)
+Recall counts clips with a wake; near-miss figures count clips (utterances) with a
+wake of the word they imitate; FA/h counts wakes per hour of ordinary talk.
+Everyone's clips show what enrolment does to guests; a second table per side
+measures the household members' own other takes and near misses.
+The corpus of earmuff's wake rules (threshold, patience) is benchmarks/wake_calibration.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import time
-from functools import partial
+import tracemalloc
 
 import numpy as np
 
-from benchmarks import wakecorpus
-from device.audio import FRAME_SAMPLES, FRAME_SECONDS
+from benchmarks import verifier_corpus as vc
+from device.audio import FRAME_SECONDS
 from device.config import WakeSettings
-from device.wake import VadGate, WakeDetector, WakeRule
+from device.verifier import Verifier, builtin_verifier
+from device.wake import WakeRule
 
-MODELS = list(wakecorpus.WAKE_PHRASES)
-
-
-def score_files(paths, detector: WakeDetector, gate: VadGate) -> dict[str, np.ndarray]:
-    """Per file: an array (frames, models + 1) of raw scores and, last, the VAD gate score."""
-    out = {}
-    for path in paths:
-        cached = path.with_suffix(".scores.npy")
-        if cached.exists() and cached.stat().st_mtime > path.stat().st_mtime:
-            out[str(path)] = np.load(cached)
-            continue
-        audio = wakecorpus.read_wav(path)
-        detector.restart()
-        gate.reset()
-        rows = []
-        for i in range(len(audio) // FRAME_SAMPLES):
-            frame = audio[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES]
-            scores = detector.scores(frame)
-            rows.append([scores[m] for m in MODELS] + [gate.score(frame)])
-        arr = np.asarray(rows, np.float32)
-        np.save(cached, arr)
-        out[str(path)] = arr
-    return out
+SPLITS = {"train": "training voices", "held_out": "held-out voices"}
 
 
-def raw_fires(scores: np.ndarray, gate: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Frames where raw openWakeWord wakes: each rise of the score to the threshold."""
-    above = scores >= threshold
-    return np.nonzero(above & ~np.concatenate([[False], above[:-1]]))[0]
+def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minutes: float | None = None
+              ) -> dict[str, vc.FeatureSet]:
+    """The test clips of one side of the voice split (tag names a variant, e.g. after a front end)."""
+    phon = vc.phonemes()
+    seed = 1000 if split == "train" else 2000
+    sets = {}
+    for model in words:
+        i = vc.MODELS.index(model)
+        sets[f"pos-{model}"] = vc.build_set(f"test-{tag}{split}-pos-{model}",
+                                            vc.positive_clips(model, split, 60, "grid", seed + i), pool)
+        phrases = vc.split_phrases(vc.near_misses(model, phon))
+        for side in ("train", "held_out"):
+            sets[f"near-{side}-{model}"] = vc.build_set(
+                f"test-{tag}{split}-near-{side}-{model}",
+                vc.near_miss_clips(model, phrases[side], split, 2, seed + 10 + i), pool)
+    minutes = talk_minutes or (20 if split == "train" else 60)
+    sets["speech"] = vc.build_set(f"test-{tag}{split}-speech", vc.speech_clips(split, minutes, seed + 20), pool)
+    return sets
 
 
-def rule_fires(scores: np.ndarray, gate: np.ndarray, threshold, patience, refractory, vad) -> list[int]:
-    """Frames where earmuff's WakeRule wakes, replayed over recorded scores."""
+def wakes(scores: np.ndarray, threshold: float, patience: int, refractory: float) -> int:
     rule = WakeRule(threshold, patience, refractory)
-    voiced = gate >= vad if vad > 0 else np.ones(len(gate), bool)
-    return [i for i, (s, v) in enumerate(zip(scores, voiced, strict=True)) if rule.update(i, float(s), bool(v))]
+    return sum(rule.update(i, float(s)) for i, s in enumerate(scores))
 
 
-def near_miss_mask(wav_path: str, frames: int) -> np.ndarray:
-    """Frames of a negative chunk inside (or just after) a spoken near-miss phrase."""
-    mask = np.zeros(frames, bool)
-    for start, end in wakecorpus.near_miss_spans(wav_path):
-        mask[int(start / FRAME_SECONDS) : int((end + 1.0) / FRAME_SECONDS)] = True
-    return mask
+def raw_wakes(scores: np.ndarray) -> int:
+    above = scores >= 0.5
+    return int((above & ~np.concatenate([[False], above[:-1]])).sum())
 
 
-def evaluate(pos, neg, column, hours, fires):
-    """(recall, false wakes per hour, false wakes on near-miss phrases)."""
-    hits = sum(len(fires(arr[:, column], arr[:, -1])) > 0 for arr in pos.values())
-    false = near = 0
-    for path, arr in neg.items():
-        found = fires(arr[:, column], arr[:, -1])
-        false += len(found)
-        near += int(near_miss_mask(path, len(arr))[found].sum()) if len(found) else 0
-    return hits / len(pos), false / hours, near
+class Systems:
+    """Counts wakes in one clip's scores for raw, base and each verifier system (name -> verifier or group)."""
+
+    def __init__(self, model: str, verifiers: dict[str, object] | None = None):
+        self.column = vc.MODELS.index(model)
+        self.rule = WakeSettings().for_model(model)
+        self.verifiers = {name: v for name, v in (verifiers or {}).items() if v is not None}
+        self.names = ["raw", "base", *self.verifiers]
+
+    def count(self, fs: vc.FeatureSet, i: int) -> dict[str, int]:
+        base = fs.clip_scores(i)[:, self.column]
+        out = {"raw": raw_wakes(base), "base": wakes(base, *self.rule)}
+        for name, verifier in self.verifiers.items():
+            effective = np.zeros_like(base)
+            frames = np.nonzero(base >= verifier.gate)[0]
+            if len(frames):
+                effective[frames] = verifier.rescore_many(base[frames], fs.windows(i, frames))
+            out[name] = wakes(effective, verifier.threshold, verifier.patience, self.rule[2])
+        return out
+
+    def woken(self, fs: vc.FeatureSet) -> dict[str, np.ndarray]:
+        """Per system, which clips of the set woke it."""
+        counts = [self.count(fs, i) for i in range(len(fs.clips))]
+        return {name: np.array([c[name] > 0 for c in counts]) for name in self.names}
+
+    def per_hour(self, fs: vc.FeatureSet) -> dict[str, float]:
+        counts = [self.count(fs, i) for i in range(len(fs.clips))]
+        return {name: sum(c[name] for c in counts) / fs.hours for name in self.names}
+
+
+def condition(clip: vc.Clip) -> str:
+    return "clean" if clip.noise == "clean" else f"{clip.noise} {clip.snr_db:.0f} dB"
+
+
+def report(model: str, sets: dict[str, vc.FeatureSet], systems: Systems) -> dict[str, dict[str, float]]:
+    """Prints (and returns) the table for everyone's clips of one side of the split."""
+    pos = sets[f"pos-{model}"]
+    woken = systems.woken(pos)
+    conditions = ["clean"] + [f"{n} {s} dB" for n in vc.NOISES for s in (10, 5)]
+    cond_of = np.array([condition(c) for c in pos.clips])
+    noisy10 = np.array([c.endswith(" 10 dB") for c in cond_of])
+    near = {side: systems.woken(sets[f"near-{side}-{model}"]) for side in ("train", "held_out")}
+    fa = systems.per_hour(sets["speech"])
+    rows = {}
+    for name in systems.names:
+        row = {cond: float(np.mean(woken[name][cond_of == cond])) for cond in conditions}
+        row["noise 10 dB"] = float(np.mean(woken[name][noisy10]))
+        row.update({f"near {side}": float(np.mean(near[side][name])) for side in near})
+        row["FA/h"] = fa[name]
+        rows[name] = row
+    n_near = {side: len(sets[f"near-{side}-{model}"].clips) for side in ("train", "held_out")}
+    print(f"  {model}: {int(np.sum(cond_of == 'clean'))} clean takes, {int(np.sum(cond_of == 'white 10 dB'))} per "
+          f"noise condition, {n_near['train']}+{n_near['held_out']} near-miss clips (trained / held-out phrases), "
+          f"{sets['speech'].hours:.2f} h talk")
+    keys = ["clean", "noise 10 dB"] + conditions[1:] + ["near train", "near held_out", "FA/h"]
+    print_rows(rows, keys)
+    return rows
+
+
+def print_rows(rows: dict[str, dict[str, float]], keys: list[str]) -> None:
+    print("    " + f"{'':9}" + "".join(f"{k.replace('held_out', 'held'):>13}" for k in keys))
+    for name, row in rows.items():
+        cells = "".join(f"{row[k]:>13.2f}" if k.startswith("FA/h") else f"{row[k]:>13.1%}" for k in keys)
+        print(f"    {name:9}{cells}")
+
+
+def cost(verifier: Verifier) -> str:
+    window = np.random.default_rng(0).standard_normal((16, 96)).astype(np.float32)
+    started = time.process_time()
+    for _ in range(2000):
+        verifier.score(window)
+    per_call = (time.process_time() - started) / 2000
+    tracemalloc.start()
+    Verifier.load(builtin_verifier(verifier.wakeword))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (f"{per_call * 1e6:.0f} us per call = {per_call / FRAME_SECONDS:.2%} of an audio second's time "
+            f"if it ran on every 80 ms frame; weights {peak / 1e6:.2f} MB")
+
+
+# -- household enrolment ------------------------------------------------------
+# Synthesized household members: a voice each (accent + variant) from one side of the split.
+HOUSEHOLDS = {"train": ["en-us+m3", "en-gb-scotland+f4"],
+              "held_out": ["en-029+max", "en-gb-x-gbcwmd+f3", "en-029+grandma"]}
+
+
+def member_take(rng, member: str) -> tuple[str, int, int]:
+    return member, int(rng.integers(120, 200)), int(rng.integers(30, 70))
+
+
+def member_sets(pool, model: str, member: str, seed: int) -> dict[str, vc.FeatureSet]:
+    """One household member's other takes (clean, and in noise at 10 dB) and near misses."""
+    rng = np.random.default_rng(seed)
+    greeting, name = vc.WAKE_WORDS[model]
+    phrase = f"{greeting} {name}".strip()
+    pos = []
+    for k in range(30):
+        take = member_take(rng, member)
+        clean = vc.Clip(((phrase, take),), "positive", model, phrase, seed=seed + k, split="held_out")
+        pos.append(clean)
+        if k % 2:
+            pos.append(vc.Clip(clean.parts, "positive", model, phrase, str(rng.choice(vc.NOISES)), 10.0,
+                               seed + 100 + k, "held_out"))
+    phrases = vc.near_misses(model, vc.phonemes())
+    near = [vc.Clip(((p, member_take(rng, member)),), "near_miss", model, p, seed=seed + 200 + k, split="held_out")
+            for k, p in enumerate(phrases)]
+    tag = f"member-{member}-{model}"
+    return {"pos": vc.build_set(f"{tag}-pos", pos, pool), "near": vc.build_set(f"{tag}-near", near, pool)}
+
+
+def enrol_member(model: str, member: str, seed: int) -> tuple[object, float]:
+    """The member's personal verifier from 8 takes and a minute of their talk, and the seconds it took."""
+    from device.enroll import train_personal
+    from device.wake import WakeDetector
+
+    rng = np.random.default_rng(seed)
+    greeting, name = vc.WAKE_WORDS[model]
+    takes = [vc.speak(f"{greeting} {name}".strip(), member_take(rng, member)) for _ in range(8)]
+    split = "train" if member in HOUSEHOLDS["train"] else "held_out"
+    texts, talk, seconds = vc.sentences(split), [], 0.0
+    while seconds < 60:
+        talk.append(vc.speak(str(rng.choice(texts)), member_take(rng, member)))
+        seconds += len(talk[-1]) / vc.RATE
+    detector = WakeDetector(WakeSettings(models=(model,)), verifiers={})
+    started = time.monotonic()
+    personal = train_personal(detector, takes, talk, member.replace("+", "_"))
+    return personal, time.monotonic() - started
+
+
+def household(model: str, split: str) -> tuple[object, list[float]]:
+    """The shipped verifier grouped with every member's personal one, and each enrolment's seconds."""
+    from device.verifier import VerifierGroup
+
+    shipped = Verifier.load(builtin_verifier(model))
+    enrolled = [enrol_member(model, member, 3000 + 7 * k) for k, member in enumerate(HOUSEHOLDS[split])]
+    return VerifierGroup([shipped] + [v for v, _ in enrolled]), [t for _, t in enrolled]
+
+
+def members_report(pool, model: str, split: str, systems: Systems) -> None:
+    """The household members' own other takes, clean and noisy, and their own near misses."""
+    rows: dict[str, dict[str, list]] = {name: {"clean": [], "noisy 10 dB": [], "near (own)": []}
+                                        for name in systems.names}
+    for k, member in enumerate(HOUSEHOLDS[split]):
+        sets = member_sets(pool, model, member, 4000 + 1000 * k)
+        pos, near = systems.woken(sets["pos"]), systems.woken(sets["near"])
+        clean = np.array([c.noise == "clean" for c in sets["pos"].clips])
+        for name in systems.names:
+            rows[name]["clean"] += list(pos[name][clean])
+            rows[name]["noisy 10 dB"] += list(pos[name][~clean])
+            rows[name]["near (own)"] += list(near[name])
+    print(f"  {model}, the members' own voices ({', '.join(HOUSEHOLDS[split])}): 30 other takes each, 15 of them "
+          "also in noise at 10 dB, every near-miss phrase once")
+    print_rows({name: {k: float(np.mean(v)) for k, v in row.items()} for name, row in rows.items()},
+               ["clean", "noisy 10 dB", "near (own)"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sweep", action="store_true", help="print the calibration grid")
-    parser.add_argument("--minutes", type=float, default=126, help="negative audio to use (default 126)")
+    parser.add_argument("--words", nargs="+", default=vc.MODELS, choices=vc.MODELS)
+    parser.add_argument("--no-enrolled", action="store_true", help="skip the household enrolment system")
     args = parser.parse_args()
-
     started = time.monotonic()
-    pos_paths, neg_paths = wakecorpus.build(MODELS, minutes=args.minutes)
-    detector = WakeDetector(WakeSettings(models=tuple(MODELS)))
-    gate = VadGate(0.5)
-    neg = score_files(neg_paths, detector, gate)
-    pos = {m: score_files(pos_paths[m], detector, gate) for m in MODELS}
-    hours = sum(len(a) for a in neg.values()) * FRAME_SECONDS / 3600
-    defaults = WakeSettings()
-    print(f"corpus: {sum(len(p) for p in pos.values())} positive clips ({len(pos[MODELS[0]])} per model, "
-          f"half over brown noise at 10 dB SNR), {hours:.2f} h of negative audio; "
-          f"scored in {time.monotonic() - started:.0f} s")
-    print("FA/h: false wakes per hour over all negative audio; (n) of them on near-miss phrases")
-    print(f"{'model':12} {'raw@0.5 recall':>14} {'raw FA/h':>12} {'earmuff recall':>15} {'earmuff FA/h':>13}  "
-          "earmuff settings")
-    for column, model in enumerate(MODELS):
-        raw = evaluate(pos[model], neg, column, hours, raw_fires)
-        threshold, patience, refractory = defaults.for_model(model)
-        vad = defaults.vad_threshold
-        ours = evaluate(pos[model], neg, column, hours, partial(
-            rule_fires, threshold=threshold, patience=patience, refractory=refractory, vad=vad))
-        print(f"{model:12} {raw[0]:>14.1%} {raw[1]:>7.2f} ({raw[2]:>2}) {ours[0]:>15.1%} "
-              f"{ours[1]:>7.2f} ({ours[2]:>2})  threshold {threshold} patience {patience} "
-              f"refractory {refractory} s vad {vad}")
-        if args.sweep:
-            for thr, pat, v in itertools.product(np.arange(0.2, 0.81, 0.05), (1, 2, 3), (0.0, 0.5)):
-                r, fa, near = evaluate(pos[model], neg, column, hours, partial(
-                    rule_fires, threshold=round(thr, 2), patience=pat, refractory=refractory, vad=v))
-                print(f"    sweep {model} threshold {thr:.2f} patience {pat} vad {v}: "
-                      f"recall {r:.1%} FA/h {fa:.2f} ({near} near misses)")
+    with vc.open_pool(vc.babbles()) as pool:
+        sets = {split: test_sets(pool, split) for split in SPLITS}
+        print(f"test corpus ready in {time.monotonic() - started:.0f} s; recall per condition, share of near-miss "
+              "utterances that wake the word, false wakes per hour of ordinary talk")
+        for model in args.words:
+            path = builtin_verifier(model)
+            verifier = Verifier.load(path) if path else None
+            if verifier:
+                print(f"{model}: verifier gate {verifier.gate}, threshold {verifier.threshold:.2f}, patience "
+                      f"{verifier.patience}; {cost(verifier)}")
+            for split, title in SPLITS.items():
+                group, seconds = (None, []) if args.no_enrolled or not verifier else household(model, split)
+                if seconds:
+                    print(f" {title}; enrolled: {', '.join(HOUSEHOLDS[split])} (enrolment "
+                          f"{', '.join(f'{t:.1f}' for t in seconds)} s)")
+                else:
+                    print(f" {title}")
+                systems = Systems(model, {"verifier": verifier, "enrolled": group})
+                report(model, sets[split], systems)
+                if group is not None:
+                    members_report(pool, model, split, systems)
 
 
 if __name__ == "__main__":

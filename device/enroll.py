@@ -2,8 +2,9 @@
 
 `earmuff enroll` takes a person's wake word takes (WAV files, or N takes
 recorded from the configured audio source) and a minute of the household's
-ordinary talk (files, or recorded), and fits a small verifier (device/verifier.py)
-that accepts this person's way of saying the word. It is stored as
+ordinary talk (files, or recorded), and fine-tunes the word's shipped verifier
+(device/verifier.py) towards this person's way of saying the word, held close
+to the shipped weights so that what it knows of near misses stays. It is stored as
 state_dir/verifiers/WAKEWORD/PERSON.npz; the detector loads it beside the
 shipped verifier and wakes when either accepts, so guests still can.
 
@@ -40,6 +41,8 @@ TAKE_SECONDS = 3.0
 TALK_SECONDS = 60.0
 PEAK_FRAMES = (-1, 4)  # windows around the base model's peak that count as the wake word
 GATE_FLOOR = 0.0002
+FINE_TUNE_PULL = 0.3  # l2 towards the shipped verifier's weights (benchmarks/wake.py, "enrolled")
+FINE_TUNE_EPOCHS = 15
 NO_AUDIO_S = 10.0  # give up on a source that stays silent (no device, closed) this long
 _PERSON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
@@ -111,13 +114,20 @@ def train_personal(detector, takes: list[np.ndarray], talk: list[np.ndarray], pe
                           "give at least 30 s")
     x = np.concatenate([x_pos, x_neg])
     y = np.concatenate([np.ones(len(x_pos)), np.zeros(len(x_neg))])
-    verifier = train(x, y, word, hidden=0, l2=3e-2, epochs=25, seed=0)
     usable = [p for p in peaks if p >= GATE_FLOOR]
     # Ask the verifier whenever the base model shows this person's takes' level of interest.
-    verifier.gate = float(max(GATE_FLOOR, min(0.002, 0.5 * min(usable))))
-    verifier.threshold = 0.5
-    shipped = builtin_verifier(word)
-    verifier.patience = Verifier.load(shipped).patience if shipped else 1  # the group keeps the shipped one's
+    gate = float(max(GATE_FLOOR, min(0.002, 0.5 * min(usable))))
+    shipped = Verifier.load(path) if (path := builtin_verifier(word)) else None
+    if shipped is not None:
+        # Fine-tune the shipped verifier, held close to it: it keeps what it knows of near misses in
+        # many voices and learns this person's way of saying the word (a verifier trained from
+        # scratch on one voice learns the voice, and wakes on its near misses too).
+        verifier = train(x, y, word, l2=FINE_TUNE_PULL, epochs=FINE_TUNE_EPOCHS, seed=0, start=shipped)
+        verifier.gate, verifier.threshold = min(gate, shipped.gate), shipped.threshold
+    else:
+        verifier = train(x, y, word, hidden=0, l2=3e-2, epochs=25, seed=0)
+        verifier.gate, verifier.threshold = gate, 0.5
+    verifier.patience = shipped.patience if shipped else 1  # the group keeps the shipped one's
     verifier.info = {"person": person, "takes": str(len(usable)), "talk_s": f"{len(x_neg) * 0.08:.0f}",
                      "enrolled": time.strftime("%Y-%m-%d %H:%M")}
     return verifier

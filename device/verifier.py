@@ -29,7 +29,7 @@ import numpy as np
 WINDOW_FRAMES = 16  # embedding frames the built-in wake word models (and so the verifiers) look at
 EMBEDDING_DIM = 96
 PACKAGE_DIR = Path(__file__).resolve().parent / "data" / "verifiers"
-PERSONAL_FLOOR = 0.5  # a personal verifier counts where the shipped one scores at least this (benchmarks/verifier.py)
+PERSONAL_FLOOR = 0.5  # a personal verifier counts where the shipped one scores at least this (benchmarks/wake.py)
 
 
 class VerifierError(Exception):
@@ -197,24 +197,37 @@ def _forward(layers, x: np.ndarray) -> list[np.ndarray]:
 
 
 def train(windows: np.ndarray, labels: np.ndarray, wakeword: str, *, hidden: int = 0, weights=None,
-          l2: float = 1e-3, epochs: int = 40, batch: int = 256, lr: float = 1e-3, seed: int = 0) -> Verifier:
+          l2: float = 1e-3, epochs: int = 40, batch: int = 256, lr: float = 1e-3, seed: int = 0,
+          start: Verifier | None = None) -> Verifier:
     """Fit a verifier on windows (n, 16, 96) with labels 1 (wake phrase) / 0, by Adam on the log loss.
 
     Classes are weighted to count equally (times `weights`, if given); l2 keeps
     the weights small, which is what lets it carry over to unseen voices.
+    With `start`, it fine-tunes a copy of that verifier instead (its size and
+    standardisation), and l2 pulls the weights towards start's rather than
+    towards zero: what it knew (near misses in many voices) stays unless the
+    new data argue against it.
     """
     rng = np.random.default_rng(seed)
     x = windows.reshape(len(windows), -1).astype(np.float32)
     y = labels.astype(np.float32)[:, None]
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0) + 1e-3
+    if start is not None:
+        mean, scale = start.mean.copy(), start.scale.copy()
+    else:
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0) + 1e-3
     x = (x - mean) / scale
     sample_w = np.where(y[:, 0] > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)).astype(np.float32)
     if weights is not None:
         sample_w *= np.asarray(weights, np.float32)
-    sizes = [x.shape[1]] + ([hidden] if hidden else []) + [1]
-    layers = [(rng.standard_normal((a, b)).astype(np.float32) * float(np.sqrt(2 / a / (1 + (b == 1)))),
-               np.zeros(b, np.float32)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    if start is not None:
+        layers = [(w.copy(), b.copy()) for w, b in start.layers]
+        anchors = [w.copy() for w, _ in start.layers]
+    else:
+        sizes = [x.shape[1]] + ([hidden] if hidden else []) + [1]
+        layers = [(rng.standard_normal((a, b)).astype(np.float32) * float(np.sqrt(2 / a / (1 + (b == 1)))),
+                   np.zeros(b, np.float32)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        anchors = [np.zeros_like(w) for w, _ in layers]
     moments = [[np.zeros_like(p) for p in layer] for layer in layers], [[np.zeros_like(p) for p in layer]
                                                                          for layer in layers]
     step = 0
@@ -227,7 +240,7 @@ def train(windows: np.ndarray, labels: np.ndarray, wakeword: str, *, hidden: int
             step += 1
             for i in range(len(layers) - 1, -1, -1):
                 w, b = layers[i]
-                grads = (acts[i].T @ delta + l2 * w, delta.sum(axis=0))
+                grads = (acts[i].T @ delta + l2 * (w - anchors[i]), delta.sum(axis=0))
                 if i:
                     delta = (delta @ w.T) * (acts[i] > 0)
                 for j, (param, grad) in enumerate(zip((w, b), grads, strict=True)):

@@ -93,11 +93,34 @@ def test_trained_verifier_round_trips_and_separates(tmp_path):
     assert scores[y == 1].min() > scores[y == 0].max()
 
 
+def test_fine_tuning_starts_from_the_shipped_verifier_and_is_held_near_it():
+    """start=: same size and standardisation as the start; l2 pulls towards its weights, not towards zero."""
+    shipped = Verifier.load(builtin_verifier("hey_jarvis"))
+    hard = builtin_hard_negatives("hey_jarvis")
+    rng = np.random.default_rng(0)
+    # Relabel half of the shipped verifier's hard negatives as positives: data that argue against it.
+    y = (rng.random(len(hard)) < 0.5).astype(float)
+    held = train(hard, y, "hey_jarvis", start=shipped, l2=1e4, epochs=5)
+    free = train(hard, y, "hey_jarvis", start=shipped, l2=0.0, epochs=60, lr=1e-2)
+    for tuned in (held, free):
+        assert [w.shape for w, _ in tuned.layers] == [w.shape for w, _ in shipped.layers]
+        np.testing.assert_array_equal(tuned.mean, shipped.mean)
+    drift = lambda v: max(float(np.abs(w - w0).max()) for (w, _), (w0, _) in zip(v.layers, shipped.layers))  # noqa: E731
+    assert drift(held) < 0.01 < drift(free)
+    before = shipped.score_many(hard)
+    moved = {name: float(np.abs(v.score_many(hard) - before).mean()) for name, v in (("held", held), ("free", free))}
+    assert moved["held"] < 0.1 and moved["free"] > 4 * moved["held"], moved
+    # Free to move, it learns the new labels; the shipped weights are left as they were.
+    accuracy = np.mean((free.score_many(hard) >= 0.5) == (y == 1))
+    assert accuracy > 0.9
+    np.testing.assert_array_equal(Verifier.load(builtin_verifier("hey_jarvis")).layers[0][0], shipped.layers[0][0])
+
+
 def test_group_wakes_if_any_member_accepts(tmp_path):
     shipped = Verifier.load(builtin_verifier("hey_jarvis"))
     personal_dir = tmp_path / "verifiers" / "hey_jarvis"
     personal = Verifier.load(builtin_verifier("hey_jarvis"))
-    personal.info, personal.threshold, personal.gate = {"person": "bo"}, 0.2, 0.001
+    personal.info, personal.threshold, personal.gate = {"person": "bo"}, 0.2, shipped.gate / 2
     personal.save(personal_dir / "bo.npz")
     group = verifiers_for(["hey_jarvis", "alexa"], tmp_path)["hey_jarvis"]
     assert isinstance(group, VerifierGroup) and describe(group) == "shipped + enrolled: bo"
