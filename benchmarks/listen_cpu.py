@@ -10,6 +10,8 @@ peak RSS:
   listener  earmuff's Listener reading the WAV file through WavSource (decode,
             frame conversion, wake detection and rules, events), Vosk model
             loaded but idle
+  listener-no-verifier  the same with `[wake] verifier = false`, to show what the
+            verifier stage costs (issue 13: at most +5% CPU, +5 MB)
 Model loading is excluded from the CPU figures, included in peak RSS.
 Target: listener at most 1.0x raw.
 """
@@ -31,6 +33,7 @@ import numpy as np
 from benchmarks import wakecorpus
 
 FRAME = 1280
+KINDS = ("raw", "listener", "listener-no-verifier")
 
 
 def cpu_name() -> str:
@@ -90,13 +93,13 @@ def run_raw(wav: Path, models: list[str]) -> dict:
     return {"cpu_s": cpu_seconds() - start, "audio_s": len(frames) * FRAME / 16000, "wakes": None}
 
 
-def run_listener(wav: Path, models: list[str], vosk_model: str) -> dict:
+def run_listener(wav: Path, models: list[str], vosk_model: str, verifier: bool = True) -> dict:
     from device import config, listener
 
     cfg = config.from_dict({
         "paths": {"state_dir": str(wav.parent / "listen-cpu-state"), "runtime_dir": str(wav.parent / "run")},
         "audio": {"source": f"file:{wav}"},
-        "wake": {"models": models},
+        "wake": {"models": models, "verifier": verifier},
         "transcribe": {"model": vosk_model},
     })
     lst = listener.build(cfg)
@@ -106,7 +109,10 @@ def run_listener(wav: Path, models: list[str], vosk_model: str) -> dict:
 
 
 def child(kind: str, wav: Path, models: list[str], vosk_model: str) -> dict:
-    result = run_raw(wav, models) if kind == "raw" else run_listener(wav, models, vosk_model)
+    if kind == "raw":
+        result = run_raw(wav, models)
+    else:
+        result = run_listener(wav, models, vosk_model, verifier=kind == "listener")
     # VmHWM, not ru_maxrss: after exec, ru_maxrss still counts the parent's memory at fork.
     result["peak_rss_mb"] = next(int(line.split()[1]) / 1024 for line in open("/proc/self/status")
                                  if line.startswith("VmHWM:"))
@@ -128,7 +134,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--models", default="hey_jarvis", help="comma-separated wake words")
     parser.add_argument("--vosk-model", default=None)
-    parser.add_argument("--child", choices=["raw", "listener"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--wav", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     models = args.models.split(",")
@@ -138,9 +144,9 @@ def main() -> None:
         return
 
     wav = idle_audio(args.minutes)
-    results: dict[str, list[dict]] = {"raw": [], "listener": []}
+    results: dict[str, list[dict]] = {kind: [] for kind in KINDS}
     for _ in range(args.rounds):
-        for kind in ("raw", "listener"):
+        for kind in KINDS:
             out = subprocess.run(
                 [sys.executable, "-m", "benchmarks.listen_cpu", "--child", kind, "--wav", str(wav),
                  "--models", args.models, "--vosk-model", vosk_model],
@@ -155,11 +161,15 @@ def main() -> None:
         ratios = [r["cpu_s"] / r["audio_s"] for r in runs]
         per[kind] = statistics.median(ratios)
         wakes = runs[0]["wakes"]
-        print(f"{kind:9} CPU s per audio s: median {per[kind]:.4f} (runs: {', '.join(f'{x:.4f}' for x in ratios)}), "
+        print(f"{kind:20} CPU s per audio s: median {per[kind]:.4f} (runs: {', '.join(f'{x:.4f}' for x in ratios)}), "
               f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB"
               + (f", false wakes {wakes}" if wakes is not None else ""))
     print(f"Vosk model loaded in the listener: {vosk_model}")
     print(f"listener / raw: {per['listener'] / per['raw']:.2f}x (target at most 1.0x)")
+    added = per["listener"] / per["listener-no-verifier"] - 1
+    rss = [max(r["peak_rss_mb"] for r in results[k]) for k in ("listener", "listener-no-verifier")]
+    print(f"the verifier stage: {added:+.1%} CPU per audio second, {rss[0] - rss[1]:+.1f} MB peak RSS "
+          "(target at most +5%, +5 MB)")
 
 
 if __name__ == "__main__":

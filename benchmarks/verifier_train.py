@@ -33,7 +33,7 @@ IGNORE_FRAMES = (-3, 14)  # around that, neither label: nearly all of the phrase
 # Windows before that hold only the start of the phrase ("hey jar"): negatives, so the verifier waits for the end.
 HIDDEN = (0, 32)  # logistic regression, or one hidden layer of 32 units
 HARD_NEGATIVES = 200
-POSITIVE_TAKES = 300  # takes of each wake phrase (each once clean, once in noise)
+POSITIVE_TAKES = 500  # takes of each wake phrase (each clean and in two noises)
 NEAR_TAKES = 12  # takes of each training near-miss phrase
 TALK_MINUTES = 240  # ordinary talk (4 h): false wakes on talk are what the threshold is set against
 NEAR_WEIGHT = 3.0  # near-miss windows count this many times over
@@ -47,7 +47,7 @@ def training_sets(pool) -> dict[str, vc.FeatureSet]:
     phon = vc.phonemes()
     sets = {}
     for i, model in enumerate(vc.MODELS):
-        positives = vc.positive_clips(model, "train", POSITIVE_TAKES, "one", 100 + i)
+        positives = vc.positive_clips(model, "train", POSITIVE_TAKES, "two", 100 + i)
         sets[f"pos-{model}"] = vc.build_set(f"train-pos-{model}", positives, pool)
         phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
         sets[f"near-{model}"] = vc.build_set(f"train-near-{model}", vc.near_miss_clips(

@@ -53,7 +53,7 @@ class Verifier:
         try:
             with np.load(path, allow_pickle=False) as f:
                 n_layers = int(f["n_layers"])
-                layers = [(f[f"w{i}"].astype(np.float32), f[f"b{i}"].astype(np.float32)) for i in range(n_layers)]
+                layers = [(_flush(f[f"w{i}"]), _flush(f[f"b{i}"])) for i in range(n_layers)]
                 info = {str(k): str(v) for k, v in zip(f["info_keys"], f["info_values"], strict=True)}
                 verifier = cls(str(f["wakeword"]), f["mean"].astype(np.float32), f["scale"].astype(np.float32),
                                layers, float(f["gate"]), float(f["threshold"]),
@@ -233,8 +233,8 @@ def train(windows: np.ndarray, labels: np.ndarray, wakeword: str, *, hidden: int
     step = 0
     for _ in range(epochs):
         order = rng.permutation(len(x))
-        for start in range(0, len(x), batch):
-            idx = order[start:start + batch]
+        for first in range(0, len(x), batch):
+            idx = order[first:first + batch]
             acts = _forward(layers, x[idx])
             delta = (acts[-1] - y[idx]) * sample_w[idx, None] / len(idx)  # d loss / d logit
             step += 1
@@ -250,4 +250,20 @@ def train(windows: np.ndarray, labels: np.ndarray, wakeword: str, *, hidden: int
                     v *= 0.999
                     v += 0.001 * grad**2
                     param -= lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-    return Verifier(wakeword, mean.astype(np.float32), scale.astype(np.float32), layers)
+        for group in (layers, *moments):  # no subnormal numbers (see _flush), in place
+            for pair in group:
+                for a in pair:
+                    a[np.abs(a) < np.finfo(np.float32).tiny] = 0
+    return Verifier(wakeword, mean.astype(np.float32), scale.astype(np.float32),
+                    [(_flush(w), _flush(b)) for w, b in layers])
+
+
+def _flush(a) -> np.ndarray:
+    """float32 with subnormal values set to zero.
+
+    Training decays the weights of units that never fire towards zero; once
+    they are subnormal, a matrix product on x86 takes 45 times as long
+    (260 us instead of 6 per call, measured), for no difference in any score.
+    """
+    a = np.asarray(a, np.float32)
+    return np.where(np.abs(a) < np.finfo(np.float32).tiny, np.float32(0), a)
