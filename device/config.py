@@ -55,7 +55,7 @@ class PathSettings:
     runtime_dir: Path = Path("/run/earmuff")
 
 
-CHANNEL_MIXES = ("mean",)  # the named ways to make one channel of an array
+CHANNEL_MIXES = ("mean", "best", "beam")  # the named ways to make one channel of an array
 
 
 @dataclass(frozen=True)

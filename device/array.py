@@ -1,0 +1,137 @@
+"""One channel out of a microphone array: `[audio] channel`.
+
+"mean" averages the channels; a number takes that channel; "best" follows the
+channel with the best speech-to-noise estimate over the last second or so;
+"beam" is a delay-and-sum beam: each channel is delayed by a whole number of
+samples to line up with channel 0 (delays from GCC-PHAT over the last second),
+then they are averaged. All of them are streaming and numpy only, and work at
+the device rate, before resampling. Whether "best" or "beam" helps is measured
+by benchmarks/array.py (the README has the figures).
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+WINDOW_S = 1.0  # how much recent audio "best" and "beam" judge by
+
+
+class Mean:
+    def mix(self, samples: np.ndarray) -> np.ndarray:
+        return samples.mean(axis=1)
+
+
+class Pick:
+    def __init__(self, channel: int):
+        self.channel = channel
+
+    def mix(self, samples: np.ndarray) -> np.ndarray:
+        return samples[:, self.channel]
+
+
+class BestChannel:
+    """The channel whose loud moments stand furthest above its quiet ones.
+
+    Per 20 ms piece and channel, the energy of the first difference (which
+    tilts away from the rumble that dominates room noise), in dB; a channel's
+    score is the spread between its 90th and 10th percentiles over the window:
+    speech peaks over the noise floor. Another channel takes over only when it
+    scores `hysteresis_db` better, so the choice does not flap between
+    near-equal microphones.
+    """
+
+    def __init__(self, channels: int, rate: int, hysteresis_db: float = 3.0, window_s: float = WINDOW_S):
+        self.channels, self.hysteresis_db = channels, hysteresis_db
+        self.piece = max(1, rate // 50)
+        self.current = 0
+        self._levels: collections.deque[np.ndarray] = collections.deque(maxlen=max(10, round(window_s * 50)))
+        self._last = np.zeros(channels, np.float32)  # the sample before the next piece, for the difference
+        self._partial = np.zeros((0, channels), np.float32)
+
+    def scores(self) -> np.ndarray:
+        """Each channel's speech-to-noise estimate in dB."""
+        levels = np.array(self._levels)
+        return np.percentile(levels, 90, axis=0) - np.percentile(levels, 10, axis=0)
+
+    def mix(self, samples: np.ndarray) -> np.ndarray:
+        self._measure(samples)
+        if len(self._levels) >= self._levels.maxlen // 2:
+            scores = self.scores()
+            best = int(np.argmax(scores))
+            if scores[best] > scores[self.current] + self.hysteresis_db:
+                self.current = best
+        return samples[:, self.current]
+
+    def _measure(self, samples: np.ndarray) -> None:
+        buf = np.concatenate([self._partial, samples])
+        whole = len(buf) - len(buf) % self.piece
+        if whole:
+            diff = np.diff(buf[:whole], axis=0, prepend=self._last[None, :])
+            self._last = buf[whole - 1]
+            energy = (diff.reshape(-1, self.piece, self.channels) ** 2).mean(axis=1)
+            self._levels.extend(10 * np.log10(energy + 1e-12))
+        self._partial = buf[whole:]
+
+
+class DelayAndSum:
+    """Delay-and-sum with whole-sample delays from GCC-PHAT against channel 0.
+
+    Cross-spectra of each channel with channel 0 are averaged over about a
+    second (loud moments, speech, weigh most); PHAT weighting keeps only their
+    phase, and the peak of its inverse transform within ±max_delay_s is the
+    delay. A delay changes only when that peak stands out (at least
+    `min_peak`; 0.1 or so for independent noise at the microphones, 0.8 and
+    more for one talker): in silence, the channels keep their last delays.
+    Channel c's sample at t + d_c lines up with channel 0's at t; the
+    output is the average of the aligned channels, late by max_delay_s.
+    """
+
+    def __init__(self, channels: int, rate: int, max_delay_s: float = 0.0005, window_s: float = WINDOW_S,
+                 min_peak: float = 0.3):
+        self.channels, self.min_peak = channels, min_peak
+        self.max_lag = max(1, int(np.ceil(rate * max_delay_s)))
+        self.size = 1 << int(np.ceil(np.log2(rate * 0.032)))  # FFT frames of about 32 ms
+        self._decay = float(np.exp(-self.size / (rate * window_s)))
+        self._window = np.hanning(self.size).astype(np.float32)
+        self._cross = np.zeros((channels, self.size // 2 + 1), np.complex128)
+        self._partial = np.zeros((0, channels), np.float32)
+        self._history = np.zeros((2 * self.max_lag, channels), np.float32)
+        self.delays = np.zeros(channels, int)  # channel c lags channel 0 by delays[c] samples
+
+    def mix(self, samples: np.ndarray) -> np.ndarray:
+        self._estimate(samples)
+        buf = np.concatenate([self._history, samples])
+        n, lag = len(samples), self.max_lag
+        out = np.zeros(n, np.float32)
+        for c, d in enumerate(self.delays):
+            out += buf[lag + d: lag + d + n, c]
+        self._history = buf[len(buf) - 2 * lag:]
+        return out / self.channels
+
+    def _estimate(self, samples: np.ndarray) -> None:
+        buf = np.concatenate([self._partial, samples])
+        frames = len(buf) // self.size
+        for i in range(frames):
+            spectra = np.fft.rfft(buf[i * self.size:(i + 1) * self.size] * self._window[:, None], axis=0).T
+            self._cross = self._decay * self._cross + spectra * np.conj(spectra[0])
+        self._partial = buf[frames * self.size:]
+        if frames:
+            phase = self._cross / (np.abs(self._cross) + 1e-12)
+            correlation = np.fft.irfft(phase, n=self.size, axis=1)
+            lags = np.arange(-self.max_lag, self.max_lag + 1)
+            near = correlation[:, lags]
+            clear = near.max(axis=1) >= self.min_peak
+            self.delays = np.where(clear, lags[np.argmax(near, axis=1)], self.delays)
+
+
+def channel_mixer(channel: int | str | None, channels: int, rate: int):
+    """The mixer for `[audio] channel`: None or "mean", "best", "beam", or a channel number."""
+    if channel == "best" and channels > 1:
+        return BestChannel(channels, rate)
+    if channel == "beam" and channels > 1:
+        return DelayAndSum(channels, rate)
+    if isinstance(channel, int):
+        return Pick(channel)
+    return Mean()  # "mean", or one channel, where all of them are the same
