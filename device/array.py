@@ -79,23 +79,31 @@ class DelayAndSum:
     """Delay-and-sum with whole-sample delays from GCC-PHAT against channel 0.
 
     Cross-spectra of each channel with channel 0 are averaged over about a
-    second (loud moments, speech, weigh most); PHAT weighting keeps only their
-    phase, and the peak of its inverse transform within ±max_delay_s is the
-    delay. A delay changes only when that peak stands out (at least
-    `min_peak`; 0.1 or so for independent noise at the microphones, 0.8 and
-    more for one talker): in silence, the channels keep their last delays.
-    Channel c's sample at t + d_c lines up with channel 0's at t; the
-    output is the average of the aligned channels, late by max_delay_s.
+    second, separately for the moments that stand `gate_db` above the noise
+    floor (a floor that follows the level down at once and up at 3 dB a
+    second) and for the rest; the difference is the talker's part. So the
+    beam follows a talker rather than a steady noise source such as a fan or
+    a dishwasher, which would otherwise win by lasting longest and, in its
+    own frequencies, by being louder. PHAT weighting keeps only the phase,
+    and the peak of its inverse transform within ±max_delay_s is the delay.
+    A delay changes only when that peak stands out (at least `min_peak`; 0.1
+    or so for independent noise at the microphones, 0.8 and more for one
+    talker): in silence, the channels keep their last delays. Channel c's
+    sample at t + d_c lines up with channel 0's at t; the output is the
+    average of the aligned channels, late by max_delay_s.
     """
 
     def __init__(self, channels: int, rate: int, max_delay_s: float = 0.0005, window_s: float = WINDOW_S,
-                 min_peak: float = 0.3):
-        self.channels, self.min_peak = channels, min_peak
+                 min_peak: float = 0.3, gate_db: float = 4.0):
+        self.channels, self.min_peak, self.gate_db = channels, min_peak, gate_db
         self.max_lag = max(1, int(np.ceil(rate * max_delay_s)))
         self.size = 1 << int(np.ceil(np.log2(rate * 0.032)))  # FFT frames of about 32 ms
         self._decay = float(np.exp(-self.size / (rate * window_s)))
+        self._floor_rise_db = 3.0 * self.size / rate
+        self._floor: float | None = None  # channel 0's noise floor, dB
         self._window = np.hanning(self.size).astype(np.float32)
-        self._cross = np.zeros((channels, self.size // 2 + 1), np.complex128)
+        self._cross = np.zeros((channels, self.size // 2 + 1), np.complex128)  # over the floor
+        self._noise_cross = np.zeros_like(self._cross)  # at the floor
         self._partial = np.zeros((0, channels), np.float32)
         self._history = np.zeros((2 * self.max_lag, channels), np.float32)
         self.delays = np.zeros(channels, int)  # channel c lags channel 0 by delays[c] samples
@@ -114,11 +122,19 @@ class DelayAndSum:
         buf = np.concatenate([self._partial, samples])
         frames = len(buf) // self.size
         for i in range(frames):
-            spectra = np.fft.rfft(buf[i * self.size:(i + 1) * self.size] * self._window[:, None], axis=0).T
-            self._cross = self._decay * self._cross + spectra * np.conj(spectra[0])
+            frame = buf[i * self.size:(i + 1) * self.size]
+            level = 10 * np.log10(np.mean(frame[:, 0] ** 2) + 1e-12)
+            self._floor = level if self._floor is None else min(level, self._floor + self._floor_rise_db)
+            spectra = np.fft.rfft(frame * self._window[:, None], axis=0).T
+            cross = spectra * np.conj(spectra[0])
+            if level < self._floor + self.gate_db:  # the noise floor: no talker here
+                self._noise_cross = self._decay * self._noise_cross + (1 - self._decay) * cross
+            else:
+                self._cross = self._decay * self._cross + (1 - self._decay) * cross
         self._partial = buf[frames * self.size:]
         if frames:
-            phase = self._cross / (np.abs(self._cross) + 1e-12)
+            talker = self._cross - self._noise_cross
+            phase = talker / (np.abs(talker) + 1e-12)
             correlation = np.fft.irfft(phase, n=self.size, axis=1)
             lags = np.arange(-self.max_lag, self.max_lag + 1)
             near = correlation[:, lags]
