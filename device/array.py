@@ -16,6 +16,7 @@ import collections
 import numpy as np
 
 WINDOW_S = 1.0  # how much recent audio "best" and "beam" judge by
+SILENT_DB = -100.0  # below this (re full scale), a channel is dead: unplugged, covered, muted
 
 
 class Mean:
@@ -37,15 +38,17 @@ class BestChannel:
     Per 20 ms piece and channel, the energy of the first difference (which
     tilts away from the rumble that dominates room noise), in dB; a channel's
     score is the spread between its 90th and 10th percentiles over the window:
-    speech peaks over the noise floor. Another channel takes over only when it
+    speech peaks over the noise floor. The first choice (after half a window)
+    is the top score; after that another channel takes over only when it
     scores `hysteresis_db` better, so the choice does not flap between
-    near-equal microphones.
+    near-equal microphones, or at once when the chosen one falls silent.
     """
 
     def __init__(self, channels: int, rate: int, hysteresis_db: float = 3.0, window_s: float = WINDOW_S):
         self.channels, self.hysteresis_db = channels, hysteresis_db
         self.piece = max(1, rate // 50)
         self.current = 0
+        self._chosen = False  # the first choice is free of the hysteresis
         self._levels: collections.deque[np.ndarray] = collections.deque(maxlen=max(10, round(window_s * 50)))
         self._last = np.zeros(channels, np.float32)  # the sample before the next piece, for the difference
         self._partial = np.zeros((0, channels), np.float32)
@@ -60,8 +63,9 @@ class BestChannel:
         if len(self._levels) >= self._levels.maxlen // 2:
             scores = self.scores()
             best = int(np.argmax(scores))
-            if scores[best] > scores[self.current] + self.hysteresis_db:
-                self.current = best
+            silent = np.max(np.array(self._levels)[:, self.current]) < SILENT_DB
+            if not self._chosen or silent or scores[best] > scores[self.current] + self.hysteresis_db:
+                self.current, self._chosen = best, True
         return samples[:, self.current]
 
     def _measure(self, samples: np.ndarray) -> None:

@@ -96,12 +96,25 @@ def test_best_holds_its_choice_between_equal_channels():
     assert sum(a != b for a, b in zip(chosen, chosen[1:], strict=False)) <= 1
 
 
-def test_best_ignores_a_dead_channel():
+def test_best_leaves_a_dead_channel_before_anyone_speaks():
+    lead = noise(RATE, 300, 1)  # a second of room noise alone
+    block = np.stack([np.zeros_like(lead), lead], axis=1) / 32768
+    best = BestChannel(2, RATE)
+    for i in range(0, len(lead), 1280):
+        best.mix(block[i:i + 1280])
+    assert best.current == 1
+
+
+def test_best_leaves_a_channel_that_goes_dead():
     x = talk()
-    block = np.stack([np.zeros_like(x), x + noise(len(x), 300, 1)], axis=1) / 32768
+    both = np.stack([x + noise(len(x), 30, 1), x + noise(len(x), 300, 2)], axis=1) / 32768
     best = BestChannel(2, RATE)
     for i in range(0, len(x), 1280):
-        best.mix(block[i:i + 1280])
+        best.mix(both[i:i + 1280])
+    assert best.current == 0
+    both[:, 0] = 0  # unplugged
+    for i in range(0, 2 * RATE, 1280):
+        best.mix(both[i:i + 1280])
     assert best.current == 1
 
 
