@@ -64,7 +64,9 @@ class AudioSettings:
     device: str = ""
     channels: int = field(default=1, metadata=_range(1, 8))
     # "mean", a channel number, "best" (the clearest channel) or "beam" (delay-and-sum): device/array.py.
-    channel: int | str = "mean"
+    # "beam" by the numbers of benchmarks/array.py (README, "Noise front end"): in simulated rooms with a
+    # 4-mic array it woke on more takes than "mean", clean and in noise; with one microphone it is "mean".
+    channel: int | str = "beam"
     rate: int = field(default=0, metadata=_range(0, 192000))
     stall_timeout_s: float = field(default=2.0, metadata=_range(0.2, 60))
     reopen_min_s: float = field(default=0.5, metadata=_range(0.05, 60))
