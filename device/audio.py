@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from device.array import channel_mixer
 from device.config import AudioSettings
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,17 @@ def decode_pcm(data: bytes, sample_width: int) -> np.ndarray:
 class FrameConverter:
     """Device audio (any rate, 1-8 channels, 8-32 bit) -> 16 kHz mono int16 frames.
 
-    `channel` picks one channel of an array; None averages them all. The
+    `channel` says how an array becomes one channel (device/array.py): a
+    channel number, None or "mean" for their average, "best" or "beam". The
     resampler is streaming, so pushing audio in pieces gives the same result
     as converting it whole.
     """
 
-    def __init__(self, rate: int, channels: int, sample_width: int, channel: int | None = None):
-        if channel is not None and not 0 <= channel < channels:
+    def __init__(self, rate: int, channels: int, sample_width: int, channel: int | str | None = None):
+        if isinstance(channel, int) and not 0 <= channel < channels:
             raise AudioError(f"channel {channel} does not exist in {channels}-channel audio")
         self.rate, self.channels, self.sample_width, self.channel = rate, channels, sample_width, channel
+        self._mixer = channel_mixer(channel, channels, rate)
         self._frame_bytes = channels * sample_width
         self._partial = b""  # bytes of an incomplete device frame
         self._pending = np.zeros(0, np.int16)  # 16 kHz samples not yet a full frame
@@ -82,7 +85,7 @@ class FrameConverter:
 
     def push_samples(self, samples: np.ndarray) -> list[np.ndarray]:
         """Decoded samples: float32 in [-1, 1), one column per channel."""
-        mono = samples.mean(axis=1) if self.channel is None else samples[:, self.channel]
+        mono = self._mixer.mix(samples)
         return self._emit(np.ascontiguousarray(mono, np.float32), last=False)
 
     def flush(self) -> list[np.ndarray]:
@@ -113,7 +116,7 @@ def read_wav(path: Path | str) -> np.ndarray:
 class WavSource:
     """A WAV file played as if it were the microphone."""
 
-    def __init__(self, path: Path | str, realtime: bool = False, channel: int | None = None):
+    def __init__(self, path: Path | str, realtime: bool = False, channel: int | str | None = None):
         import soundfile  # libsndfile: every WAV header, WAVE_FORMAT_EXTENSIBLE included
 
         self.path = Path(path)
@@ -247,7 +250,7 @@ class MicSource:
     def __init__(self, settings: AudioSettings, on_event: EventCallback | None = None, queue_seconds: float = 2.0):
         self.settings = settings
         self.on_event = on_event or (lambda name, detail: None)
-        self.channel = None if settings.channel == "mean" else int(settings.channel)
+        self.channel = settings.channel
         self.health = "closed"
         self.problem: str | None = None  # why it is reopening, for `earmuff status`
         self.description: dict = {"device": settings.device or "default", "channels": settings.channels}
@@ -427,6 +430,5 @@ def _wake(q: queue.Queue) -> None:
 def open_source(settings: AudioSettings, on_event: EventCallback | None = None):
     """The configured source: a WavSource for "file:PATH", else the microphone."""
     if settings.file is not None:
-        channel = None if settings.channel == "mean" else int(settings.channel)
-        return WavSource(settings.file, realtime=settings.realtime, channel=channel)
+        return WavSource(settings.file, realtime=settings.realtime, channel=settings.channel)
     return MicSource(settings, on_event)

@@ -273,8 +273,11 @@ def cmd_status(args) -> int:
     if status.get("problem"):
         print(f"problem:      {status['problem']['what']}")
         print(f"hint:         {status['problem']['hint']}")
+    front_end = mic.get("front_end", "off")
+    if isinstance(front_end, dict):
+        front_end = f"suppression {front_end['noise_suppression']}, gain {front_end['auto_gain_dbfs']} dBFS"
     print(f"microphone:   {mic.get('device')} {mic.get('channels', '?')} ch @ {mic.get('rate', '?')} Hz, "
-          f"{mic.get('health')}")
+          f"{mic.get('health')}; channel {mic.get('channel', 'mean')}, noise front end {front_end}")
     words = [f"{k} (threshold {v['threshold']}, patience {v['patience']}, verifier {v.get('verifier', 'off')})"
              for k, v in status["wake"].items() if isinstance(v, dict)]
     print(f"wake words:   {', '.join(words)}")
@@ -561,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyRunning as e:
         print(f"earmuff: {e}", file=sys.stderr)
         return EX_TEMPFAIL
-    except (_loaded("device.transcribe", "TranscribeError"), _loaded("device.wake", "WakeError")) as e:
+    except (_loaded("device.transcribe", "TranscribeError"), _loaded("device.wake", "WakeError"),
+            _loaded("device.frontend", "FrontEndError")) as e:
         print(f"earmuff: {e}", file=sys.stderr)
         if isinstance(e, _loaded("device.transcribe", "TranscribeError")) and not _config_file_named(args):
             print("earmuff: no config file was read; in a checkout, add --config config/earmuff.toml "

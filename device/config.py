@@ -55,26 +55,37 @@ class PathSettings:
     runtime_dir: Path = Path("/run/earmuff")
 
 
+CHANNEL_MIXES = ("mean", "best", "beam")  # the named ways to make one channel of an array
+
+
 @dataclass(frozen=True)
 class AudioSettings:
     source: str = "mic"
     device: str = ""
     channels: int = field(default=1, metadata=_range(1, 8))
-    channel: int | str = "mean"
+    # "mean", a channel number, "best" (the clearest channel) or "beam" (delay-and-sum): device/array.py.
+    # "beam" by the numbers of benchmarks/array.py (README, "Noise front end"): in simulated rooms with a
+    # 4-mic array it woke on more takes than "mean", clean and in noise; with one microphone it is "mean".
+    channel: int | str = "beam"
     rate: int = field(default=0, metadata=_range(0, 192000))
     stall_timeout_s: float = field(default=2.0, metadata=_range(0.2, 60))
     reopen_min_s: float = field(default=0.5, metadata=_range(0.05, 60))
     reopen_max_s: float = field(default=30.0, metadata=_range(0.05, 3600))
     realtime: bool = False
     exit_at_end: bool = False
+    # The noise front end (device/frontend.py) on the 16 kHz frames before the wake word and
+    # Vosk; 0 = off. Off by default: on noisy held-out clips it did not raise recall and raised
+    # near-miss wakes (README, "Noise front end", benchmarks/frontend.py).
+    noise_suppression: int = field(default=0, metadata=_range(0, 4))
+    auto_gain_dbfs: int = field(default=0, metadata=_range(0, 31))
 
     def validate(self, where: ConfigPlace) -> None:
         if self.source != "mic" and not self.source.startswith("file:"):
             where.fail("source", f'must be "mic" or "file:PATH", got {self.source!r}')
         if self.source.startswith("file:") and not self.source[5:]:
             where.fail("source", '"file:" needs a path after it')
-        if isinstance(self.channel, str) and self.channel != "mean":
-            where.fail("channel", f'must be "mean" or a channel number, got {self.channel!r}')
+        if isinstance(self.channel, str) and self.channel not in CHANNEL_MIXES:
+            where.fail("channel", f'must be "mean", "best", "beam" or a channel number, got {self.channel!r}')
         if isinstance(self.channel, int) and not 0 <= self.channel < self.channels:
             where.fail("channel", f"channel {self.channel} does not exist with channels = {self.channels}")
         if self.reopen_min_s > self.reopen_max_s:
@@ -83,6 +94,11 @@ class AudioSettings:
     @property
     def file(self) -> Path | None:
         return Path(self.source[5:]) if self.source.startswith("file:") else None
+
+    @property
+    def front_end(self) -> bool:
+        """Whether the noise front end is on."""
+        return bool(self.noise_suppression or self.auto_gain_dbfs)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Loading checks each key's type and range. On top of that this checks what a
 file can name but the loader cannot judge alone: that the wake words exist,
-that model paths and secret files are there, and that each sink has what it
-needs. Something that is not wrong but not ready yet (the English model not
-fetched) is a note, not an error.
+that model paths and secret files are there, that a noise front end that is
+turned on has its library, and that each sink has what it needs. Something
+that is not wrong but not ready yet (the English model not fetched) is a
+note, not an error.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ def check_file(path: Path | str) -> tuple[Config | None, list[str], list[str]]:
         return None, [str(e)], []
     where = lambda key: f"{path}: {key}"  # noqa: E731
     errors += [f"{where('[wake] models')}: {e}" for e in _wake_word_problems(config)]
+    if config.audio.front_end:
+        from device.frontend import problem
+
+        if front_end_problem := problem(config.audio):
+            key = "noise_suppression" if config.audio.noise_suppression else "auto_gain_dbfs"
+            errors.append(f"{where(f'[audio] {key}')}: {front_end_problem}")
     model = config.model_path()
     if not (model / "am" / "final.mdl").is_file():
         from device.transcribe import fetch_hint

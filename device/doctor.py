@@ -43,6 +43,22 @@ def run_checks(config_path: str | None, default: Path) -> tuple[list[Check], Con
 
 
 def audio_checks(config: Config) -> list[Check]:
+    return front_end_checks(config) + source_checks(config)
+
+
+def front_end_checks(config: Config) -> list[Check]:
+    audio = config.audio
+    if not audio.front_end:
+        return []
+    from device.frontend import INSTALL_HINT, problem
+
+    what = f"noise front end (suppression {audio.noise_suppression}, gain {audio.auto_gain_dbfs} dBFS)"
+    why = problem(audio)
+    return [Check(why is None, f"{what}: {why}" if why else what,
+                  f"{INSTALL_HINT}; or set [audio] noise_suppression = 0 and auto_gain_dbfs = 0" if why else "")]
+
+
+def source_checks(config: Config) -> list[Check]:
     if config.audio.file is not None:
         found = config.audio.file.is_file()
         return [Check(found, f"audio source {config.audio.source}", "" if found else "the file does not exist")]

@@ -3,15 +3,20 @@
 WebRTC's audio processing (webrtc-noise-gain, what the Home Assistant voice
 satellites use) on 10 ms chunks of 16 kHz int16 audio: noise suppression
 level 0-4 and automatic gain 0-31 dBFS (0 = off). It keeps its own state from
-chunk to chunk, so one NoiseFrontEnd serves one audio stream. Whether it helps
-is measured by benchmarks/frontend.py; the README has the figures.
+chunk to chunk, so one NoiseFrontEnd serves one audio stream: the listener
+makes a new one each time the microphone opens. `[audio] noise_suppression`
+and `auto_gain_dbfs` turn it on; it is off by default because
+benchmarks/frontend.py found it does not help (the README has the figures).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from device.config import AudioSettings
+
 CHUNK = 160  # 10 ms at 16 kHz, the only size WebRTC processes
+INSTALL_HINT = "pip install webrtc-noise-gain (or earmuff's [frontend] extra)"
 
 
 class FrontEndError(Exception):
@@ -26,7 +31,7 @@ class NoiseFrontEnd:
         try:
             from webrtc_noise_gain import AudioProcessor
         except ImportError as e:
-            raise FrontEndError("the noise front end needs webrtc-noise-gain: pip install webrtc-noise-gain") from e
+            raise FrontEndError(f"the noise front end needs webrtc-noise-gain ({e}): {INSTALL_HINT}") from e
         self.noise_suppression, self.auto_gain = noise_suppression, auto_gain
         self._processor = AudioProcessor(auto_gain, noise_suppression)
 
@@ -37,3 +42,19 @@ class NoiseFrontEnd:
         audio = np.ascontiguousarray(audio, np.int16)
         out = [self._processor.Process10ms(audio[i:i + CHUNK].tobytes()).audio for i in range(0, len(audio), CHUNK)]
         return np.frombuffer(b"".join(out), np.int16)
+
+
+def from_settings(audio: AudioSettings) -> NoiseFrontEnd | None:
+    """The front end `[audio]` asks for, or None when it is off. FrontEndError if it cannot run."""
+    if not audio.front_end:
+        return None
+    return NoiseFrontEnd(audio.noise_suppression, audio.auto_gain_dbfs)
+
+
+def problem(audio: AudioSettings) -> str | None:
+    """Why the configured front end cannot run (for `config check` and `doctor`), or None."""
+    try:
+        from_settings(audio)
+    except FrontEndError as e:
+        return str(e)
+    return None

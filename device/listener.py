@@ -2,10 +2,10 @@
 
 It has no network (systemd gives it none). Frames flow from the source into
 the wake detector while idle; after a wake they go to a Vosk Utterance until
-it endpoints. Nothing is kept from before the wake word except what the wake
-detector itself needs for its window. Every state change and event goes
-through `_emit`, the one place later parts (LED ring, control socket, uplink)
-hook into.
+it endpoints; the optional noise front end processes every frame before both.
+Nothing is kept from before the wake word except what the wake detector itself
+needs for its window. Every state change and event goes through `_emit`, the
+one place later parts (LED ring, control socket, uplink) hook into.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from device import frontend
 from device.audio import FRAME_SECONDS, open_source
 from device.config import Config
 from device.notify import Watchdog
@@ -62,6 +63,8 @@ class Listener:
         self.transcriber = transcriber
         self.redactor = Redactor.from_config(config)
         self.handlers: list[EventHandler] = [on_event] if on_event else []
+        # Made before the source opens, so a front end that cannot run stops the start.
+        self.frontend = frontend.from_settings(config.audio)
         self.source = source or open_source(config.audio, self._emit)
         self.state = "idle"
         self.counters = Counters()
@@ -161,6 +164,8 @@ class Listener:
             return  # a heartbeat of a gap already handled
         self._gap_handled = True
         self.detector.reset()
+        if self.frontend is not None:  # the next audio is a new stream: no noise estimate carried over
+            self.frontend = frontend.from_settings(self.config.audio)
         if self._utterance is not None:
             self._utterance = None
             self.counters.dropped += 1
@@ -175,6 +180,8 @@ class Listener:
     def handle_frame(self, frame: np.ndarray) -> None:
         self.counters.frames += 1
         self._gap_handled = False
+        if self.frontend is not None:
+            frame = self.frontend.process(frame)
         if self._utterance is None:
             for detection in self.detector.process(frame):
                 self._on_wake(detection)
@@ -245,7 +252,7 @@ class Listener:
         from device.control import versions
 
         c, privacy = self.counters, self.privacy
-        wake = self.config.wake
+        wake, audio = self.config.wake, self.config.audio
         deaf = getattr(self.source, "health", None) == "reopening"  # alive but deaf: the ring shows error too
         return {
             "state": "error" if deaf else self.state,
@@ -257,7 +264,10 @@ class Listener:
                 "save_error": privacy.save_error if privacy else None,
             },
             "microphone": {**getattr(self.source, "description", {}),
-                           "health": getattr(self.source, "health", "unknown")},
+                           "health": getattr(self.source, "health", "unknown"),
+                           "channel": audio.channel,
+                           "front_end": {"noise_suppression": audio.noise_suppression,
+                                         "auto_gain_dbfs": audio.auto_gain_dbfs} if audio.front_end else "off"},
             "wake": {name: dict(zip(("threshold", "patience", "refractory_s"), wake.for_model(name), strict=True))
                      | {"verifier": describe(self.detector.verifiers.get(name))}
                      for name in wake.models} | {"vad_threshold": wake.vad_threshold},
