@@ -83,6 +83,7 @@ def cmd_config_check(args) -> int:
 def cmd_detect(args) -> int:
     import numpy as np
 
+    from device import frontend
     from device.audio import FRAME_SAMPLES, AudioError, WavSource
     from device.wake import WakeDetector
 
@@ -91,6 +92,7 @@ def cmd_detect(args) -> int:
     failed = 0
     for name in args.files:
         detector.restart()
+        front_end = frontend.from_settings(config.audio)  # as the listener hears it; fresh per file
         try:
             frames = list(WavSource(name).frames())
         except AudioError as e:
@@ -100,6 +102,8 @@ def cmd_detect(args) -> int:
         # One second of silence after the end, so a wake word at the very end still fires.
         frames += [np.zeros(FRAME_SAMPLES, np.int16)] * 13
         for frame in frames:
+            if front_end is not None:
+                frame = front_end.process(frame)
             for d in detector.process(frame):
                 _print_json({"file": name, "wakeword": d.wakeword, "time": d.time, "score": round(d.score, 4)})
     return 1 if failed else 0

@@ -133,6 +133,22 @@ def train_personal(detector, takes: list[np.ndarray], talk: list[np.ndarray], pe
     return verifier
 
 
+def as_heard(audio_settings, clips: list[np.ndarray]) -> list[np.ndarray]:
+    """The clips as the listener hears them: through the noise front end when `[audio]` turns it on."""
+    from device import frontend
+
+    out = []
+    for clip in clips:
+        try:
+            front_end = frontend.from_settings(audio_settings)  # a fresh one per clip: each is its own stream
+        except frontend.FrontEndError as e:
+            raise EnrollError(str(e)) from None
+        if front_end is None:
+            return clips
+        out.append(front_end.process(clip[: len(clip) // frontend.CHUNK * frontend.CHUNK]))
+    return out
+
+
 def record(frames: Iterator, seconds: float) -> np.ndarray:
     """The next `seconds` of audio from a source's frames (None, a closed microphone, gives nothing)."""
     want = int(seconds * SAMPLE_RATE / FRAME_SAMPLES)
@@ -181,6 +197,7 @@ def enroll(config, wakeword: str, person: str, files: Iterable[str] = (), count:
     finally:
         if source is not None:
             source.close()
+    takes, talk = as_heard(config.audio, takes), as_heard(config.audio, talk)
     started = time.monotonic()
     verifier = train_personal(detector, takes, talk, person, say)
     path = verifier.save(personal_dir(config.paths.state_dir, wakeword) / f"{person}.npz")

@@ -8,7 +8,7 @@ import pytest
 
 from device import config as cfg
 from device import listener
-from device.enroll import EnrollError, enroll, enrolled, remove, train_personal
+from device.enroll import EnrollError, as_heard, enroll, enrolled, remove, train_personal
 from device.verifier import VerifierGroup, describe
 from device.wake import WakeDetector
 from tests import speech
@@ -72,6 +72,20 @@ def test_enrol_from_the_configured_source(tmp_path):
     path = enroll(config, "hey_jarvis", "ann", count=4, talk_seconds=30, say=lines.append)
     assert path.exists()
     assert lines[0] == "take 1 of 4: say the wake word (hey_jarvis) now" and "enrolled ann" in lines[-1]
+
+
+def test_enrolment_hears_through_the_configured_noise_front_end(tmp_path):
+    """With [audio] noise suppression on, the personal verifier learns from audio as the listener hears it."""
+    clips = takes(3)
+    off = make_config(tmp_path)
+    assert as_heard(off.audio, clips) is clips
+    on = make_config(tmp_path, audio={"noise_suppression": 3})
+    heard = as_heard(on.audio, clips)
+    for before, after in zip(clips, heard, strict=True):
+        assert len(after) == len(before) // 160 * 160 and not np.array_equal(after, before[:len(after)])
+    files = [str(speech.write(tmp_path / f"take{k}.wav", t)) for k, t in enumerate(takes(4))]
+    chat = str(speech.write(tmp_path / "talk.wav", talk()))
+    assert enroll(on, "hey_jarvis", "ann", files, talk_files=[chat], say=lambda s: None).exists()
 
 
 def test_enrolment_refuses_what_it_cannot_learn_from(tmp_path):

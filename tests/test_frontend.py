@@ -161,3 +161,17 @@ def test_front_end_settings_are_validated(tmp_path):
     audio = cfg.load(path).audio
     assert audio.front_end and (audio.noise_suppression, audio.auto_gain_dbfs) == (4, 31)
     assert not cfg.AudioSettings().front_end  # off by default
+
+
+def test_detect_hears_through_the_configured_front_end(tmp_path, wake_command):
+    """`earmuff detect` scores a file as the listener would hear it: through the front end when it is on."""
+    wav = speech.write(tmp_path / "in.wav", noisy_command(wake_command))
+    scores = {}
+    for level in (0, 4):
+        config = tmp_path / f"ns{level}.toml"
+        config.write_text(f"[audio]\nnoise_suppression = {level}\n[wake]\nverifier = false\nthreshold = 0.0001\n")
+        done = subprocess.run([sys.executable, "-m", "device", "detect", "--config", str(config), str(wav)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        scores[level] = [line for line in done.stdout.splitlines() if '"hey_jarvis"' in line]
+    assert scores[0] and scores[4] and scores[0] != scores[4]
