@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import wakecorpus
+from device import noise
 from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.verifier import WINDOW_FRAMES
 
@@ -156,15 +157,10 @@ def speak(text: str, take: tuple[str, int, int]) -> np.ndarray:
 
 def make_noise(kind: str, n: int, rng: np.random.Generator, babble: np.ndarray | None = None) -> np.ndarray:
     """n samples of unit-RMS noise: white, pink (1/f power), brown (1/f^2) or babble (mixed speech)."""
-    if kind == "babble":
-        start = int(rng.integers(0, len(babble) - n)) if len(babble) > n else 0
-        x = np.resize(babble[start:], n).astype(np.float64)
-    else:
-        spectrum = np.fft.rfft(rng.standard_normal(n))
-        f = np.fft.rfftfreq(n, 1 / RATE)
-        f[0] = f[1]
-        shape = {"white": 1.0, "pink": 1 / np.sqrt(np.maximum(f, 20.0)), "brown": 1 / np.maximum(f, 20.0)}[kind]
-        x = np.fft.irfft(spectrum * shape, n)
+    if kind != "babble":
+        return noise.coloured(kind, n, rng)
+    start = int(rng.integers(0, len(babble) - n)) if len(babble) > n else 0
+    x = np.resize(babble[start:], n).astype(np.float64)
     return (x / (np.sqrt(np.mean(x**2)) + 1e-9)).astype(np.float32)
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from device import noise
 from device.audio import FRAME_SAMPLES, SAMPLE_RATE, read_wav
 from device.verifier import (
     WINDOW_FRAMES,
@@ -71,14 +72,9 @@ def windows_of(detector, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _with_noise(audio: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
     """The take over white, pink and brown noise at 20, 12 and 6 dB below the speech."""
-    out = []
     rms = np.sqrt(np.mean(audio.astype(np.float32) ** 2)) + 1e-9
-    f = np.maximum(np.fft.rfftfreq(len(audio), 1 / SAMPLE_RATE), 20.0)
-    for shape, snr in ((1.0, 20), (1 / np.sqrt(f), 12), (1 / f, 6)):
-        noise = np.fft.irfft(np.fft.rfft(rng.standard_normal(len(audio))) * shape, len(audio))
-        noise *= rms / (np.sqrt(np.mean(noise**2)) + 1e-9) / 10 ** (snr / 20)
-        out.append(np.clip(audio + noise, -32768, 32767).astype(np.int16))
-    return out
+    return [np.clip(audio + noise.coloured(kind, len(audio), rng) * rms / 10 ** (snr / 20), -32768, 32767)
+            .astype(np.int16) for kind, snr in (("white", 20), ("pink", 12), ("brown", 6))]
 
 
 def train_personal(detector, takes: list[np.ndarray], talk: list[np.ndarray], person: str,

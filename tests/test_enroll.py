@@ -119,3 +119,19 @@ def test_enroll_command(tmp_path):
     gone = run("--remove", "gran")
     assert gone.returncode == 1 and "not enrolled" in gone.stderr
     assert "nobody is enrolled" in run("--list").stdout
+
+
+def test_coloured_noise_has_its_colour():
+    """Enrolment's noisy copies (and the benchmarks' corpora) use white, pink and brown noise of unit RMS."""
+    from device import noise
+
+    low_share = {}
+    for kind in noise.COLOURS:
+        x = noise.coloured(kind, 32000, np.random.default_rng(1))
+        assert x.dtype == np.float32 and abs(np.sqrt(np.mean(x.astype(np.float64) ** 2)) - 1) < 1e-3
+        power = np.abs(np.fft.rfft(x)) ** 2
+        f = np.fft.rfftfreq(len(x), 1 / 16000)
+        low_share[kind] = power[f < 500].sum() / power.sum()
+    assert 0.04 < low_share["white"] < 0.08 < low_share["pink"] < low_share["brown"]
+    with pytest.raises(ValueError, match="one of white, pink, brown"):
+        noise.coloured("purple", 10, np.random.default_rng(0))
