@@ -27,13 +27,14 @@ import math
 import os
 import pwd
 import socket
-import struct
 import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from device.peer import credentials
 
 log = logging.getLogger(__name__)
 UNIT_FILE = Path("/etc/systemd/system/earmuff-listener.service")  # where scripts/install puts it
@@ -76,8 +77,7 @@ class Peer:
 
 
 def peer_of(sock: socket.socket, group_gid: int | None) -> Peer:
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    pid, uid, gid = struct.unpack("3i", creds)
+    pid, uid, gid = credentials(sock)
     if uid in (0, os.getuid()):
         return Peer(pid, uid, gid, "owner")
     groups = {gid} | _process_groups(pid)

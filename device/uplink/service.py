@@ -42,6 +42,7 @@ from pathlib import Path
 from device.config import Config, ConfigError
 from device.files import hold_lock
 from device.notify import notify
+from device.peer import credentials
 from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
 from device.uplink.delivery import SinkState
@@ -132,8 +133,7 @@ def _timeval(seconds: float) -> bytes:
 
 def _peer(sock: socket.socket) -> tuple[int, int]:
     """(uid, pid) of the process at the other end, as the kernel has them."""
-    pid, uid, _ = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                      struct.calcsize("3i")))
+    pid, uid, _ = credentials(sock)
     return uid, pid
 
 
