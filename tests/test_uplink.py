@@ -24,7 +24,7 @@ from device.link import UplinkLink
 from device.redact import Redactor
 from device.uplink.audit import AuditLog
 from device.uplink.gate import Gate
-from device.uplink.identity import device_id, find_forbidden, hardware_identifiers
+from device.uplink.identity import Forbidden, device_id, hardware_identifiers
 from device.uplink.service import Uplink
 
 SECRET_TOKEN = "ha-token-do-not-log-8f3c"
@@ -124,7 +124,7 @@ def test_pseudonymous_id_rotates_and_hides_the_hardware(tmp_path):
     host = socket.gethostname()
     # Hostnames under 4 characters ("pi") would refuse ordinary words; longer ones are guarded.
     assert host in identifiers or len(host) < 4 or host == "localhost"
-    assert all(find_forbidden(today, [i]) is None for i in identifiers)
+    assert Forbidden(identifiers).find(today) is None
 
 
 def test_gate_refuses_identifiers_and_identity():

@@ -161,8 +161,3 @@ def _spelled_by_a_run(tokens: list[str], target: str) -> bool:
             if not target.startswith(run):
                 break
     return False
-
-
-def find_forbidden(text: str, forbidden: Iterable[str]) -> str | None:
-    """The first forbidden identifier in `text`, compared as values (see Forbidden), or None."""
-    return Forbidden(forbidden).find(text)
