@@ -104,6 +104,7 @@ def model_checks(config: Config) -> list[Check]:
                          f"offline: download {MODEL_ZIP} elsewhere and add --zip {MODEL_ZIP}"))
     except PermissionError:  # /var/lib/earmuff is for the two services (and root)
         out.append(Check(True, f"Vosk model {config.model_path()}: closed to this user (run as root)", warn=True))
+    out.append(onnxruntime_check(_installed_version("onnxruntime")))
     for name in config.wake.models:
         try:
             resolve_model(name)
@@ -111,6 +112,28 @@ def model_checks(config: Config) -> list[Check]:
         except WakeError as e:
             out.append(Check(False, str(e), "use a built-in name or a path to an .onnx file"))
     return out
+
+
+def _installed_version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def onnxruntime_check(installed: str | None) -> Check:
+    """onnxruntime from 1.29 carries Microsoft's telemetry (see setup.py); earmuff asks for < 1.29."""
+    if installed is None:
+        return Check(False, "onnxruntime is not installed (the wake word models run on it)",
+                     "reinstall earmuff: it pulls onnxruntime < 1.29")
+    major_minor = tuple(int(part) for part in installed.split(".")[:2] if part.isdigit())
+    if major_minor >= (1, 29):
+        return Check(True, f"onnxruntime {installed} writes a device id and queues telemetry events unless told "
+                     "not to; earmuff sets ORT_DISABLE_TELEMETRY=1 before loading it",
+                     "pip install 'onnxruntime<1.29' (1.28.0 has none of that code)", warn=True)
+    return Check(True, f"onnxruntime {installed}")
 
 
 def device_checks(config: Config) -> list[Check]:

@@ -22,6 +22,7 @@ def test_doctor_on_a_healthy_setup_with_a_microphone(tmp_path, alsa_home, ko_mod
     assert "input devices: 0: earmuff_test_mic" in proc.stdout
     assert "configured device 'earmuff' -> earmuff_test_mic" in proc.stdout
     assert "Vosk model" in proc.stdout and "mqtt sink: localhost resolves" in proc.stdout
+    assert "\u2713 onnxruntime 1.28" in proc.stdout  # the pinned one, without telemetry
     assert proc.stdout.splitlines()[-1].endswith(" 0 failed")
 
 
@@ -43,3 +44,14 @@ def test_doctor_says_how_to_fix_what_is_wrong(tmp_path, alsa_home):
     bad.write_text("[audio]\nchannels = 99\n")
     broken = doctor(bad)
     assert broken.returncode == 1 and "[audio] channels" in broken.stdout
+
+
+def test_an_onnxruntime_with_telemetry_is_worth_a_warning():
+    from device.doctor import onnxruntime_check
+
+    pinned = onnxruntime_check("1.28.0")
+    assert pinned.ok and not pinned.warn
+    for newer in ("1.29.0", "1.32.1", "2.0.0"):
+        check = onnxruntime_check(newer)
+        assert check.ok and check.warn and "telemetry" in check.what and "onnxruntime<1.29" in check.fix
+    assert not onnxruntime_check(None).ok
