@@ -311,7 +311,7 @@ def build_set(name: str, clips: list[Clip], pool: ProcessPoolExecutor) -> Featur
 def positive_clips(model: str, split: str, takes: int, noisy: str, seed: int) -> list[Clip]:
     """`takes` clips of the wake phrase, some after a sentence, some before a command.
 
-    noisy="one" / "two": each take clean and in one / two random noises at 0-20 dB SNR (training);
+    noisy="one": each take once clean and once in a random noise at 0-20 dB SNR (training);
     noisy="grid": each take clean, and the first half also in every noise at 10 and 5 dB (testing).
     """
     rng = np.random.default_rng(seed)
@@ -328,9 +328,9 @@ def positive_clips(model: str, split: str, takes: int, noisy: str, seed: int) ->
             parts += [("", take), (str(rng.choice(COMMANDS)), take)]
         base = Clip(tuple(parts), "positive", model, phrase, seed=int(rng.integers(1 << 30)), split=split)
         out.append(base)
-        if noisy in ("one", "two"):
-            out += [Clip(base.parts, "positive", model, phrase, str(rng.choice(NOISES)),
-                         float(rng.uniform(0, 20)), base.seed + k, split) for k in range(1, 2 + (noisy == "two"))]
+        if noisy == "one":
+            out.append(Clip(base.parts, "positive", model, phrase, str(rng.choice(NOISES)),
+                            float(rng.uniform(0, 20)), base.seed + 1, split))
         elif t < takes // 2:
             out += [Clip(base.parts, "positive", model, phrase, n, snr, base.seed + k, split)
                     for k, (n, snr) in enumerate(((n, s) for n in NOISES for s in (10, 5)), 1)]

@@ -33,13 +33,16 @@ IGNORE_FRAMES = (-3, 14)  # around that, neither label: nearly all of the phrase
 # Windows before that hold only the start of the phrase ("hey jar"): negatives, so the verifier waits for the end.
 HIDDEN = (0, 32)  # logistic regression, or one hidden layer of 32 units
 HARD_NEGATIVES = 200
-POSITIVE_TAKES = 500  # takes of each wake phrase (each clean and in two noises)
+POSITIVE_TAKES = 300  # takes of each wake phrase (each once clean, once in noise)
 NEAR_TAKES = 12  # takes of each training near-miss phrase
 TALK_MINUTES = 240  # ordinary talk (4 h): false wakes on talk are what the threshold is set against
 NEAR_WEIGHT = 3.0  # near-miss windows count this many times over
 NEAR_BUDGET = 0.03  # calibration: at most this share of near-miss clips may wake it (or raw's / 5) ...
 FA_BUDGET = 0.5  # ... and at most this many wakes per hour of everything else
 REFRACTORY_S = 2.0
+# Thresholds tried, evenly spaced on the logit scale (0.27 to 0.9975): a verifier's scores crowd towards 1,
+# where steps of 0.02 would skip most of its range (0.96 and 0.98 are a logit apart).
+THRESHOLDS = np.round(1 / (1 + np.exp(-np.arange(-1.0, 6.01, 0.25))), 4)
 SEED = 1
 
 
@@ -47,7 +50,7 @@ def training_sets(pool) -> dict[str, vc.FeatureSet]:
     phon = vc.phonemes()
     sets = {}
     for i, model in enumerate(vc.MODELS):
-        positives = vc.positive_clips(model, "train", POSITIVE_TAKES, "two", 100 + i)
+        positives = vc.positive_clips(model, "train", POSITIVE_TAKES, "one", 100 + i)
         sets[f"pos-{model}"] = vc.build_set(f"train-pos-{model}", positives, pool)
         phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
         sets[f"near-{model}"] = vc.build_set(f"train-near-{model}", vc.near_miss_clips(
@@ -127,7 +130,7 @@ def calibrate(verifier, sets: dict[str, vc.FeatureSet], model: str) -> tuple[flo
     near_budget = max(NEAR_BUDGET, raw_near / 5)
     results = []
     for patience in (1, 2):
-        for threshold in np.round(np.arange(0.3, 0.991, 0.02), 2):
+        for threshold in THRESHOLDS:
             pos, near, other = [], [], 0
             for (key, _, _), e in zip(clips, effective, strict=True):
                 rule = WakeRule(float(threshold), patience, REFRACTORY_S)
@@ -181,7 +184,7 @@ def main() -> None:
         candidates = [fit(sets, model, gate, hidden) for gate in GATES for hidden in HIDDEN]
         for v, c, _, _ in candidates:
             print(f"  {model} candidate gate {v.gate} hidden {len(v.layers) > 1 and v.layers[0][0].shape[1] or 0}: "
-                  f"threshold {v.threshold:.2f} patience {v.patience}: recall {c['recall']:.1%}, near "
+                  f"threshold {v.threshold:.4g} patience {v.patience}: recall {c['recall']:.1%}, near "
                   f"{c['near']:.1%}, {c['fa_h']:.2f}/h {'(within budget)' if within_budget(c) else ''}")
         verifier, calibration, x, y = max(candidates, key=lambda c: (within_budget(c[1]), c[1]["recall"],
                                                                      -c[1]["near"], -len(c[0].layers)))
@@ -193,7 +196,7 @@ def main() -> None:
         hardest = np.argsort(verifier.score_many(negatives))[-HARD_NEGATIVES:]
         np.save(vmod.PACKAGE_DIR / f"{model}-hard-negatives.npy", negatives[hardest].astype(np.float16))
         print(f"{model}: {int(y.sum())} positive and {int(len(y) - y.sum())} negative windows; gate "
-              f"{verifier.gate}, {len(verifier.layers) - 1} hidden layer(s), threshold {verifier.threshold:.2f}, "
+              f"{verifier.gate}, {len(verifier.layers) - 1} hidden layer(s), threshold {verifier.threshold:.4g}, "
               f"patience {verifier.patience} (calibration clips: recall {calibration['recall']:.1%}, near misses "
               f"{calibration['near']:.1%} (raw {calibration['raw_near']:.1%}), {calibration['fa_h']:.2f} "
               f"wakes/h on the rest); {time.monotonic() - t0:.0f} s -> {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -7,8 +7,8 @@ training clips: for each side of the voice split (training voices, new takes;
 held-out voices no training clip uses), per word 60 takes of the wake phrase
 clean and 30 of them in white, pink, brown and babble noise at 10 and 5 dB SNR;
 every generated near-miss phrase twice (the training side's phrases and the
-held-out quarter reported apart); and ordinary talk (20 min for training
-voices, 60 min for held-out voices). Systems, on the same audio:
+held-out quarter reported apart); and ordinary talk (1 h for training
+voices, 3 h for held-out voices). Systems, on the same audio:
   raw       openWakeWord as most integrations use it: a wake when the score rises to 0.5
   base      earmuff's calibrated WakeRule without the verifier
   verifier  earmuff with the shipped verifier (the verifier's score replaces the base
@@ -34,7 +34,7 @@ import numpy as np
 from benchmarks import verifier_corpus as vc
 from device.audio import FRAME_SECONDS
 from device.config import WakeSettings
-from device.verifier import Verifier, builtin_verifier
+from device.verifier import Verifier, builtin_verifier, with_threshold
 from device.wake import WakeRule
 
 SPLITS = {"train": "training voices", "held_out": "held-out voices"}
@@ -55,7 +55,7 @@ def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minu
             sets[f"near-{side}-{model}"] = vc.build_set(
                 f"test-{tag}{split}-near-{side}-{model}",
                 vc.near_miss_clips(model, phrases[side], split, 2, seed + 10 + i), pool)
-    minutes = talk_minutes or (20 if split == "train" else 60)
+    minutes = talk_minutes or (60 if split == "train" else 180)
     sets["speech"] = vc.build_set(f"test-{tag}{split}-speech", vc.speech_clips(split, minutes, seed + 20), pool)
     return sets
 
@@ -134,6 +134,31 @@ def print_rows(rows: dict[str, dict[str, float]], keys: list[str]) -> None:
     for name, row in rows.items():
         cells = "".join(f"{row[k]:>13.2f}" if k.startswith("FA/h") else f"{row[k]:>13.1%}" for k in keys)
         print(f"    {name:9}{cells}")
+
+
+SENSITIVITIES = (0.8, 0.9, 0.95, 0.97, 0.98, 0.99)  # [wake] verifier_threshold values shown beside the calibrated one
+
+
+def sensitivity(model: str, sets: dict[str, dict[str, vc.FeatureSet]], verifier: Verifier) -> None:
+    """What `[wake] verifier_threshold` trades: recall against near misses and false wakes, per side."""
+    thresholds = sorted({*SENSITIVITIES, verifier.threshold})
+    variants = {f"{t:g}" + (" (shipped)" if t == verifier.threshold else ""): with_threshold(verifier, t)
+                for t in thresholds}
+    print(f"  {model}, by verifier_threshold: clean / 10 dB recall, near misses (all phrases), FA/h")
+    print("    " + f"{'':18}" + "".join(f"{title:>36}" for title in SPLITS.values()))
+    for name, variant in variants.items():
+        cells = []
+        for split in SPLITS:
+            systems = Systems(model, {"v": variant})
+            pos = sets[split][f"pos-{model}"]
+            woken = systems.woken(pos)["v"]
+            clean = np.array([c.noise == "clean" for c in pos.clips])
+            ten = np.array([c.noise != "clean" and c.snr_db == 10 for c in pos.clips])
+            near = np.concatenate([systems.woken(sets[split][f"near-{side}-{model}"])["v"]
+                                   for side in ("train", "held_out")])
+            fa = systems.per_hour(sets[split]["speech"])["v"]
+            cells.append(f"{woken[clean].mean():>9.1%}{woken[ten].mean():>9.1%}{near.mean():>9.1%}{fa:>9.2f}")
+        print(f"    {name:18}" + "".join(cells))
 
 
 def cost(verifier: Verifier) -> str:
@@ -240,8 +265,10 @@ def main() -> None:
             path = builtin_verifier(model)
             verifier = Verifier.load(path) if path else None
             if verifier:
-                print(f"{model}: verifier gate {verifier.gate}, threshold {verifier.threshold:.2f}, patience "
+                print(f"{model}: verifier gate {verifier.gate}, threshold {verifier.threshold:.4g}, patience "
                       f"{verifier.patience}; {cost(verifier)}")
+            if verifier:
+                sensitivity(model, sets, verifier)
             for split, title in SPLITS.items():
                 group, seconds = (None, []) if args.no_enrolled or not verifier else household(model, split)
                 if seconds:

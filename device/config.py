@@ -108,6 +108,7 @@ class WakeTuning:
     threshold: float | None = field(default=None, metadata=_range(0.0, 1.0))
     patience: int | None = field(default=None, metadata=_range(1, 50))
     refractory_s: float | None = field(default=None, metadata=_range(0.0, 60))
+    verifier_threshold: float | None = field(default=None, metadata=_range(0.01, 0.9999))
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class WakeSettings:
     onnx_threads: int = field(default=1, metadata=_range(1, 8))
     # The verifier stage (device/verifier.py): shipped and enrolled verifiers check each wake.
     verifier: bool = True
+    # None: each verifier's calibrated threshold. Lower wakes on more quiet and noisy takes, and on more
+    # near misses and talk (the README's "sensitivity" table); higher, the other way.
+    verifier_threshold: float | None = field(default=None, metadata=_range(0.01, 0.9999))
     tuning: dict[str, WakeTuning] = field(default_factory=dict)
 
     def for_model(self, name: str) -> tuple[float, int, float]:
@@ -139,6 +143,11 @@ class WakeSettings:
             _first(t.patience, self.patience, calibrated_patience),
             _first(t.refractory_s, self.refractory_s),
         )
+
+    def verifier_threshold_for(self, name: str) -> float | None:
+        """The verifier threshold asked for one wake word ([wake.tuning.NAME], then [wake]), or None."""
+        tuned = self.tuning.get(name, WakeTuning()).verifier_threshold
+        return tuned if tuned is not None else self.verifier_threshold
 
     def validate(self, where: ConfigPlace) -> None:
         if not self.models:

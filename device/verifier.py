@@ -21,7 +21,7 @@ household's personal ones on the device (device/enroll.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +135,14 @@ class VerifierGroup:
             mine = np.where(base_scores >= v.gate, _shift(v.score_many(windows), v.threshold), 0.0)
             parts.append(np.minimum(mine, agree))
         return np.max(parts, axis=0)
+
+
+def with_threshold(verifier: Verifier | VerifierGroup, threshold: float) -> Verifier | VerifierGroup:
+    """A copy at the owner's sensitivity ([wake] verifier_threshold): a group's members all move with it
+    (enrolled verifiers are fine-tuned copies of the shipped one, on its scale)."""
+    if isinstance(verifier, VerifierGroup):
+        return VerifierGroup([replace(member, threshold=threshold) for member in verifier.members])
+    return replace(verifier, threshold=threshold)
 
 
 def describe(verifier: Verifier | VerifierGroup | None) -> str:

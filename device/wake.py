@@ -26,7 +26,7 @@ import numpy as np
 
 from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.config import WakeSettings
-from device.verifier import WINDOW_FRAMES, Verifier, verifiers_for
+from device.verifier import WINDOW_FRAMES, Verifier, verifiers_for, with_threshold
 from device.wakeword.models import ModelFileError, builtin_wake_models
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,8 @@ class WakeDetector:
         (the verifier's threshold and patience) instead of the base score."""
         self.verifiers = dict(verifiers)
         for name, verifier in self.verifiers.items():
+            if (threshold := settings.verifier_threshold_for(name)) is not None:
+                verifier = self.verifiers[name] = with_threshold(verifier, threshold)
             self.rules[name] = WakeRule(verifier.threshold, verifier.patience, settings.for_model(name)[2])
 
     def restart(self) -> None:

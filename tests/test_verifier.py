@@ -153,3 +153,30 @@ def test_group_wakes_if_any_member_accepts(tmp_path):
         accepts = p >= min(shipped.threshold, max(0.2, PERSONAL_FLOOR))
         assert (group.rescore(shipped.gate, window) >= 0.5) == accepts
         assert group.rescore(shipped.gate * 0.9, window) == 0.0  # under the gate
+
+
+def test_the_owner_sets_the_verifier_threshold(tmp_path):
+    """[wake] verifier_threshold (and per word under [wake.tuning.NAME]) moves every verifier of the word."""
+    from device import config as cfg
+
+    personal = Verifier.load(builtin_verifier("hey_jarvis"))
+    personal.info = {"person": "bo"}
+    personal.save(tmp_path / "verifiers" / "hey_jarvis" / "bo.npz")
+    config = cfg.from_dict({"wake": {"models": ["hey_jarvis", "alexa"], "verifier_threshold": 0.7,
+                                     "tuning": {"alexa": {"verifier_threshold": 0.9}}}}, tmp_path / "e.toml")
+    detector = WakeDetector(config.wake, state_dir=tmp_path)
+    group = detector.verifiers["hey_jarvis"]
+    assert isinstance(group, VerifierGroup) and [m.threshold for m in group.members] == [0.7, 0.7]
+    assert detector.verifiers["alexa"].threshold == 0.9 and detector.rules["alexa"].threshold == 0.9
+    assert Verifier.load(builtin_verifier("hey_jarvis")).threshold != 0.7  # the shipped file is left alone
+    # A window the shipped verifier scores between the two thresholds wakes at the lower one only.
+    shipped = Verifier.load(builtin_verifier("hey_jarvis"))
+    windows = builtin_hard_negatives("hey_jarvis")
+    scores = shipped.score_many(windows)
+    window = windows[int(np.argmin(np.abs(scores - (shipped.threshold + 0.7) / 2)))]
+    assert 0.7 < shipped.score(window) < shipped.threshold
+    low = WakeDetector(config.wake, models=["hey_jarvis"], state_dir=tmp_path / "nobody").verifiers["hey_jarvis"]
+    assert low.rescore(1.0, window) >= low.threshold
+    assert shipped.rescore(1.0, window) < shipped.threshold
+    with pytest.raises(cfg.ConfigError, match="verifier_threshold"):
+        cfg.from_dict({"wake": {"verifier_threshold": 1.5}}, tmp_path / "e.toml")
