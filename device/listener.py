@@ -177,6 +177,17 @@ class Listener:
         self._stopping.set()
         self.source.close()
 
+    def _wake_status(self, name: str) -> dict:
+        """The base model's rule, and where a verifier decides, its threshold and patience (what wakes it)."""
+        threshold, patience, refractory = self.config.wake.for_model(name)
+        verifier = self.detector.verifiers.get(name)
+        out = {"threshold": threshold, "patience": patience, "refractory_s": refractory,
+               "verifier": describe(verifier)}
+        if verifier is not None:
+            shipped = getattr(verifier, "members", [verifier])[0]
+            out |= {"verifier_threshold": shipped.threshold, "verifier_patience": verifier.patience}
+        return out
+
     def handle_frame(self, frame: np.ndarray) -> None:
         self.counters.frames += 1
         self._gap_handled = False
@@ -268,9 +279,7 @@ class Listener:
                            "channel": audio.channel,
                            "front_end": {"noise_suppression": audio.noise_suppression,
                                          "auto_gain_dbfs": audio.auto_gain_dbfs} if audio.front_end else "off"},
-            "wake": {name: dict(zip(("threshold", "patience", "refractory_s"), wake.for_model(name), strict=True))
-                     | {"verifier": describe(self.detector.verifiers.get(name))}
-                     for name in wake.models} | {"vad_threshold": wake.vad_threshold},
+            "wake": {name: self._wake_status(name) for name in wake.models} | {"vad_threshold": wake.vad_threshold},
             "last_wake": c.last_wake,
             "counters": {"wakes": c.wakes, "utterances": c.utterances, "dropped": c.dropped,
                          "redacted": dict(c.redacted), "sends": c.sends, "refusals": c.refusals,

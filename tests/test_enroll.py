@@ -9,7 +9,7 @@ import pytest
 from device import config as cfg
 from device import listener
 from device.enroll import EnrollError, as_heard, enroll, enrolled, remove, train_personal
-from device.verifier import VerifierGroup, describe
+from device.verifier import Verifier, VerifierGroup, builtin_verifier, describe
 from device.wake import WakeDetector
 from tests import speech
 
@@ -39,7 +39,12 @@ def test_enrol_from_files_list_and_remove(tmp_path, ko_model):
     files = [str(speech.write(tmp_path / f"take{k}.wav", t)) for k, t in enumerate(takes(6))]
     chat = str(speech.write(tmp_path / "talk.wav", talk()))
     config = make_config(tmp_path, transcribe={"model": str(ko_model)})
-    assert listener.build(config).status()["wake"]["hey_jarvis"]["verifier"] == "shipped"
+    shown = listener.build(config).status()["wake"]["hey_jarvis"]
+    assert shown["verifier"] == "shipped"
+    shipped = Verifier.load(builtin_verifier("hey_jarvis"))  # what decides, not the base model's rule
+    assert (shown["verifier_threshold"], shown["verifier_patience"]) == (shipped.threshold, shipped.patience)
+    keener = make_config(tmp_path, transcribe={"model": str(ko_model)}, wake={"verifier_threshold": 0.9})
+    assert listener.build(keener).status()["wake"]["hey_jarvis"]["verifier_threshold"] == 0.9
     path = enroll(config, "hey_jarvis", "gran", files, talk_files=[chat], say=lambda s: None)
     assert path == tmp_path / "state" / "verifiers" / "hey_jarvis" / "gran.npz"
     [(word, person, info)] = enrolled(config.paths.state_dir)
