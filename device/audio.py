@@ -66,7 +66,7 @@ class FrameConverter:
     def __init__(self, rate: int, channels: int, sample_width: int, channel: int | str | None = None):
         if isinstance(channel, int) and not 0 <= channel < channels:
             raise AudioError(f"channel {channel} does not exist in {channels}-channel audio")
-        self.rate, self.channels, self.sample_width, self.channel = rate, channels, sample_width, channel
+        self.rate, self.channels, self.sample_width = rate, channels, sample_width
         self._mixer = channel_mixer(channel, channels, rate)
         self._frame_bytes = channels * sample_width
         self._partial = b""  # bytes of an incomplete device frame

@@ -29,6 +29,7 @@ import numpy as np
 WINDOW_FRAMES = 16  # embedding frames the built-in wake word models (and so the verifiers) look at
 EMBEDDING_DIM = 96
 PACKAGE_DIR = Path(__file__).resolve().parent / "data" / "verifiers"
+_TINY = np.finfo(np.float32).tiny  # the smallest normal float32; anything nearer zero is subnormal
 PERSONAL_FLOOR = 0.5  # a personal verifier counts where the shipped one scores at least this (benchmarks/wake.py)
 
 
@@ -221,21 +222,19 @@ def train(windows: np.ndarray, labels: np.ndarray, wakeword: str, *, hidden: int
     y = labels.astype(np.float32)[:, None]
     if start is not None:
         mean, scale = start.mean.copy(), start.scale.copy()
-    else:
-        mean = x.mean(axis=0)
-        scale = x.std(axis=0) + 1e-3
-    x = (x - mean) / scale
-    sample_w = np.where(y[:, 0] > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)).astype(np.float32)
-    if weights is not None:
-        sample_w *= np.asarray(weights, np.float32)
-    if start is not None:
         layers = [(w.copy(), b.copy()) for w, b in start.layers]
         anchors = [w.copy() for w, _ in start.layers]
     else:
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0) + 1e-3
         sizes = [x.shape[1]] + ([hidden] if hidden else []) + [1]
         layers = [(rng.standard_normal((a, b)).astype(np.float32) * float(np.sqrt(2 / a / (1 + (b == 1)))),
                    np.zeros(b, np.float32)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
         anchors = [np.zeros_like(w) for w, _ in layers]
+    x = (x - mean) / scale
+    sample_w = np.where(y[:, 0] > 0, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)).astype(np.float32)
+    if weights is not None:
+        sample_w *= np.asarray(weights, np.float32)
     moments = [[np.zeros_like(p) for p in layer] for layer in layers], [[np.zeros_like(p) for p in layer]
                                                                          for layer in layers]
     step = 0
@@ -258,12 +257,11 @@ def train(windows: np.ndarray, labels: np.ndarray, wakeword: str, *, hidden: int
                     v *= 0.999
                     v += 0.001 * grad**2
                     param -= lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
-        for group in (layers, *moments):  # no subnormal numbers (see _flush), in place
-            for pair in group:
+        for group in (layers, *moments):  # no subnormal numbers (see _flush), in place: the last epoch's
+            for pair in group:                # pass leaves the returned weights clean too
                 for a in pair:
-                    a[np.abs(a) < np.finfo(np.float32).tiny] = 0
-    return Verifier(wakeword, mean.astype(np.float32), scale.astype(np.float32),
-                    [(_flush(w), _flush(b)) for w, b in layers])
+                    a[np.abs(a) < _TINY] = 0
+    return Verifier(wakeword, mean.astype(np.float32), scale.astype(np.float32), layers)
 
 
 def _flush(a) -> np.ndarray:
@@ -274,4 +272,4 @@ def _flush(a) -> np.ndarray:
     (260 us instead of 6 per call, measured), for no difference in any score.
     """
     a = np.asarray(a, np.float32)
-    return np.where(np.abs(a) < np.finfo(np.float32).tiny, np.float32(0), a)
+    return np.where(np.abs(a) < _TINY, np.float32(0), a)
