@@ -30,6 +30,7 @@ from benchmarks import wakecorpus
 from device import noise
 from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.verifier import WINDOW_FRAMES
+from device.wake import WakeRule
 
 RATE = 16000
 CACHE = Path(__file__).resolve().parent / ".cache" / "verifier"
@@ -286,9 +287,31 @@ class FeatureSet:
         idx = base + np.asarray(frames)[:, None] + np.arange(WINDOW_FRAMES)[None, :]
         return self.embeddings[idx].astype(np.float32)
 
+    def effective_scores(self, i: int, column: int, verifier) -> np.ndarray:
+        """What the wake rule sees in clip i with a verifier (or group) on the model in `column`: its
+        score where the base score reaches its gate, else 0."""
+        base = self.clip_scores(i)[:, column]
+        effective = np.zeros_like(base)
+        frames = np.nonzero(base >= verifier.gate)[0]
+        if len(frames):
+            effective[frames] = verifier.rescore_many(base[frames], self.windows(i, frames))
+        return effective
+
     @property
     def hours(self) -> float:
         return len(self.scores) * FRAME_SECONDS / 3600
+
+
+def wakes(scores: np.ndarray, threshold: float, patience: int, refractory: float) -> int:
+    """Wakes of earmuff's WakeRule over one clip's scores."""
+    rule = WakeRule(threshold, patience, refractory)
+    return sum(rule.update(i, float(s)) for i, s in enumerate(scores))
+
+
+def raw_wakes(scores: np.ndarray) -> int:
+    """Wakes of raw openWakeWord at 0.5: each rise of the score to 0.5."""
+    above = scores >= 0.5
+    return int((above & ~np.concatenate([[False], above[:-1]])).sum())
 
 
 def build_set(name: str, clips: list[Clip], pool: ProcessPoolExecutor) -> FeatureSet:

@@ -24,7 +24,6 @@ import numpy as np
 from benchmarks import verifier_corpus as vc
 from device import verifier as vmod
 from device.audio import FRAME_SECONDS
-from device.wake import WakeRule
 
 GATE = 0.002  # base score at which the verifier is asked: low, so it can also accept quiet and noisy takes
 GATES = (0.0002, 0.002, 0.02)  # the gates tried per word
@@ -101,16 +100,6 @@ def dataset(sets: dict[str, vc.FeatureSet], model: str, rng, gate: float = GATE)
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
 
 
-def effective_scores(verifier, fs: vc.FeatureSet, i: int, column: int) -> np.ndarray:
-    """What the wake rule sees in clip i: the verifier's score where the base score reaches the gate, else 0."""
-    base = fs.clip_scores(i)[:, column]
-    effective = np.zeros_like(base)
-    frames = np.nonzero(base >= verifier.gate)[0]
-    if len(frames):
-        effective[frames] = verifier.score_many(fs.windows(i, frames))
-    return effective
-
-
 def calibrate(verifier, sets: dict[str, vc.FeatureSet], model: str) -> tuple[float, int, dict]:
     """(threshold, patience): the best recall on the calibration clips within the near-miss and false-wake budgets.
 
@@ -123,18 +112,17 @@ def calibrate(verifier, sets: dict[str, vc.FeatureSet], model: str) -> tuple[flo
     own = (f"pos-{model}", f"near-{model}")
     clips = [(key, fs, i) for key, fs in sets.items() for i in range(len(fs.clips))
              if for_calibration(i) or key in ("speech", "noise")]
-    effective = [effective_scores(verifier, fs, i, column) for _, fs, i in clips]
+    effective = [fs.effective_scores(i, column, verifier) for _, fs, i in clips]
     frames = sum(len(e) for (key, _, _), e in zip(clips, effective, strict=True) if key not in own)
     hours = frames * FRAME_SECONDS / 3600
-    raw_near = np.mean([raw_wakes(fs.clip_scores(i)[:, column]) > 0 for key, fs, i in clips if key == own[1]])
+    raw_near = np.mean([vc.raw_wakes(fs.clip_scores(i)[:, column]) > 0 for key, fs, i in clips if key == own[1]])
     near_budget = max(NEAR_BUDGET, raw_near / 5)
     results = []
     for patience in (1, 2):
         for threshold in THRESHOLDS:
             pos, near, other = [], [], 0
             for (key, _, _), e in zip(clips, effective, strict=True):
-                rule = WakeRule(float(threshold), patience, REFRACTORY_S)
-                n = sum(rule.update(k, float(s)) for k, s in enumerate(e))
+                n = vc.wakes(e, float(threshold), patience, REFRACTORY_S)
                 if key == own[0]:
                     pos.append(n > 0)
                 elif key == own[1]:
@@ -147,12 +135,6 @@ def calibrate(verifier, sets: dict[str, vc.FeatureSet], model: str) -> tuple[flo
     if fits:
         return max(fits, key=lambda r: (r[2]["recall"], -r[2]["near"], -r[2]["fa_h"]))
     return min(results, key=lambda r: (r[2]["near"] + r[2]["fa_h"] / 10, -r[2]["recall"]))
-
-
-def raw_wakes(scores: np.ndarray) -> int:
-    """Wakes of raw openWakeWord at 0.5: each rise of the score to 0.5."""
-    above = scores >= 0.5
-    return int((above & ~np.concatenate([[False], above[:-1]])).sum())
 
 
 def fit(sets: dict[str, vc.FeatureSet], model: str, gate: float, hidden: int):

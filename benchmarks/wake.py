@@ -35,7 +35,6 @@ from benchmarks import verifier_corpus as vc
 from device.audio import FRAME_SECONDS
 from device.config import WakeSettings
 from device.verifier import Verifier, builtin_verifier, with_threshold
-from device.wake import WakeRule
 
 SPLITS = {"train": "training voices", "held_out": "held-out voices"}
 
@@ -60,16 +59,6 @@ def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minu
     return sets
 
 
-def wakes(scores: np.ndarray, threshold: float, patience: int, refractory: float) -> int:
-    rule = WakeRule(threshold, patience, refractory)
-    return sum(rule.update(i, float(s)) for i, s in enumerate(scores))
-
-
-def raw_wakes(scores: np.ndarray) -> int:
-    above = scores >= 0.5
-    return int((above & ~np.concatenate([[False], above[:-1]])).sum())
-
-
 class Systems:
     """Counts wakes in one clip's scores for raw, base and each verifier system (name -> verifier or group)."""
 
@@ -81,13 +70,10 @@ class Systems:
 
     def count(self, fs: vc.FeatureSet, i: int) -> dict[str, int]:
         base = fs.clip_scores(i)[:, self.column]
-        out = {"raw": raw_wakes(base), "base": wakes(base, *self.rule)}
+        out = {"raw": vc.raw_wakes(base), "base": vc.wakes(base, *self.rule)}
         for name, verifier in self.verifiers.items():
-            effective = np.zeros_like(base)
-            frames = np.nonzero(base >= verifier.gate)[0]
-            if len(frames):
-                effective[frames] = verifier.rescore_many(base[frames], fs.windows(i, frames))
-            out[name] = wakes(effective, verifier.threshold, verifier.patience, self.rule[2])
+            out[name] = vc.wakes(fs.effective_scores(i, self.column, verifier), verifier.threshold,
+                                 verifier.patience, self.rule[2])
         return out
 
     def woken(self, fs: vc.FeatureSet) -> dict[str, np.ndarray]:
