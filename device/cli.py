@@ -282,8 +282,9 @@ def cmd_status(args) -> int:
         front_end = f"suppression {front_end['noise_suppression']}, gain {front_end['auto_gain_dbfs']} dBFS"
     print(f"microphone:   {mic.get('device')} {mic.get('channels', '?')} ch @ {mic.get('rate', '?')} Hz, "
           f"{mic.get('health')}; channel {mic.get('channel', 'mean')}, noise front end {front_end}")
-    words = [f"{k} (verifier {v['verifier']}: threshold {v['verifier_threshold']:.4g}, patience "
-             f"{v['verifier_patience']})" if "verifier_threshold" in v else
+    words = [f"{k} (base model wakes from {v['verifier_confident']:.4g}, patience {v['patience']}; verifier "
+             f"{v['verifier']} below that: threshold {v['verifier_threshold']:.4g}, patience {v['verifier_patience']})"
+             if "verifier_threshold" in v else
              f"{k} (threshold {v['threshold']}, patience {v['patience']}, verifier {v.get('verifier', 'off')})"
              for k, v in status["wake"].items() if isinstance(v, dict)]
     print(f"wake words:   {', '.join(words)}")

@@ -109,6 +109,7 @@ class WakeTuning:
     patience: int | None = field(default=None, metadata=_range(1, 50))
     refractory_s: float | None = field(default=None, metadata=_range(0.0, 60))
     verifier_threshold: float | None = field(default=None, metadata=_range(0.01, 0.9999))
+    verifier_confident: float | None = field(default=None, metadata=_range(0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ class WakeSettings:
     # None: each verifier's calibrated threshold. Lower wakes on more quiet and noisy takes, and on more
     # near misses and talk (the README's "sensitivity" table); higher, the other way.
     verifier_threshold: float | None = field(default=None, metadata=_range(0.01, 0.9999))
+    # Base scores at or above this wake without asking the verifier. None: the word's threshold, so the
+    # verifier only adds wakes (it cannot cost one the base model would make); 1.0: it judges every wake.
+    verifier_confident: float | None = field(default=None, metadata=_range(0.0, 1.0))
     tuning: dict[str, WakeTuning] = field(default_factory=dict)
 
     def for_model(self, name: str) -> tuple[float, int, float]:
@@ -148,6 +152,11 @@ class WakeSettings:
         """The verifier threshold asked for one wake word ([wake.tuning.NAME], then [wake]), or None."""
         tuned = self.tuning.get(name, WakeTuning()).verifier_threshold
         return tuned if tuned is not None else self.verifier_threshold
+
+    def verifier_confident_for(self, name: str) -> float:
+        """The base score from which a word wakes without its verifier: set, else the word's threshold."""
+        tuned = self.tuning.get(name, WakeTuning()).verifier_confident
+        return _first(tuned, self.verifier_confident, self.for_model(name)[0])
 
     def validate(self, where: ConfigPlace) -> None:
         if not self.models:

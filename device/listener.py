@@ -178,14 +178,16 @@ class Listener:
         self.source.close()
 
     def _wake_status(self, name: str) -> dict:
-        """The base model's rule, and where a verifier decides, its threshold and patience (what wakes it)."""
+        """The base model's rule and, where a word has a verifier, from which base score the base rule
+        wakes alone and the verifier's threshold and patience (what wakes it below that)."""
         threshold, patience, refractory = self.config.wake.for_model(name)
         verifier = self.detector.verifiers.get(name)
         out = {"threshold": threshold, "patience": patience, "refractory_s": refractory,
                "verifier": describe(verifier)}
         if verifier is not None:
             shipped = getattr(verifier, "members", [verifier])[0]
-            out |= {"verifier_threshold": shipped.threshold, "verifier_patience": verifier.patience}
+            out |= {"verifier_confident": self.detector.rules[name].confident,
+                    "verifier_threshold": shipped.threshold, "verifier_patience": verifier.patience}
         return out
 
     def handle_frame(self, frame: np.ndarray) -> None:

@@ -43,6 +43,7 @@ def test_enrol_from_files_list_and_remove(tmp_path, ko_model):
     assert shown["verifier"] == "shipped"
     shipped = Verifier.load(builtin_verifier("hey_jarvis"))  # what decides, not the base model's rule
     assert (shown["verifier_threshold"], shown["verifier_patience"]) == (shipped.threshold, shipped.patience)
+    assert shown["verifier_confident"] == shown["threshold"] == 0.5  # under the base threshold only
     keener = make_config(tmp_path, transcribe={"model": str(ko_model)}, wake={"verifier_threshold": 0.9})
     assert listener.build(keener).status()["wake"]["hey_jarvis"]["verifier_threshold"] == 0.9
     path = enroll(config, "hey_jarvis", "gran", files, talk_files=[chat], say=lambda s: None)

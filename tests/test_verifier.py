@@ -57,17 +57,36 @@ def test_detector_uses_the_shipped_verifier_by_default(wake_command, no_wake_spe
     detector = WakeDetector(WakeSettings())
     assert describe(detector.verifiers["hey_jarvis"]) == "shipped"
     verifier = detector.verifiers["hey_jarvis"]
-    assert detector.rules["hey_jarvis"].threshold == verifier.threshold
+    rule = detector.rules["hey_jarvis"]
+    assert (rule.verified.threshold, rule.verified.patience) == (verifier.threshold, verifier.patience)
+    assert rule.base.threshold == rule.confident == 0.5  # the verifier judges nothing the base rule would wake on
     detections, scores, windows = stream(detector, wake_command)
     assert [d.wakeword for d in detections] == ["hey_jarvis"]
-    # The detection's score is the verifier's, on the window the base model saw.
+    # The detection's score is that of the rule that woke: the base model's, or the verifier's on the
+    # window the base model saw.
     frame = int(round(detections[0].time / 0.08)) - 1
-    assert detections[0].score == pytest.approx(verifier.score(windows[frame]), abs=1e-5)
-    assert scores[frame] >= verifier.gate
+    if rule.woken_by == "verifier":
+        assert detections[0].score == pytest.approx(verifier.score(windows[frame]), abs=1e-5)
+    else:
+        assert detections[0].score == pytest.approx(scores[frame], abs=1e-5) and scores[frame] >= 0.5
     detector.restart()
     assert stream(detector, no_wake_speech)[0] == []
     off = WakeDetector(WakeSettings(verifier=False))
     assert off.verifiers == {} and off.rules["hey_jarvis"].threshold == 0.5
+
+
+def test_a_verifier_that_turns_every_take_away_costs_no_wake(wake_command):
+    """Issue 21: the verifier may add wakes under the base threshold, never take one away by default."""
+    from dataclasses import replace
+
+    deaf = {"hey_jarvis": replace(Verifier.load(builtin_verifier("hey_jarvis")), threshold=1.5)}  # over every score
+    base = stream(WakeDetector(WakeSettings(verifier=False)), wake_command)[0]
+    assert [d.wakeword for d in base] == ["hey_jarvis"]
+    shipped = WakeDetector(WakeSettings(), verifiers=deaf)
+    assert [(d.wakeword, d.time) for d in stream(shipped, wake_command)[0]] == [(d.wakeword, d.time) for d in base]
+    # Asked to judge every wake (verifier_confident = 1.0), the same verifier wakes on nothing.
+    judge_all = WakeDetector(WakeSettings(verifier_confident=1.0), verifiers=deaf)
+    assert stream(judge_all, wake_command)[0] == []
 
 
 def test_trained_verifier_round_trips_and_separates(tmp_path):
@@ -167,7 +186,7 @@ def test_the_owner_sets_the_verifier_threshold(tmp_path):
     detector = WakeDetector(config.wake, state_dir=tmp_path)
     group = detector.verifiers["hey_jarvis"]
     assert isinstance(group, VerifierGroup) and [m.threshold for m in group.members] == [0.7, 0.7]
-    assert detector.verifiers["alexa"].threshold == 0.9 and detector.rules["alexa"].threshold == 0.9
+    assert detector.verifiers["alexa"].threshold == 0.9 and detector.rules["alexa"].verified.threshold == 0.9
     assert Verifier.load(builtin_verifier("hey_jarvis")).threshold != 0.7  # the shipped file is left alone
     # A window the shipped verifier scores between the two thresholds wakes at the lower one only.
     shipped = Verifier.load(builtin_verifier("hey_jarvis"))

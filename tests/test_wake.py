@@ -7,7 +7,7 @@ import pytest
 
 from device.audio import FRAME_SAMPLES
 from device.config import WakeSettings, WakeTuning
-from device.wake import WakeDetector, WakeError, WakeRule, builtin_models, resolve_model
+from device.wake import CALIBRATED, VerifiedRule, WakeDetector, WakeError, WakeRule, builtin_models, resolve_model
 from tests import speech
 
 
@@ -43,6 +43,40 @@ def test_rule_patience_and_refractory():
     fired = [i for i, s in enumerate(scores) if rule.update(i, s)]
     # Needs 3 in a row (frames 3,4,5); then quiet for 10 frames (until 15), then 3 more in a row.
     assert fired == [5, 15]
+
+
+def test_no_default_rule_is_stricter_than_raw_openwakeword():
+    """A wake rule with threshold <= 0.5 and patience 1 wakes wherever raw openWakeWord (0.5) does."""
+    assert set(CALIBRATED) == set(builtin_models())
+    for word in CALIBRATED:
+        threshold, patience, _ = WakeSettings().for_model(word)
+        assert threshold <= 0.5 and patience == 1, word
+
+
+def test_verified_rule_lets_confident_base_scores_wake_and_the_verifier_add_wakes():
+    """Base scores at or over `confident` wake whatever the verifier says; below it, only the verifier's rule."""
+    def verified(confident):
+        return VerifiedRule(WakeRule(0.5, 1, 0.4), WakeRule(0.9, 2, 0.4), confident)  # refractory: 5 frames
+
+    # (base, verifier) per frame: a confident take the verifier turns away, a quiet take it accepts
+    # (two frames, its patience), a near miss both turn away, and a take in the band 0.5-0.8.
+    frames = [(0.7, 0.1), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0),
+              (0.3, 0.95), (0.3, 0.95), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0), (0.0, 0.0),
+              (0.45, 0.2), (0.0, 0.0), (0.9, 0.2)]
+    rule = verified(confident=0.5)  # the default: the word's own threshold
+    assert [i for i, (b, v) in enumerate(frames) if rule.update(i, b, v)] == [0, 7, 14]
+    assert rule.woken_by == "base"
+    band = verified(confident=0.8)  # the verifier judges base scores under 0.8
+    assert [i for i, (b, v) in enumerate(frames) if band.update(i, b, v)] == [7, 14]
+    assert band.woken_by == "base"
+    judge_all = verified(confident=1.01)
+    assert [i for i, (b, v) in enumerate(frames) if judge_all.update(i, b, v)] == [7]
+
+
+def test_verified_rule_wakes_once_when_both_rules_would():
+    rule = VerifiedRule(WakeRule(0.5, 1, 0.8), WakeRule(0.9, 1, 0.8), 0.5)
+    fired = [i for i in range(12) if rule.update(i, 0.8, 0.95 if i > 0 else 0.1)]
+    assert fired == [0, 10]  # the verifier's frame 1 falls in the quiet time the base wake started
 
 
 def test_rule_vad_gate():
