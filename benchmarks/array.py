@@ -32,7 +32,7 @@ import numpy as np
 from scipy.signal import fftconvolve
 
 from benchmarks.verifier_corpus import make_noise, speak, speech_clips, voice
-from device.audio import FRAME_SAMPLES, FrameConverter
+from device.listener.audio import FRAME_SAMPLES, FrameConverter
 
 RATE = 16000
 MICS, RADIUS = 4, 0.032
@@ -141,7 +141,7 @@ def mixer_cpu(mix, seconds: float = 20) -> float:
 
 def main() -> None:
     from device.config import WakeSettings
-    from device.wake import WakeDetector
+    from device.listener.wake import WakeDetector
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, default=20)

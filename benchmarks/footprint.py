@@ -41,8 +41,8 @@ from benchmarks import wakecorpus
 from benchmarks.listen_cpu import cpu_name, default_vosk_model
 
 RUNTIME_IMPORTS = ["numpy", "onnxruntime", "soxr", "vosk", "pyaudio", "device.config", "device.redact",
-                   "device.audio", "device.wakeword.scorer", "device.wake", "device.transcribe",
-                   "device.listener", "device.uplink.service", "openwakeword"]
+                   "device.listener.audio", "device.listener.wakeword.scorer", "device.listener.wake",
+                   "device.listener.transcribe", "device.listener.service", "device.uplink.service", "openwakeword"]
 
 
 def status_mb(pid: int, field: str) -> float:
@@ -57,7 +57,7 @@ def status_mb(pid: int, field: str) -> float:
 
 def make_audio(folder: Path) -> tuple[Path, Path]:
     """A 3 s clip with "hey jarvis" for detect; 12 s of speech over noise with no wake word for listen."""
-    from device.demo import speak
+    from device.owner.demo import speak
 
     rng = np.random.default_rng(7)
     wake = np.concatenate([np.zeros(8000, np.int16), speak("hey jarvis"), np.zeros(16000, np.int16)])
@@ -123,7 +123,7 @@ def run_probed(folder: Path, command: list[str], options: list[str] = (), stop_a
 def vosk_alone(vosk_model: str) -> dict:
     """Peak and steady RSS of a bare process that holds only the Vosk model, and how long it takes to load."""
     code = (
-        # vosk imported as earmuff imports it (device.transcribe.import_vosk: no requests, no tqdm),
+        # vosk imported as earmuff imports it (device.listener.transcribe.import_vosk: no requests, no tqdm),
         # so that only the model's own cost is counted here.
         "import sys, time, types; t = time.monotonic(); "
         "sys.modules.update(requests=types.ModuleType('requests'), tqdm=types.ModuleType('tqdm')); "

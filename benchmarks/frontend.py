@@ -1,4 +1,4 @@
-"""The noise front end (device/frontend.py): wake word accuracy with and without it, held-out voices.
+"""The noise front end (device/listener/frontend.py): wake word accuracy with and without it, held-out voices.
 
     nice python -m benchmarks.frontend [--words hey_jarvis] [--settings 0,0 2,0 ...]
 
@@ -20,8 +20,8 @@ import numpy as np
 
 from benchmarks import verifier_corpus as vc
 from benchmarks.wake import Systems, report, test_sets
-from device.frontend import NoiseFrontEnd
-from device.verifier import Verifier, builtin_verifier
+from device.listener.frontend import NoiseFrontEnd
+from device.listener.verifier import Verifier, builtin_verifier
 
 
 def cpu_share(noise_suppression: int, auto_gain: int) -> float:

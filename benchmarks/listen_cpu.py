@@ -80,7 +80,7 @@ def run_raw(wav: Path, models: list[str]) -> dict:
 
     import openwakeword
 
-    from device.wake import resolve_model
+    from device.listener.wake import resolve_model
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -94,7 +94,8 @@ def run_raw(wav: Path, models: list[str]) -> dict:
 
 
 def run_listener(wav: Path, models: list[str], vosk_model: str, verifier: bool = True) -> dict:
-    from device import config, listener
+    from device import config
+    from device.listener import service as listener
 
     cfg = config.from_dict({
         "paths": {"state_dir": str(wav.parent / "listen-cpu-state"), "runtime_dir": str(wav.parent / "run")},

@@ -43,7 +43,7 @@ def run(led: str, presses: int, tmp: Path) -> tuple[list[float], list[float]]:
 
     from benchmarks.listen_cpu import default_vosk_model
     from device import config as cfg
-    from device import listener
+    from device.listener import service as listener
 
     factory = MockFactory()
     Device.pin_factory = factory

@@ -42,14 +42,14 @@ def main() -> None:
 
     atexit.register(record)
     if "--without-vosk" in options:
-        import device.transcribe
+        import device.listener.transcribe
 
-        device.transcribe.load_model = lambda path: None
+        device.listener.transcribe.load_model = lambda path: None
     if "--no-arena" in options:
-        import device.wakeword.models
+        import device.listener.wakeword.models
 
-        device.wakeword.models.ARENA = False
-    from device.cli import main as earmuff
+        device.listener.wakeword.models.ARENA = False
+    from device.owner.cli import main as earmuff
 
     outcome["exit"] = earmuff(command)
     sys.exit(outcome["exit"])

@@ -30,8 +30,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from device import config as cfg
-    from device.led import JsonlDriver, Ring
-    from device.link import UplinkLink
+    from device.listener.link import UplinkLink
+    from device.ring.led import JsonlDriver, Ring
     from device.uplink.service import Uplink
 
     arrived: dict[str, float] = {}

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import wakecorpus
-from device import noise
-from device.audio import FRAME_SAMPLES, FRAME_SECONDS
-from device.verifier import WINDOW_FRAMES
-from device.wake import VerifiedRule, WakeRule
+from device.listener import noise
+from device.listener.audio import FRAME_SAMPLES, FRAME_SECONDS
+from device.listener.verifier import WINDOW_FRAMES
+from device.listener.wake import VerifiedRule, WakeRule
 
 RATE = 16000
 CACHE = Path(__file__).resolve().parent / ".cache" / "verifier"
@@ -155,7 +155,7 @@ def split_phrases(phrases: list[str]) -> dict[str, list[str]]:
 
 
 def speak(text: str, take: tuple[str, int, int]) -> np.ndarray:
-    from device import demo
+    from device.owner import demo
 
     audio = festival(text, *take) if take[0].startswith("festival:") else demo.speak(text, *take)
     loud = np.nonzero(np.abs(audio) > 300)[0]  # espeak-ng pads with silence; keep the speech
@@ -274,7 +274,7 @@ _babble: dict[str, np.ndarray] = {}
 def _init_worker(babbles: dict[str, np.ndarray], frontend: tuple[int, int] | None = None) -> None:
     global _detector, _frontend
     from device.config import WakeSettings
-    from device.wake import WakeDetector
+    from device.listener.wake import WakeDetector
 
     _detector = WakeDetector(WakeSettings(models=tuple(MODELS)), verifiers={})
     _babble.update(babbles)
@@ -311,8 +311,8 @@ def render(clip: Clip) -> tuple[np.ndarray, int]:
 def features(clip: Clip) -> tuple[np.ndarray, np.ndarray, int]:
     """(scores (frames, models), embeddings (frames + 15, 96), frame where the phrase ends or -1)."""
     audio, end = render(clip)
-    if _frontend is not None:  # (noise suppression, auto gain) of device/frontend.py, fresh per clip
-        from device.frontend import NoiseFrontEnd
+    if _frontend is not None:  # (noise suppression, auto gain) of device/listener/frontend.py, fresh per clip
+        from device.listener.frontend import NoiseFrontEnd
 
         audio = NoiseFrontEnd(*_frontend).process(audio)
     _detector.restart()

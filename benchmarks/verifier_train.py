@@ -1,4 +1,4 @@
-"""Train the shipped verifiers (device/data/verifiers/WORD.npz) from espeak-ng speech.
+"""Train the shipped verifiers (device/listener/data/verifiers/WORD.npz) from espeak-ng speech.
 
     nice python -m benchmarks.verifier_train [--words alexa hey_jarvis hey_mycroft]
 
@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 from benchmarks import verifier_corpus as vc
-from device import verifier as vmod
-from device.audio import FRAME_SECONDS
+from device.listener import verifier as vmod
+from device.listener.audio import FRAME_SECONDS
 
 GATE = 0.002  # base score at which the verifier is asked: low, so it can also accept quiet and noisy takes
 GATES = (0.0002, 0.002, 0.02)  # the gates tried per word

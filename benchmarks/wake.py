@@ -15,7 +15,7 @@ held-out voices, 1 h otherwise). Systems, on the same audio:
   base        earmuff's calibrated WakeRule without the verifier
   verifier    earmuff as shipped: the base rule wakes from its threshold on, and the
               verifier's rule (its score where the base score reaches its gate) can add
-              wakes below that (device/wake.py's VerifiedRule)
+              wakes below that (device/listener/wake.py's VerifiedRule)
   judges all  the verifier's rule alone, as shipped until issue 21 (verifier_confident = 1.0)
   below C     the base rule wakes from base score C on, the verifier judges below it (--confident)
   enrolled    the shipped verifier plus personal verifiers of a synthesized household
@@ -37,9 +37,9 @@ import tracemalloc
 import numpy as np
 
 from benchmarks import verifier_corpus as vc
-from device.audio import FRAME_SECONDS
 from device.config import WakeSettings
-from device.verifier import Verifier, builtin_verifier, with_threshold
+from device.listener.audio import FRAME_SECONDS
+from device.listener.verifier import Verifier, builtin_verifier, with_threshold
 
 SPLITS = {"train": "training voices", "held_out": "held-out voices",
           "festival": "Festival voices (an engine no verifier was trained on)"}
@@ -72,7 +72,7 @@ class Systems:
     """Counts wakes in one clip's scores for raw, base and each verifier system.
 
     verifiers: name -> verifier (or group), or (verifier, confident): the base score from which the
-    base rule wakes whatever the verifier says (device/wake.py's VerifiedRule; by default the word's
+    base rule wakes whatever the verifier says (device/listener/wake.py's VerifiedRule; by default the word's
     threshold, as earmuff runs; 2.0: the verifier judges every wake).
     """
 
@@ -215,8 +215,8 @@ def member_sets(pool, model: str, member: str, seed: int) -> dict[str, vc.Featur
 
 def enrol_member(model: str, member: str, seed: int) -> tuple[object, float]:
     """The member's personal verifier from 8 takes and a minute of their talk, and the seconds it took."""
-    from device.enroll import train_personal
-    from device.wake import WakeDetector
+    from device.listener.enroll import train_personal
+    from device.listener.wake import WakeDetector
 
     rng = np.random.default_rng(seed)
     greeting, name = vc.WAKE_WORDS[model]
@@ -234,7 +234,7 @@ def enrol_member(model: str, member: str, seed: int) -> tuple[object, float]:
 
 def household(model: str, split: str) -> tuple[object, list[float]]:
     """The shipped verifier grouped with every member's personal one, and each enrolment's seconds."""
-    from device.verifier import VerifierGroup
+    from device.listener.verifier import VerifierGroup
 
     shipped = Verifier.load(builtin_verifier(model))
     enrolled = [enrol_member(model, member, 3000 + 7 * k) for k, member in enumerate(HOUSEHOLDS[split])]

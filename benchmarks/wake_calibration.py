@@ -9,7 +9,7 @@ every 80 ms frame with every built-in model and the Silero VAD gate, then
 replays the score streams:
   raw      openWakeWord as most integrations use it: a wake whenever the score
            rises to 0.5 or more (one per rising edge).
-  earmuff  device.wake.WakeRule with the settings earmuff uses by default for
+  earmuff  device.listener.wake.WakeRule with the settings earmuff uses by default for
            that model (threshold, patience, refractory, VAD gate).
 Recall: share of positive clips with a wake of the right model.
 False wakes per hour: wakes of that model over the negative audio.
@@ -26,9 +26,9 @@ from functools import partial
 import numpy as np
 
 from benchmarks import wakecorpus
-from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.config import WakeSettings
-from device.wake import VadGate, WakeDetector, WakeRule
+from device.listener.audio import FRAME_SAMPLES, FRAME_SECONDS
+from device.listener.wake import VadGate, WakeDetector, WakeRule
 
 MODELS = list(wakecorpus.WAKE_PHRASES)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from device import demo
+from device.owner import demo
 
 RATE = 16000
 CACHE = Path(__file__).resolve().parent / ".cache" / "wake"

@@ -1,3 +1,3 @@
-from device.cli import main
+from device.owner.cli import main
 
 raise SystemExit(main())

@@ -63,7 +63,7 @@ class AudioSettings:
     source: str = "mic"
     device: str = ""
     channels: int = field(default=1, metadata=_range(1, 8))
-    # "mean", a channel number, "best" (the clearest channel) or "beam" (delay-and-sum): device/array.py.
+    # "mean", a channel number, "best" (the clearest channel) or "beam" (delay-and-sum): device/listener/array.py.
     # "beam" by the numbers of benchmarks/array.py (README, "Noise front end"): in simulated rooms with a
     # 4-mic array it woke on more takes than "mean", clean and in noise; with one microphone it is "mean".
     channel: int | str = "beam"
@@ -73,7 +73,7 @@ class AudioSettings:
     reopen_max_s: float = field(default=30.0, metadata=_range(0.05, 3600))
     realtime: bool = False
     exit_at_end: bool = False
-    # The noise front end (device/frontend.py) on the 16 kHz frames before the wake word and
+    # The noise front end (device/listener/frontend.py) on the 16 kHz frames before the wake word and
     # Vosk; 0 = off. Off by default: on noisy held-out clips it did not raise recall and raised
     # near-miss wakes (README, "Noise front end", benchmarks/frontend.py).
     noise_suppression: int = field(default=0, metadata=_range(0, 4))
@@ -115,14 +115,14 @@ class WakeTuning:
 @dataclass(frozen=True)
 class WakeSettings:
     models: tuple[str, ...] = ("hey_jarvis",)
-    # None: each built-in model uses its calibrated value (device.wake.CALIBRATED).
+    # None: each built-in model uses its calibrated value (device.listener.wake.CALIBRATED).
     threshold: float | None = field(default=None, metadata=_range(0.0, 1.0))
     patience: int | None = field(default=None, metadata=_range(1, 50))
     refractory_s: float = field(default=2.0, metadata=_range(0.0, 60))
     vad_threshold: float = field(default=0.0, metadata=_range(0.0, 1.0))
     # onnxruntime intra-op threads per wake word model (and the VAD); one suits a Pi.
     onnx_threads: int = field(default=1, metadata=_range(1, 8))
-    # The verifier stage (device/verifier.py): shipped and enrolled verifiers check each wake.
+    # The verifier stage (device/listener/verifier.py): shipped and enrolled verifiers check each wake.
     verifier: bool = True
     # None: each verifier's calibrated threshold. Lower wakes on more quiet and noisy takes, and on more
     # near misses and talk (the README's "sensitivity" table); higher, the other way.
@@ -138,7 +138,7 @@ class WakeSettings:
         The first that is set wins: [wake.tuning.NAME], then [wake] threshold and
         patience, then the calibrated values for a built-in model, then 0.5 and 1.
         """
-        from device.wake import CALIBRATED
+        from device.listener.wake import CALIBRATED
 
         t = self.tuning.get(name, WakeTuning())
         calibrated_threshold, calibrated_patience = CALIBRATED.get(name, (0.5, 1))

@@ -1,11 +1,11 @@
-"""[audio] channel = "best" and "beam" (device/array.py) on multichannel WAV files made from real speech."""
+"""[audio] channel = "best" and "beam" (device/listener/array.py) on multichannel WAV files made from real speech."""
 
 import numpy as np
 import pytest
 
 from device import config as cfg
-from device.array import BestChannel, DelayAndSum
-from device.audio import WavSource
+from device.listener.array import BestChannel, DelayAndSum
+from device.listener.audio import WavSource
 from tests import speech
 
 RATE = 16000

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device.audio import FRAME_SAMPLES, AudioError, FrameConverter, WavSource, decode_pcm, read_wav
+from device.listener.audio import FRAME_SAMPLES, AudioError, FrameConverter, WavSource, decode_pcm, read_wav
 from tests import speech
 
 

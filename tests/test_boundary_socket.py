@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from device import config as cfg
-from device.config_check import check_file
-from device.led import JsonlDriver, Ring
-from device.link import UplinkLink
+from device.listener.link import UplinkLink
+from device.owner.config_check import check_file
 from device.redact.redactor import LABELS
+from device.ring.led import JsonlDriver, Ring
 from device.uplink.protocol import PAYLOAD_KEYS, Rules, build_payload, clean_text, parse_utterance
 from device.uplink.service import Uplink
 from tests.test_uplink import Running, make_config, record_posts, start_uplink, utterance

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from device import config as cfg
-from device.cli import main
+from device.owner.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "config" / "earmuff.toml"
@@ -56,7 +56,7 @@ def test_values_are_frozen(tmp_path):
 
 
 def test_wake_settings_precedence():
-    from device.wake import CALIBRATED
+    from device.listener.wake import CALIBRATED
 
     assert cfg.WakeSettings().for_model("hey_mycroft") == (*CALIBRATED["hey_mycroft"], 2.0)
     assert cfg.WakeSettings().for_model("mine.onnx") == (0.5, 1, 2.0)

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from device.config import PrivacySettings
-from device.control import MAX_LINE, Api, ControlServer
-from device.privacy import Privacy
+from device.listener.control import MAX_LINE, Api, ControlServer
+from device.ring.privacy import Privacy
 
 
 def make_server(directory: Path, group: str = "", mode: int = 0o660, privacy=None) -> ControlServer:
@@ -350,7 +350,7 @@ def test_a_result_that_is_not_json_becomes_an_internal_error(tmp_path):
 
 
 def test_partial_lines_and_idle_connections_time_out(server, monkeypatch):
-    from device import control
+    from device.listener import control
 
     monkeypatch.setattr(control, "PARTIAL_LINE_TIMEOUT_S", 0.5)
     monkeypatch.setattr(control, "IDLE_TIMEOUT_S", 1.0)
@@ -388,7 +388,7 @@ time.sleep(30)
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a client as another user")
 def test_a_user_holding_many_connections_is_capped_and_root_still_gets_in(monkeypatch):
-    from device import control
+    from device.listener import control
 
     monkeypatch.setattr(control, "MAX_PER_UID", 8)
     base = Path(tempfile.mkdtemp(dir="/tmp"))

@@ -115,8 +115,8 @@ def held_then_delivered(config, stale_after_s):
     """A command said while the uplink is down ("unlock the back door", held 1.5 s by the
     listener's link), then the uplink starts and a fresh command follows. Yields the held
     and fresh utterances, the link's events and the running uplink, once all is settled."""
-    from device.led import JsonlDriver, Ring
-    from device.link import UplinkLink
+    from device.listener.link import UplinkLink
+    from device.ring.led import JsonlDriver, Ring
 
     ring = Ring(JsonlDriver(str(config.paths.state_dir.parent / "ring.jsonl")))
     events = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from device.demo import NO_MODEL_NOTICE, Screen, ScreenLog
+from device.owner.demo import NO_MODEL_NOTICE, Screen, ScreenLog
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*[mK]")

@@ -10,8 +10,8 @@ from gpiozero import Device
 from gpiozero.pins.mock import MockFactory, MockPin, MockPWMPin, MockSPIDevice
 
 from device.config import LedSettings, PrivacySettings
-from device.led import LOOKS, Apa102Driver, GpioDriver, JsonlDriver, Ring, frame_colors
-from device.privacy import Privacy, save_state
+from device.ring.led import LOOKS, Apa102Driver, GpioDriver, JsonlDriver, Ring, frame_colors
+from device.ring.privacy import Privacy, save_state
 
 
 class Apa102Recorder(MockSPIDevice):
@@ -200,7 +200,7 @@ def test_state_that_cannot_be_saved_is_kept_and_reported(tmp_path):
 # -- the listener: the button closes the microphone stream itself ---------------
 def test_button_closes_the_microphone_stream_and_lights_muted(tmp_path, alsa_home, factory, ko_model):
     from device import config as cfg
-    from device import listener
+    from device.listener import service as listener
     from tests import speech
 
     raw = tmp_path / "mic.raw"
@@ -243,7 +243,7 @@ def test_button_closes_the_microphone_stream_and_lights_muted(tmp_path, alsa_hom
 
 def test_privacy_mid_utterance_drops_it(tmp_path, ko_model, wake_command):
     from device import config as cfg
-    from device import listener
+    from device.listener import service as listener
     from tests import speech
 
     wav = speech.write(tmp_path / "in.wav", wake_command)
@@ -272,7 +272,7 @@ def test_the_terminal_ring_writes_plain_lines_when_piped_and_animates_on_a_termi
     import os
     import pty
 
-    from device.led import TerminalDriver
+    from device.ring.led import TerminalDriver
 
     monkeypatch.delenv("NO_COLOR", raising=False)
     piped = io.StringIO()

@@ -47,7 +47,7 @@ def test_doctor_says_how_to_fix_what_is_wrong(tmp_path, alsa_home):
 
 
 def test_an_onnxruntime_with_telemetry_is_worth_a_warning():
-    from device.doctor import onnxruntime_check
+    from device.owner.doctor import onnxruntime_check
 
     pinned = onnxruntime_check("1.28.0")
     assert pinned.ok and not pinned.warn

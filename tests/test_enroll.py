@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from device import config as cfg
-from device import listener
-from device.enroll import EnrollError, as_heard, enroll, enrolled, remove, train_personal
-from device.verifier import Verifier, VerifierGroup, builtin_verifier, describe
-from device.wake import WakeDetector
+from device.listener import service as listener
+from device.listener.enroll import EnrollError, as_heard, enroll, enrolled, remove, train_personal
+from device.listener.verifier import Verifier, VerifierGroup, builtin_verifier, describe
+from device.listener.wake import WakeDetector
 from tests import speech
 
 VOICE = "en-gb-x-gbcwmd+grandma"
@@ -129,7 +129,7 @@ def test_enroll_command(tmp_path):
 
 def test_coloured_noise_has_its_colour():
     """Enrolment's noisy copies (and the benchmarks' corpora) use white, pink and brown noise of unit RMS."""
-    from device import noise
+    from device.listener import noise
 
     low_share = {}
     for kind in noise.COLOURS:

@@ -6,8 +6,8 @@ import threading
 import time
 
 from device import config as cfg
-from device.led import JsonlDriver, Ring
-from device.link import UplinkLink
+from device.listener.link import UplinkLink
+from device.ring.led import JsonlDriver, Ring
 from tests import speech
 from tests.test_uplink import free_port, record_posts, start_uplink, utterance
 
@@ -64,7 +64,7 @@ def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
 
 
 def test_microphone_failing_mid_utterance_drops_it_and_the_next_wake_works(tmp_path, alsa_home, ko_model):
-    from device import listener
+    from device.listener import service as listener
 
     command = speech.concat(speech.silence(0.5), speech.say("hey jarvis"), speech.silence(0.3),
                             speech.say("turn on all the lights in the house please"), speech.silence(2.0))

@@ -120,8 +120,8 @@ def test_config_check_reports_every_error_and_checks_names_models_and_sinks(tmp_
 def test_status_says_error_and_why_while_the_microphone_is_missing(tmp_path, alsa_home, ko_model):
     import threading
 
-    from device import listener
     from device.config import load
+    from device.listener import service as listener
 
     config = load(checkout_config(tmp_path, f'[audio]\ndevice = "earmuff_test_mic"\nreopen_min_s = 0.1\n'
                                             f'reopen_max_s = 0.2\n[transcribe]\nmodel = "{ko_model}"\n'))
@@ -171,7 +171,7 @@ def test_usage_errors_exit_2_and_counts_are_singular_when_one(tmp_path):
         proc = earmuff("audit", "--config", str(config), *args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert "usage:" in proc.stderr and "Traceback" not in proc.stderr
-    from device.cli import counted
+    from device.owner.cli import counted
 
     assert counted(1, "utterance") == "1 utterance" and counted(2, "utterance") == "2 utterances"
     assert counted(1, "utterance", "was", "were") == "1 utterance was"
@@ -233,13 +233,13 @@ def fake_setup_tree(tmp_path):
 # the control group warning
 def test_a_checkout_run_does_not_warn_about_the_missing_control_group(tmp_path, caplog):
     from device.config import PrivacySettings
-    from device.control import UNIT_FILE, Api, ControlServer
-    from device.privacy import Privacy
+    from device.listener.control import UNIT_FILE, Api, ControlServer
+    from device.ring.privacy import Privacy
 
     assert not UNIT_FILE.exists()  # a checkout: earmuff is not installed on this machine
     server = ControlServer(tmp_path / "control.sock", Api(status=dict, privacy=Privacy(PrivacySettings(), tmp_path)),
                            group="no-such-group-here")
-    with caplog.at_level(logging.DEBUG, logger="device.control"):
+    with caplog.at_level(logging.DEBUG, logger="device.listener.control"):
         server.start()
         server.close()
     said = [(r.levelno, r.getMessage()) for r in caplog.records if "does not exist" in r.getMessage()]

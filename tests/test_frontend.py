@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from device.frontend import FrontEndError, NoiseFrontEnd
+from device.listener.frontend import FrontEndError, NoiseFrontEnd
 from tests import speech
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def noisy_command(wake_command: np.ndarray) -> np.ndarray:
 def run_listener(tmp_path, ko_model, audio: np.ndarray, **settings):
     """Run the listener on `audio`; what reached the wake detector and Vosk, as (frame index, frame)."""
     from device import config as cfg
-    from device import listener
+    from device.listener import service as listener
     from tests.test_listener import make_config
 
     wav = speech.write(tmp_path / "in.wav", audio)
@@ -104,7 +104,7 @@ def test_front_end_on_processes_what_the_wake_word_and_vosk_get(tmp_path, ko_mod
 
 def test_front_end_is_made_anew_after_a_gap(tmp_path, ko_model, wake_command):
     from device import config as cfg
-    from device import listener
+    from device.listener import service as listener
     from tests.test_listener import make_config
 
     wav = speech.write(tmp_path / "in.wav", wake_command)
@@ -120,7 +120,7 @@ BLOCK_WEBRTC = "import sys; sys.modules['webrtc_noise_gain'] = None; "  # as if 
 
 
 def earmuff_without_webrtc(*args: str) -> subprocess.CompletedProcess:
-    code = BLOCK_WEBRTC + "from device.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = BLOCK_WEBRTC + "from device.owner.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
                           cwd=REPO)
 

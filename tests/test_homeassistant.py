@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from device.doctor import homeassistant_token_check
+from device.owner.doctor import homeassistant_token_check
 from tests.homeassistant import HomeAssistantCore, ha_venv
 from tests.test_uplink import Running, make_config
 from tests.waiting import wait_for

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from device import config as cfg
-from device import listener
+from device.listener import service as listener
 from tests import speech
 
 

@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from device.audio import AudioError, MicSource, find_input_device
 from device.config import AudioSettings
+from device.listener.audio import AudioError, MicSource, find_input_device
 from tests import speech
 
 pytest.importorskip("pyaudio")

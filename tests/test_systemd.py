@@ -95,8 +95,8 @@ except OSError:
     pass
 import numpy as np
 from device.config import WakeSettings
-from device.transcribe import Transcriber
-from device.wake import WakeDetector
+from device.listener.transcribe import Transcriber
+from device.listener.wake import WakeDetector
 detector = WakeDetector(WakeSettings(vad_threshold=0.5))
 for _ in range(30):
     detector.process(np.zeros(1280, np.int16))

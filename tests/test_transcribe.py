@@ -11,9 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from device.audio import FRAME_SAMPLES
 from device.config import TranscribeSettings
-from device.transcribe import TranscribeError, Transcriber
+from device.listener.audio import FRAME_SAMPLES
+from device.listener.transcribe import TranscribeError, Transcriber
 from tests import speech
 
 

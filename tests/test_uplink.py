@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from device import config as cfg
-from device.led import JsonlDriver, Ring
-from device.link import UplinkLink
+from device.listener.link import UplinkLink
 from device.redact import Redactor
+from device.ring.led import JsonlDriver, Ring
 from device.uplink.audit import AuditLog
 from device.uplink.gate import Gate
 from device.uplink.identity import Forbidden, device_id, hardware_identifiers
@@ -440,10 +440,10 @@ def test_send_audio_crosses_only_redacted(tmp_path, ko_model):
     """With send_audio on, the audio that crosses is the utterance with identifier words silenced."""
     import numpy as np
 
-    from device import listener
-    from device.transcribe import Transcript, Word
+    from device.listener import service as listener
+    from device.listener.transcribe import Transcript, Word
+    from device.listener.wake import Detection
     from device.uplink.protocol import Rules, parse_utterance
-    from device.wake import Detection
 
     config = cfg.from_dict({"paths": {"state_dir": str(tmp_path)}, "transcribe": {"model": str(ko_model)},
                             "uplink": {"send_audio": True}})
@@ -520,7 +520,7 @@ def test_apa102_ring_on_mock_pins_is_magenta_before_the_first_byte(tmp_path):
     from gpiozero.pins.mock import MockFactory
 
     from device.config import LedSettings
-    from device.led import LOOKS, Apa102Driver
+    from device.ring.led import LOOKS, Apa102Driver
     from tests.test_device_io import Apa102Recorder
 
     class TimedRecorder(Apa102Recorder):

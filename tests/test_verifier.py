@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from device.audio import FRAME_SAMPLES
 from device.config import WakeSettings
-from device.verifier import (
+from device.listener.audio import FRAME_SAMPLES
+from device.listener.verifier import (
     PERSONAL_FLOOR,
     WINDOW_FRAMES,
     Verifier,
@@ -15,7 +15,7 @@ from device.verifier import (
     train,
     verifiers_for,
 )
-from device.wake import WakeDetector
+from device.listener.wake import WakeDetector
 from tests import speech
 
 WORDS = ("alexa", "hey_jarvis", "hey_mycroft")

@@ -5,9 +5,17 @@ import sys
 import numpy as np
 import pytest
 
-from device.audio import FRAME_SAMPLES
 from device.config import WakeSettings, WakeTuning
-from device.wake import CALIBRATED, VerifiedRule, WakeDetector, WakeError, WakeRule, builtin_models, resolve_model
+from device.listener.audio import FRAME_SAMPLES
+from device.listener.wake import (
+    CALIBRATED,
+    VerifiedRule,
+    WakeDetector,
+    WakeError,
+    WakeRule,
+    builtin_models,
+    resolve_model,
+)
 from tests import speech
 
 

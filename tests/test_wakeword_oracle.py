@@ -1,6 +1,6 @@
 """earmuff's wake word path against openwakeword itself: the same audio in, every score the same.
 
-device.wakeword runs openWakeWord's models on onnxruntime without the
+device.listener.wakeword runs openWakeWord's models on onnxruntime without the
 openwakeword package; here the package is the oracle. Tolerance 1e-4 on
 every frame's score (in practice they agree bit for bit).
 """
@@ -10,11 +10,11 @@ import warnings
 import numpy as np
 import pytest
 
-from device.audio import FRAME_SAMPLES
 from device.config import WakeSettings
-from device.wake import WakeDetector, resolve_model
-from device.wakeword.scorer import WakeScorer
-from device.wakeword.vad import SileroVad
+from device.listener.audio import FRAME_SAMPLES
+from device.listener.wake import WakeDetector, resolve_model
+from device.listener.wakeword.scorer import WakeScorer
+from device.listener.wakeword.vad import SileroVad
 from tests import speech
 
 openwakeword = pytest.importorskip("openwakeword")

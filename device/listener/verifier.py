@@ -16,7 +16,7 @@ frame cannot wake. The wake rule then compares the effective score with
 The weights are a small network (standardise, then none or one ReLU hidden
 layer, then a logistic output) in an .npz file. `train` fits one in numpy, so
 the same code trains the shipped verifiers (benchmarks/verifier_train.py) and a
-household's personal ones on the device (device/enroll.py).
+household's personal ones on the device (device/listener/enroll.py).
 """
 
 from __future__ import annotations

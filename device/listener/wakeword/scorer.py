@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from device.wakeword.features import CHUNK, FeatureStream
-from device.wakeword.models import model_file, session
+from device.listener.wakeword.features import CHUNK, FeatureStream
+from device.listener.wakeword.models import model_file, session
 
 # openwakeword reports 0 while a model's score history holds fewer than five
 # entries. It appends each model's score once for itself and once more for

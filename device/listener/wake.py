@@ -1,7 +1,7 @@
 """Wake word detection with openWakeWord's models.
 
 openWakeWord's models give one score per model per 80 ms frame; they run here
-through device.wakeword (onnxruntime directly, the same numbers as the
+through device.listener.wakeword (onnxruntime directly, the same numbers as the
 openwakeword package, without importing it). earmuff decides on top of that
 with a WakeRule per model: a threshold, a patience (that many consecutive
 frames at or over the threshold) and a refractory time (no second detection
@@ -9,7 +9,7 @@ of the same word right after the first), optionally gated by the Silero VAD
 that ships with openwakeword 0.4.0. The benchmark replays recorded score
 streams through the same WakeRule, so what it measures is what runs.
 
-Where a word has a verifier (device/verifier.py: shipped for the built-in
+Where a word has a verifier (device/listener/verifier.py: shipped for the built-in
 words, plus household members' personal ones), a VerifiedRule decides: base
 scores at or above `verifier_confident` (by default the word's own threshold)
 wake as without a verifier, and the verifier's score on the embeddings the
@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from device.audio import FRAME_SAMPLES, FRAME_SECONDS
 from device.config import WakeSettings
-from device.verifier import WINDOW_FRAMES, Verifier, verifiers_for, with_threshold
-from device.wakeword.models import ModelFileError, builtin_wake_models
+from device.listener.audio import FRAME_SAMPLES, FRAME_SECONDS
+from device.listener.verifier import WINDOW_FRAMES, Verifier, verifiers_for, with_threshold
+from device.listener.wakeword.models import ModelFileError, builtin_wake_models
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ class VadGate:
     """
 
     def __init__(self, threshold: float, threads: int = 1):
-        from device.wakeword.vad import SileroVad
+        from device.listener.wakeword.vad import SileroVad
 
         self.threshold = threshold
         self.vad = SileroVad(threads)
@@ -178,7 +178,7 @@ class WakeDetector:
 
     def __init__(self, settings: WakeSettings, models: list[str] | None = None,
                  verifiers: dict[str, Verifier] | None = None, state_dir: Path | None = None):
-        from device.wakeword.scorer import WakeScorer
+        from device.listener.wakeword.scorer import WakeScorer
 
         specs = list(models or settings.models)
         resolved = dict(resolve_model(spec) for spec in specs)
@@ -250,7 +250,7 @@ class WakeDetector:
         if self.vad is not None:
             self.vad.reset()
 
-    # --- the verifier stage (device/verifier.py) ---
+    # --- the verifier stage (device/listener/verifier.py) ---
 
     def _use_verifiers(self, verifiers: dict, settings: WakeSettings) -> None:
         """Where a word has a verifier, a VerifiedRule decides: the base rule on

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from device.wakeword.models import model_file, session
+from device.listener.wakeword.models import model_file, session
 
 
 class SileroVad:

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from device import frontend
-from device.audio import FRAME_SECONDS, open_source
 from device.config import Config
+from device.listener import frontend
+from device.listener.audio import FRAME_SECONDS, open_source
+from device.listener.transcribe import Transcriber, Transcript, Utterance
+from device.listener.verifier import describe
+from device.listener.wake import WakeDetector
 from device.notify import Watchdog
 from device.redact import Redaction, Redactor, mute_words, summarize
-from device.transcribe import Transcriber, Transcript, Utterance
-from device.verifier import describe
-from device.wake import WakeDetector
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ class Listener:
 
     def status(self) -> dict:
         """What `earmuff status` shows. Counts and health, never transcript text."""
-        from device.control import versions
+        from device.listener.control import versions
 
         c, privacy = self.counters, self.privacy
         wake, audio = self.config.wake, self.config.audio
@@ -300,8 +300,8 @@ class Listener:
 
 def build(config: Config, on_event: EventHandler | None = None, source=None, pin_factory=None) -> Listener:
     """Load the models, open the source, the LED ring and the privacy switch named by the config."""
-    from device.led import open_ring
-    from device.privacy import Privacy
+    from device.ring.led import open_ring
+    from device.ring.privacy import Privacy
 
     ring = open_ring(config.led, pin_factory=pin_factory)
     detector = WakeDetector(config.wake, state_dir=config.paths.state_dir)
@@ -313,7 +313,7 @@ def build(config: Config, on_event: EventHandler | None = None, source=None, pin
 
 def serve_control(lst: Listener):
     """Start the control socket for this listener; its events go out to subscribers."""
-    from device.control import Api, ControlServer
+    from device.listener.control import Api, ControlServer
 
     config = lst.config
     server = ControlServer(config.control_socket(), Api(status=lst.status, privacy=lst.privacy,
@@ -326,7 +326,7 @@ def serve_control(lst: Listener):
 
 def connect_uplink(lst: Listener):
     """Hand redacted utterances to the uplink process and light the ring for its sends."""
-    from device.link import UplinkLink
+    from device.listener.link import UplinkLink
 
     u = lst.config.uplink
     lst.link = UplinkLink(lst.config.uplink_socket(), lst.ring, min_light_s=u.min_light_s,

@@ -3,7 +3,7 @@
 `earmuff enroll` takes a person's wake word takes (WAV files, or N takes
 recorded from the configured audio source) and a minute of the household's
 ordinary talk (files, or recorded), and fine-tunes the word's shipped verifier
-(device/verifier.py) towards this person's way of saying the word, held close
+(device/listener/verifier.py) towards this person's way of saying the word, held close
 to the shipped weights so that what it knows of near misses stays. It is stored as
 state_dir/verifiers/WAKEWORD/PERSON.npz; the detector loads it beside the
 shipped verifier and wakes when either accepts, so guests still can.
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from device import noise
-from device.audio import FRAME_SAMPLES, SAMPLE_RATE, read_wav
-from device.verifier import (
+from device.listener import noise
+from device.listener.audio import FRAME_SAMPLES, SAMPLE_RATE, read_wav
+from device.listener.verifier import (
     WINDOW_FRAMES,
     Verifier,
     VerifierError,
@@ -131,7 +131,7 @@ def train_personal(detector, takes: list[np.ndarray], talk: list[np.ndarray], pe
 
 def as_heard(audio_settings, clips: list[np.ndarray]) -> list[np.ndarray]:
     """The clips as the listener hears them: through the noise front end when `[audio]` turns it on."""
-    from device import frontend
+    from device.listener import frontend
 
     out = []
     for clip in clips:
@@ -168,8 +168,8 @@ def enroll(config, wakeword: str, person: str, files: Iterable[str] = (), count:
            talk_files: Iterable[str] = (), talk_seconds: float = TALK_SECONDS,
            say: Callable[[str], None] = print) -> Path:
     """Collect takes and talk (files, else the configured source), train, store. Returns the file."""
-    from device.audio import open_source
-    from device.wake import WakeDetector
+    from device.listener.audio import open_source
+    from device.listener.wake import WakeDetector
 
     check_person(person)
     detector = WakeDetector(config.wake, models=[wakeword], verifiers={})

@@ -50,7 +50,7 @@ def front_end_checks(config: Config) -> list[Check]:
     audio = config.audio
     if not audio.front_end:
         return []
-    from device.frontend import INSTALL_HINT, problem
+    from device.listener.frontend import INSTALL_HINT, problem
 
     what = f"noise front end (suppression {audio.noise_suppression}, gain {audio.auto_gain_dbfs} dBFS)"
     why = problem(audio)
@@ -65,7 +65,7 @@ def source_checks(config: Config) -> list[Check]:
     try:
         import pyaudio
 
-        from device.audio import _quiet_native_stderr, find_input_device, list_input_devices
+        from device.listener.audio import _quiet_native_stderr, find_input_device, list_input_devices
     except ImportError as e:
         return [Check(False, f"PyAudio cannot be imported ({e})", "sudo apt install portaudio19-dev; reinstall")]
     with _quiet_native_stderr():
@@ -93,8 +93,8 @@ def source_checks(config: Config) -> list[Check]:
 
 def model_checks(config: Config) -> list[Check]:
     out = []
-    from device.transcribe import MODEL_ZIP, TranscribeError, load_model
-    from device.wake import WakeError, resolve_model
+    from device.listener.transcribe import MODEL_ZIP, TranscribeError, load_model
+    from device.listener.wake import WakeError, resolve_model
 
     try:
         load_model(config.model_path())

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from device.audio import SAMPLE_RATE
 from device.config import TranscribeSettings
+from device.listener.audio import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def import_vosk():
     stand_ins = {}
     for name in ("requests", "tqdm"):
         if name not in sys.modules:
-            stand_ins[name] = sys.modules[name] = types.ModuleType(name, "not loaded (see device.transcribe)")
+            stand_ins[name] = sys.modules[name] = types.ModuleType(name, "not loaded (see device.listener.transcribe)")
             stand_ins[name].get = stand_ins[name].tqdm = no_download
     try:
         import vosk
@@ -177,7 +177,7 @@ class Transcriber:
 
     def utterance(self) -> Utterance:
         if self._vad is None:
-            from device.wakeword.vad import SileroVad
+            from device.listener.wakeword.vad import SileroVad
 
             self._vad = SileroVad()
         return Utterance(self.model, self._vad, self.settings)

@@ -103,7 +103,7 @@ class Api:
     """What the socket can reach. The listener fills it in; tests can give their own parts."""
 
     status: Callable[[], dict]
-    privacy: Any  # device.privacy.Privacy
+    privacy: Any  # device.ring.privacy.Privacy
     audit_path: Path | None = None
     version: Callable[[], dict] = field(default_factory=lambda: versions)
 

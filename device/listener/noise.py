@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from device.audio import SAMPLE_RATE
+from device.listener.audio import SAMPLE_RATE
 
 COLOURS = ("white", "pink", "brown")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from device.array import channel_mixer
 from device.config import AudioSettings
+from device.listener.array import channel_mixer
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def decode_pcm(data: bytes, sample_width: int) -> np.ndarray:
 class FrameConverter:
     """Device audio (any rate, 1-8 channels, 8-32 bit) -> 16 kHz mono int16 frames.
 
-    `channel` says how an array becomes one channel (device/array.py): a
+    `channel` says how an array becomes one channel (device/listener/array.py): a
     channel number, None or "mean" for their average, "best" or "beam". The
     resampler is streaming, so pushing audio in pieces gives the same result
     as converting it whole.

@@ -30,14 +30,14 @@ def check_file(path: Path | str) -> tuple[Config | None, list[str], list[str]]:
     where = lambda key: f"{path}: {key}"  # noqa: E731
     errors += [f"{where('[wake] models')}: {e}" for e in _wake_word_problems(config)]
     if config.audio.front_end:
-        from device.frontend import problem
+        from device.listener.frontend import problem
 
         if front_end_problem := problem(config.audio):
             key = "noise_suppression" if config.audio.noise_suppression else "auto_gain_dbfs"
             errors.append(f"{where(f'[audio] {key}')}: {front_end_problem}")
     model = config.model_path()
     if not (model / "am" / "final.mdl").is_file():
-        from device.transcribe import fetch_hint
+        from device.listener.transcribe import fetch_hint
 
         problem = f"no Vosk model at {model}: {fetch_hint(model)}"
         if "/" in config.transcribe.model:  # a path written in the file: most likely a typo
@@ -57,7 +57,7 @@ def check_file(path: Path | str) -> tuple[Config | None, list[str], list[str]]:
 
 
 def _wake_word_problems(config: Config) -> list[str]:
-    from device.wake import WakeError, resolve_model
+    from device.listener.wake import WakeError, resolve_model
 
     problems = []
     for name in config.wake.models:

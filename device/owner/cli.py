@@ -22,7 +22,7 @@ from device.files import EX_TEMPFAIL, AlreadyRunning
 from device.notify import notify
 
 DEFAULT_CONFIG = Path("/etc/earmuff/earmuff.toml")
-log = logging.getLogger("device.cli")
+log = logging.getLogger("device.owner.cli")
 
 
 def _load_config(path: str | None) -> Config:
@@ -62,7 +62,7 @@ def _print_json(obj: dict) -> None:
 # -- subcommands ----------------------------------------------------------
 def cmd_config_check(args) -> int:
     """Every problem in the file at once (not just the first), then exit 78 if there was one."""
-    from device.config_check import check_file
+    from device.owner.config_check import check_file
 
     config, errors, notes = check_file(args.file)
     for error in errors:
@@ -83,9 +83,9 @@ def cmd_config_check(args) -> int:
 def cmd_detect(args) -> int:
     import numpy as np
 
-    from device import frontend
-    from device.audio import FRAME_SAMPLES, AudioError, WavSource
-    from device.wake import WakeDetector
+    from device.listener import frontend
+    from device.listener.audio import FRAME_SAMPLES, AudioError, WavSource
+    from device.listener.wake import WakeDetector
 
     config = _load_config(args.config)
     detector = WakeDetector(config.wake, models=args.wakeword or None, state_dir=config.paths.state_dir)
@@ -110,8 +110,8 @@ def cmd_detect(args) -> int:
 
 
 def cmd_transcribe(args) -> int:
-    from device.audio import AudioError, read_wav
-    from device.transcribe import Transcriber
+    from device.listener.audio import AudioError, read_wav
+    from device.listener.transcribe import Transcriber
 
     config = _load_config(args.config)
     transcriber = Transcriber(args.model or config.model_path(), config.transcribe)
@@ -195,8 +195,8 @@ def cmd_names(args) -> int:
 
 
 def cmd_listen(args) -> int:
-    from device import listener
     from device.files import hold_lock
+    from device.listener import service as listener
 
     config = _load_config(args.config)
     _setup_logging(config.log.level)
@@ -252,7 +252,7 @@ def _socket_path(args) -> Path:
 
 
 def _rpc(args, method: str, params: dict | None = None):
-    from device import control
+    from device.listener import control
 
     response = control.call(_socket_path(args), method, params)
     if "error" in response:
@@ -315,7 +315,7 @@ def cmd_privacy(args) -> int:
 
 
 def cmd_events(args) -> int:
-    from device import control
+    from device.listener import control
 
     for event in control.follow(_socket_path(args)):
         _print_json(event)
@@ -348,7 +348,7 @@ def _audit_limit(text: str) -> int:
 
 
 def cmd_audit(args) -> int:
-    from device.control import Unreachable, read_audit
+    from device.listener.control import Unreachable, read_audit
     from device.uplink.audit import format_entry
 
     try:
@@ -427,20 +427,20 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from device.demo import run_demo
+    from device.owner.demo import run_demo
 
     return run_demo(_load_config(args.config), model=args.model, no_color=args.no_color, fast=args.fast)
 
 
 def cmd_doctor(args) -> int:
-    from device.doctor import report, run_checks
+    from device.owner.doctor import report, run_checks
 
     checks, _ = run_checks(args.config or os.environ.get("EARMUFF_CONFIG"), DEFAULT_CONFIG)
     return report(checks)
 
 
 def cmd_enroll(args) -> int:
-    from device.enroll import command
+    from device.listener.enroll import command
 
     return command(args, _load_config(args.config))
 
@@ -502,7 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     p = sub.add_parser("enroll", help="teach a wake word a household member's voice (a personal verifier)")
-    # The arguments are declared here, not in device.enroll: building the parser must not
+    # The arguments are declared here, not in device.listener.enroll: building the parser must not
     # load the audio stack (every command builds it, the uplink too).
     p.add_argument("files", nargs="*", metavar="FILE",
                    help="WAV files, each one take of the wake word (default: record --count takes)")
@@ -559,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     # uplink too) the audio and model stack.
     try:
         return args.func(args)
-    except _loaded("device.control", "Unreachable") as e:
+    except _loaded("device.listener.control", "Unreachable") as e:
         print(f"earmuff: {e}", file=sys.stderr)
         return EX_UNAVAILABLE
     except _Refused as e:
@@ -571,14 +571,14 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyRunning as e:
         print(f"earmuff: {e}", file=sys.stderr)
         return EX_TEMPFAIL
-    except (_loaded("device.transcribe", "TranscribeError"), _loaded("device.wake", "WakeError"),
-            _loaded("device.frontend", "FrontEndError")) as e:
+    except (_loaded("device.listener.transcribe", "TranscribeError"), _loaded("device.listener.wake", "WakeError"),
+            _loaded("device.listener.frontend", "FrontEndError")) as e:
         print(f"earmuff: {e}", file=sys.stderr)
-        if isinstance(e, _loaded("device.transcribe", "TranscribeError")) and not _config_file_named(args):
+        if isinstance(e, _loaded("device.listener.transcribe", "TranscribeError")) and not _config_file_named(args):
             print("earmuff: no config file was read; in a checkout, add --config config/earmuff.toml "
                   "(its models are in ./models, where scripts/fetch-models puts them)", file=sys.stderr)
         return EX_CONFIG
-    except _loaded("device.audio", "AudioError") as e:
+    except _loaded("device.listener.audio", "AudioError") as e:
         print(f"earmuff: {e}", file=sys.stderr)
         return 1
     except BrokenPipeError:

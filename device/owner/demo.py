@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from device.audio import SAMPLE_RATE
 from device.config import Config
+from device.listener.audio import SAMPLE_RATE
 
 # (spoken, starts with the wake word)
 SCRIPT = [
@@ -73,7 +73,7 @@ def synthesize(path: Path) -> list[Line]:
     """Write the conversation to `path` as a 16 kHz WAV; return where each line is."""
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("espeak-ng is needed to make the demo's speech: sudo apt install espeak-ng")
-    from device.listener import _wav_bytes
+    from device.listener.service import _wav_bytes
 
     parts = [np.zeros(SAMPLE_RATE, np.int16)]  # a second of quiet first
     lines = []
@@ -134,8 +134,8 @@ class ScriptedTranscriber:
         self._vad = None
 
     def utterance(self):
-        from device.transcribe import Utterance
-        from device.wakeword.vad import SileroVad
+        from device.listener.transcribe import Utterance
+        from device.listener.wakeword.vad import SileroVad
 
         if self._vad is None:
             self._vad = SileroVad()
@@ -188,7 +188,7 @@ class ScreenRing:
         self.animated = screen.tty
 
     def show(self, state: str, t: float) -> None:
-        from device.led import frame_colors
+        from device.ring.led import frame_colors
 
         if not self.screen.tty:
             self.screen.say(f"{self.clock():6.1f} s  ring: {state}")
@@ -232,8 +232,8 @@ def run_demo(config: Config, model: str | None = None, no_color: bool = False, f
 
 
 def _run(screen: Screen, config: Config, model: str | None, fast: bool, work: Path) -> int:
-    from device.listener import close as close_listener
-    from device.transcribe import TranscribeError, Transcriber
+    from device.listener.service import close as close_listener
+    from device.listener.transcribe import TranscribeError, Transcriber
 
     bold = lambda s: screen.style(s, "1")  # noqa: E731
     dim = lambda s: screen.style(s, "2")  # noqa: E731
@@ -290,7 +290,7 @@ def _run(screen: Screen, config: Config, model: str | None, fast: bool, work: Pa
     screen.say()
     screen.say(dim("(the demo's state, spool and logs were in a temporary folder, removed now)"))
     if not settled:
-        from device.cli import counted
+        from device.owner.cli import counted
 
         print(f"earmuff demo: {counted(lst.link.unsettled, 'utterance')} did not reach the uplink", file=sys.stderr)
         return 1
@@ -313,11 +313,11 @@ def _demo_config(work: Path, model_path: Path) -> Config:
 
 def _listen(screen: Screen, config: Config, transcriber, lines: list[Line], fast: bool):
     """Run the real listener on the conversation. Returns what it heard after each wake, and the listener."""
-    from device import listener
-    from device.cli import counted
-    from device.led import Ring
+    from device.listener import service as listener
+    from device.listener.wake import WakeDetector
+    from device.owner.cli import counted
     from device.redact import summarize
-    from device.wake import WakeDetector
+    from device.ring.led import Ring
 
     audio = dataclasses.replace(config.audio, realtime=not fast)
     config = dataclasses.replace(config, audio=audio)
@@ -392,7 +392,7 @@ def _show_said_and_sent(screen: Screen, lines: list[Line], heard: list[dict], se
 
 
 def _show_audit(screen: Screen, path: Path) -> None:
-    from device.control import read_audit
+    from device.listener.control import read_audit
     from device.uplink.audit import format_entry
 
     entries = read_audit(path, 1000)

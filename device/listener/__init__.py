@@ -1,0 +1,1 @@
+"""The listener process: microphone -> wake word -> Vosk -> redactor -> link. It has no network."""

@@ -1,0 +1,1 @@
+"""The LED ring that cannot lie, and the privacy button."""
