@@ -56,14 +56,12 @@ def test_values_are_frozen(tmp_path):
 
 
 def test_wake_settings_precedence():
-    from device.listener.wake import CALIBRATED
-
-    assert cfg.WakeSettings().for_model("hey_mycroft") == (*CALIBRATED["hey_mycroft"], 2.0)
+    assert cfg.WakeSettings().for_model("hey_mycroft") == (*cfg.CALIBRATED["hey_mycroft"], 2.0)
     assert cfg.WakeSettings().for_model("mine.onnx") == (0.5, 1, 2.0)
     both = cfg.WakeSettings(models=("alexa", "hey_mycroft"), threshold=0.6,
                             tuning={"alexa": cfg.WakeTuning(patience=4, refractory_s=1.0)})
     assert both.for_model("alexa") == (0.6, 4, 1.0)
-    assert both.for_model("hey_mycroft") == (0.6, CALIBRATED["hey_mycroft"][1], 2.0)
+    assert both.for_model("hey_mycroft") == (0.6, cfg.CALIBRATED["hey_mycroft"][1], 2.0)
 
 
 def test_file_source_path_is_resolved_against_the_config(tmp_path):

@@ -171,7 +171,7 @@ def test_usage_errors_exit_2_and_counts_are_singular_when_one(tmp_path):
         proc = earmuff("audit", "--config", str(config), *args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert "usage:" in proc.stderr and "Traceback" not in proc.stderr
-    from device.owner.cli import counted
+    from device.owner.words import counted
 
     assert counted(1, "utterance") == "1 utterance" and counted(2, "utterance") == "2 utterances"
     assert counted(1, "utterance", "was", "were") == "1 utterance was"

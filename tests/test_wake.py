@@ -5,10 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from device.config import WakeSettings, WakeTuning
+from device.config import CALIBRATED, WakeSettings, WakeTuning
 from device.listener.audio import FRAME_SAMPLES
 from device.listener.wake import (
-    CALIBRATED,
     VerifiedRule,
     WakeDetector,
     WakeError,

@@ -35,24 +35,6 @@ from device.listener.wakeword.models import ModelFileError, builtin_wake_models
 
 log = logging.getLogger(__name__)
 
-# (threshold, patience) per built-in model, chosen with benchmarks/wake_calibration.py
-# on 192 espeak-ng clips per model and 2.1 h of negative audio: the setting no
-# worse than raw openWakeWord at 0.5 on recall or on false wakes per hour, and
-# better on one where such a setting exists. Only rules no stricter than raw
-# (threshold at most 0.5, patience 1) are kept, so no voice can find the default
-# deafer than raw openWakeWord (issue 21): the stricter rules espeak-ng chose
-# cost other voices' takes, hey_mycroft's (0.55, 2) 3.3 points of Festival's
-# clean takes; hey_marvin's (0.55, 1) and weather's (0.20, 2) went for the same
-# reason, unmeasured there. The README has the figures; `[wake] threshold` and
-# `patience` override these.
-CALIBRATED: dict[str, tuple[float, int]] = {
-    "alexa": (0.40, 1),
-    "hey_jarvis": (0.50, 1),
-    "hey_mycroft": (0.50, 1),
-    "hey_marvin": (0.50, 1),
-    "weather": (0.50, 1),
-}
-
 
 class WakeError(Exception):
     """A wake word model cannot be found or loaded."""

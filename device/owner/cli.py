@@ -20,6 +20,7 @@ from device import __version__
 from device.config import EX_CONFIG, Config, ConfigError, load
 from device.files import EX_TEMPFAIL, AlreadyRunning
 from device.notify import notify
+from device.owner.words import counted
 
 DEFAULT_CONFIG = Path("/etc/earmuff/earmuff.toml")
 log = logging.getLogger("device.owner.cli")
@@ -45,14 +46,6 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-
-
-def counted(n: int, noun: str, *verb: str) -> str:
-    """ "1 utterance", "2 utterances"; with verb forms, "1 utterance was", "2 utterances were"."""
-    words = [f"{n} {noun}" if n == 1 else f"{n} {noun}s"]
-    if verb:
-        words.append(verb[0] if n == 1 else verb[1])
-    return " ".join(words)
 
 
 def _print_json(obj: dict) -> None:

@@ -290,7 +290,7 @@ def _run(screen: Screen, config: Config, model: str | None, fast: bool, work: Pa
     screen.say()
     screen.say(dim("(the demo's state, spool and logs were in a temporary folder, removed now)"))
     if not settled:
-        from device.owner.cli import counted
+        from device.owner.words import counted
 
         print(f"earmuff demo: {counted(lst.link.unsettled, 'utterance')} did not reach the uplink", file=sys.stderr)
         return 1
@@ -315,7 +315,7 @@ def _listen(screen: Screen, config: Config, transcriber, lines: list[Line], fast
     """Run the real listener on the conversation. Returns what it heard after each wake, and the listener."""
     from device.listener import service as listener
     from device.listener.wake import WakeDetector
-    from device.owner.cli import counted
+    from device.owner.words import counted
     from device.redact import summarize
     from device.ring.led import Ring
 
