@@ -64,7 +64,7 @@ class AudioSettings:
     device: str = ""
     channels: int = field(default=1, metadata=_range(1, 8))
     # "mean", a channel number, "best" (the clearest channel) or "beam" (delay-and-sum): device/listener/array.py.
-    # "beam" by the numbers of benchmarks/array.py (README, "Noise front end"): in simulated rooms with a
+    # "beam" by the numbers of benchmarks/array.py (docs/measured.md, "Microphone arrays"): in simulated rooms with a
     # 4-mic array it woke on more takes than "mean", clean and in noise; with one microphone it is "mean".
     channel: int | str = "beam"
     rate: int = field(default=0, metadata=_range(0, 192000))
@@ -75,7 +75,7 @@ class AudioSettings:
     exit_at_end: bool = False
     # The noise front end (device/listener/frontend.py) on the 16 kHz frames before the wake word and
     # Vosk; 0 = off. Off by default: on noisy held-out clips it did not raise recall and raised
-    # near-miss wakes (README, "Noise front end", benchmarks/frontend.py).
+    # near-miss wakes (docs/measured.md, "Noise front end", benchmarks/frontend.py).
     noise_suppression: int = field(default=0, metadata=_range(0, 4))
     auto_gain_dbfs: int = field(default=0, metadata=_range(0, 31))
 
@@ -144,7 +144,7 @@ class WakeSettings:
     # The verifier stage (device/listener/verifier.py): shipped and enrolled verifiers check each wake.
     verifier: bool = True
     # None: each verifier's calibrated threshold. Lower wakes on more quiet and noisy takes, and on more
-    # near misses and talk (the README's "sensitivity" table); higher, the other way.
+    # near misses and talk (the "sensitivity" table in docs/measured.md); higher, the other way.
     verifier_threshold: float | None = field(default=None, metadata=_range(0.01, 0.9999))
     # Base scores at or above this wake without asking the verifier. None: the word's threshold, so the
     # verifier only adds wakes (it cannot cost one the base model would make); 1.0: it judges every wake.

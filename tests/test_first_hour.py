@@ -178,14 +178,19 @@ def test_usage_errors_exit_2_and_counts_are_singular_when_one(tmp_path):
 
 
 # 10
-def test_every_link_in_the_readme_is_inside_the_repository():
+def test_every_link_in_the_readme_and_the_docs_is_inside_the_repository():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    linked = set()
+    for page in pages:
+        links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", page.read_text())
+        for link in (link for link in links if not re.match(r"[a-z]+:", link)):
+            target = (page.parent / link).resolve()  # relative to the page
+            assert target.is_relative_to(ROOT) and target.exists(), (page.name, link)
+            linked.add(target)
+    # Every page of docs/ is reachable from the README (directly or through another page).
+    assert set(pages[1:]) <= linked, sorted(p.name for p in set(pages[1:]) - linked)
     readme = (ROOT / "README.md").read_text()
-    links = re.findall(r"\]\(([^)#]+)\)", readme)
-    local = [link for link in links if not re.match(r"[a-z]+:", link)]
-    assert "docs/DESIGN.md" in local
-    for link in local:
-        target = (ROOT / link).resolve()
-        assert target.is_relative_to(ROOT) and target.exists(), link
+    assert "(docs/DESIGN.md)" in readme and len(readme.splitlines()) <= 260
     design = (ROOT / "docs" / "DESIGN.md").read_text()
     assert "## The promises" in design and "No light, no send" in design
 

@@ -49,6 +49,7 @@ def test_install_into_a_tree_then_again_then_uninstall(tmp_path):
         units / "earmuff-uplink.service": "0o644",
         units / "earmuff.target": "0o644",
         root / "opt/earmuff/README.md": "0o644",
+        root / "opt/earmuff/docs/install.md": "0o644",  # the README links into docs/
     }
     for path, want in expected.items():
         assert mode(path) == want, path

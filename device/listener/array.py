@@ -6,7 +6,7 @@ channel with the best speech-to-noise estimate over the last second or so;
 samples to line up with channel 0 (delays from GCC-PHAT over the last second),
 then they are averaged. All of them are streaming and numpy only, and work at
 the device rate, before resampling. Whether "best" or "beam" helps is measured
-by benchmarks/array.py (the README has the figures).
+by benchmarks/array.py (docs/measured.md has the figures).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ level 0-4 and automatic gain 0-31 dBFS (0 = off). It keeps its own state from
 chunk to chunk, so one NoiseFrontEnd serves one audio stream: the listener
 makes a new one each time the microphone opens. `[audio] noise_suppression`
 and `auto_gain_dbfs` turn it on; it is off by default because
-benchmarks/frontend.py found it does not help (the README has the figures).
+benchmarks/frontend.py found it does not help (docs/measured.md has the figures).
 """
 
 from __future__ import annotations

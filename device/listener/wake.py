@@ -16,7 +16,7 @@ wake as without a verifier, and the verifier's score on the embeddings the
 base model saw, under the verifier's threshold and patience, can add wakes
 below that. By default, then, the verifier cannot cost a wake: trained on
 espeak-ng voices, it turned away most takes of other voices when it judged
-them all (issue 21; the README's wake word section has the figures).
+them all (issue 21; docs/measured.md has the figures).
 """
 
 from __future__ import annotations

@@ -342,7 +342,8 @@ def sink_checks(config: Config) -> list[Check]:
             value = getattr(getattr(u, sink), secret, "")
             if value and not os.access(value, os.R_OK):
                 out.append(Check(False, f"{sink} {secret} {value} not readable",
-                                 "create it, readable by the earmuff user only (chmod 600)"))
+                                 "create it, readable by the uplink's user only (earmuff-uplink on an installed Pi; "
+                                 "chmod 600)"))
         if sink == "homeassistant" and os.access(u.homeassistant.token_file, os.R_OK):
             out.append(homeassistant_token_check(u.homeassistant))
     return out
