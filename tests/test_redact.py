@@ -113,6 +113,27 @@ def test_the_same_verbs_with_things_stay(redactor, text):
     assert redactor.redact(text).text == text
 
 
+@pytest.mark.parametrize("text", [
+    # Issue 23: cities, states, countries and brands are not identifiers, whatever the tagger thinks.
+    "book my train ticket from las vegas to los angeles", "forecast for new york city",
+    "train times for beaumont tx", "weather in austin", "order from walmart", "open youtube",
+])
+def test_places_and_brands_stay(redactor, text):
+    assert redactor.redact(text).text == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Issue 23: cues for people, even when the name is also a word or a city.
+    ("emails from john", "emails from [PERSON]"), ("meeting with mark tomorrow", "meeting with [PERSON] tomorrow"),
+    ("add tom to my contacts", "add [PERSON] to my contacts"), ("call uncle bob", "call uncle [PERSON]"),
+    ("pick up lily tomorrow", "pick up [PERSON] tomorrow"), ("call austin", "call [PERSON]"),
+    ("send a text to paris", "send a text to [PERSON]"),
+    ("send the parcel to jalna seven seven six seven nine one", "send the parcel to [ADDRESS] [NUMBER]"),
+])
+def test_people_cued_and_places_in_addresses_still_go(redactor, text, expected):
+    assert redactor.redact(text).text == expected
+
+
 def test_person_taking_verbs_in_every_form():
     from device.redact import lexicon as lx
 

@@ -31,10 +31,10 @@ def test_names_file_add_remove_read(tmp_path):
 def test_redactor_from_config_reads_the_names_file(tmp_path):
     (tmp_path / "names.txt").write_text("hope\n")
     config = from_dict({"paths": {"state_dir": str(tmp_path)}})
-    assert Redactor.from_config(config).redact("is hope awake").text == "is [PERSON] awake"
+    assert Redactor.from_config(config).redact("is hope here").text == "is [PERSON] here"
     config = from_dict({"paths": {"state_dir": str(tmp_path)}, "redact": {"names_file": ""}})
     assert config.names_path() is None
-    assert Redactor.from_config(config).redact("is hope awake").text == "is hope awake"
+    assert Redactor.from_config(config).redact("is hope here").text == "is hope here"
 
 
 def earmuff(*args, config):

@@ -63,6 +63,20 @@ def places(all_of_them: bool = False) -> frozenset[str]:
     return _load("places.txt") if all_of_them else _load("places.txt") - first_names()
 
 
+@cache
+def place_names() -> dict[str, list[tuple[str, ...]]]:
+    """Cities, US states (and postal codes), countries and continents (scripts/make-place-names,
+    from GeoNames), as word tuples by first word, longest first: places are not identifiers."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for line in (DATA / "place_names.txt").read_text().splitlines():
+        if not (phrase := tuple(line.split())):
+            continue
+        out.setdefault(phrase[0], []).append(phrase)
+    for phrases in out.values():
+        phrases.sort(key=len, reverse=True)
+    return out
+
+
 def common_words() -> WordSet:
     return word_set("common_words.txt", extra=tuple(sorted(EVERYDAY_NAMES)))
 
@@ -103,7 +117,8 @@ HELPER_VERBS = frozenset("did does do has have had is was will can could should 
 PERSON_ACTIONS = frozenset("""
 call calls text send sent come coming came pick bring brought say said know knows want wants need needs get got
 go going went leave left arrive arrived finish finished remember forget pay paid reply answer email emailed have
-has like likes love see saw meet visit tell told ask asked be been called texted
+has like likes love see saw meet visit tell told ask asked be been called texted respond responded replied
+write wrote awake asleep home ready
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""
@@ -121,6 +136,30 @@ CONTRACTIONS = frozenset("""
 i'm you're we're they're he's she's it's that's there's what's who's i'll you'll we'll they'll i've you've
 we've they've i'd you'd we'd they'd can't won't don't doesn't didn't isn't aren't wasn't let's
 """.split())
+# Aunts and uncles go by their first names: "call uncle bob", "pick up aunt may" ("grandma" is a name
+# itself: "what did grandma say").
+KIN_TITLES = frozenset("aunt auntie uncle cousin".split())
+# "emails from X", "a text from X": the person who sent or called.
+MESSAGE_NOUNS = frozenset("""
+email emails mail mails message messages text texts call calls voicemail voicemails reply replies note notes
+letter letters invite invites invitation invitations news
+""".split())
+# "meeting with X", "lunch with X": time spent with a person.
+MEETING_NOUNS = frozenset("""
+meeting meetings meet lunch dinner breakfast coffee appointment call chat talk date playdate catch up session
+""".split())
+# Brands, shops, services and apps people name to a speaker: not people, even when the tagger has not
+# seen them ("order from walmart", "open youtube"). Hand-written; only names that are not first names.
+BRANDS = frozenset(phrase.strip() for phrase in """
+walmart, target, costco, kroger, safeway, aldi, lidl, tesco, sainsburys, asda, ikea, amazon, ebay, etsy, uber,
+lyft, doordash, grubhub, instacart, postmates, deliveroo, starbucks, mcdonalds, mcdonald's, dunkin, subway,
+chipotle, kfc, dominos, domino's, pizza hut, netflix, hulu, spotify, pandora, youtube, tiktok, instagram,
+facebook, whatsapp, twitter, snapchat, pinterest, linkedin, reddit, gmail, outlook, yahoo, google, comcast,
+xfinity, verizon, at and t, t mobile, sprint, vodafone, disney plus, disney, hbo, peacock, roku, sonos,
+philips hue, nest, fitbit, garmin, tesla, toyota, honda, bmw, audi, nike, adidas, zara, walgreens, cvs,
+rite aid, home depot, lowes, lowe's, best buy, apple music, apple, samsung, microsoft, skype, zoom, slack,
+dropbox, paypal, venmo, zelle, audible, kindle, npr, bbc, cnn, espn, fox news
+""".replace("\n", " ").split(","))
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 
 STREET_TYPES = frozenset("""

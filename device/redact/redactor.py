@@ -178,7 +178,66 @@ class Redactor:
             recognise(tokens, norms, labels, number_runs, cues)
         if self._tagger is not None:
             self._tagged(tokens, norms, labels, cues)
+        self._keep_places_and_brands(tokens, norms, labels)
         return labels
+
+    # -- what is not an identifier: cities, states, countries, brands (issue 23) ----
+    def _keep_places_and_brands(self, tokens, norms, labels) -> None:
+        """Undo a PERSON or ADDRESS run made only of places and brands ("from las vegas to los angeles",
+        "order from walmart", "beaumont tx"): a city or a shop is not an identifier, a street address is.
+        A household name stays a name, and so does a run just after a person's cue ("call austin")."""
+        household: list[str | None] = [None] * len(norms)
+        self._household_names(tokens, norms, household, (), ())
+        n = len(norms)
+        # A name of several words with only some of them labelled ("new [york] city"): the whole is a place.
+        for i in range(n):
+            for phrase in lx.place_names().get(norms[i], ()):
+                j = i + len(phrase)
+                if len(phrase) > 1 and tuple(norms[i:j]) == phrase and not any(household[i:j]) \
+                        and set(labels[i:j]) <= {None, "PERSON", "ADDRESS"} and None in labels[i:j] \
+                        and (j == n or labels[j] is None) and (i == 0 or labels[i - 1] is None) \
+                        and not self._person_before(norms, i):
+                    labels[i:j] = [None] * len(phrase)
+                    break
+        i = 0
+        while i < n:
+            label, j = labels[i], i + 1
+            while j < n and labels[j] == label:
+                j += 1
+            alone = (i == 0 or labels[i - 1] is None) and (j == n or labels[j] is None)  # no postcode, no street
+            if label in ("PERSON", "ADDRESS") and alone and not any(household[i:j]) \
+                    and self._only_places(norms, i, j) and not (label == "PERSON" and self._person_before(norms, i)):
+                labels[i:j] = [None] * (j - i)
+            i = j
+
+    def _only_places(self, norms, i: int, j: int) -> bool:
+        """Whether tokens i..j are place and brand names (and words joining them), and surely so: a
+        place of one word ("jackson", "yono" are names too) needs another place in the run ("beaumont tx")
+        or a place word before it ("weather in jackson"); a brand does not."""
+        places, lone_places, k = 0, 0, i
+        while k < j:
+            phrase = next((p for p in lx.place_names().get(norms[k], ()) if tuple(norms[k:k + len(p)]) == p
+                           and k + len(p) <= j), None)
+            brand = next((len(b.split()) for b in lx.BRANDS if tuple(norms[k:k + len(b.split())])
+                          == tuple(b.split()) and k + len(b.split()) <= j), 0) if phrase is None else 0
+            if phrase is not None or brand:
+                places += 1
+                lone_places += phrase is not None and len(phrase) == 1
+                k += len(phrase) if phrase is not None else brand
+            elif norms[k] in _PLACE_JOINS and places:
+                k += 1
+            else:
+                return False
+        if not places or norms[j - 1] in _PLACE_JOINS:
+            return False
+        return places > 1 or not lone_places or (norms[i - 1] if i else "") in _PLACE_CONTEXT
+
+    @staticmethod
+    def _person_before(norms, i: int) -> bool:
+        """A cue for a person just before token i: "call X", "dr X", "uncle X", "emails from X"."""
+        prev, prev2 = (norms[i - 1] if i else ""), (norms[i - 2] if i > 1 else "")
+        return (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES or prev in lx.RELATIONS
+                or prev in ("from", "to", "with") and (prev2 in lx.MESSAGE_NOUNS or prev2 in lx.MEETING_NOUNS))
 
     def _tagged(self, tokens, norms, labels, cues) -> None:
         """Add the tagger's labels where the rules found nothing and know no better."""
@@ -197,7 +256,7 @@ class Redactor:
         name_words = [bool(w) and w not in _NEVER_A_NAME and w not in lx.STOPWORDS for w in norms]
 
         def media_before(i: int) -> bool:
-            """Public names may stay after play/by/songs (README: public names)."""
+            """Public names may stay after play/by/songs (docs/redaction.md: public names)."""
             return _media_slot(norms, i, range(max(0, i - 2), i), lx.MEDIA_CUES)
 
         i = 0
@@ -499,8 +558,13 @@ class Redactor:
             # Context is what a second pass would still see: words no recogniser took.
             prev = norms[i - 1] if i > 0 and labels[i - 1] is None else ""
             prev2 = norms[i - 2] if i > 1 and labels[i - 2] is None else ""
-            cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES
+            cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES and tok in self.first_names
                     or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
+                    or prev == "from" and prev2 in lx.MESSAGE_NOUNS  # "emails from X"
+                    or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
+                    or (prev2, prev) == ("pick", "up")  # "pick up X"
+                    or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
+                                                                ["as", "a", "contact"])
                     or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in ("message", "text", "email", "talk", "write", "hi", "hello", "say",
@@ -679,6 +743,13 @@ def _media_slot(norms: list[str], i: int, before, cues: frozenset[str]) -> bool:
     return bool(words)
 
 
+# Words that join places in one run ("from las vegas to los angeles", "paris france") and words
+# before a place that make a name-like one a place ("weather in jackson").
+_PLACE_JOINS = frozenset("to and or via in near city state county".split())
+_PLACE_CONTEXT = frozenset("""
+in near around weather forecast visit visiting flights flight fly flying trip drive driving directions train trains
+bus buses downtown temperature rain snow
+""".split())
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
 
