@@ -314,6 +314,29 @@ def test_a_second_uplink_exits_and_leaves_the_first_ones_socket(tmp_path):
     assert again.wait(10) == 0
 
 
+def test_sigterm_at_the_earliest_moment_still_ends_cleanly(tmp_path):
+    """Issue 27: the handlers are in place before the uplink takes its lock and makes its socket, so
+    a SIGTERM right after the lock (while the redactor loads, before the socket) ends it by its
+    clean-up: exit 0, no socket left behind, and a new uplink starts."""
+    import signal
+
+    config = uplink_config(tmp_path)
+    lock = tmp_path / "state" / "uplink.lock"
+    proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config)],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert not (tmp_path / "run" / "uplink.sock").exists()
+    again = start_uplink(config)
+    assert again.poll() is None
+    again.terminate()
+    assert again.wait(10) == 0
+
+
 def test_a_second_listener_on_the_same_state_directory_exits(tmp_path):
     from device.files import hold_lock
 

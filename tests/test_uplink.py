@@ -1,6 +1,7 @@
 """The uplink with real parts: a real mosquitto, real HTTP servers on loopback, real sockets."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -10,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -280,13 +282,16 @@ def record_posts(port: int = 0, before_reply=None, status: int = 200):
 
 
 def start_uplink(config_path: Path) -> subprocess.Popen:
-    """`earmuff uplink` as its own process, once its socket is there."""
-    socket_path = cfg.load(config_path).uplink_socket()
-    proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config_path)],
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while not socket_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    """`earmuff uplink` as its own process, once it says it is ready (sd_notify READY=1, what systemd
+    waits for): its socket appears a moment before, and a signal in that moment is another story."""
+    with tempfile.TemporaryDirectory() as short, socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as ready:
+        ready.bind(f"{short}/notify")
+        ready.settimeout(20)
+        proc = subprocess.Popen([sys.executable, "-m", "device", "uplink", "--config", str(config_path)],
+                                stderr=subprocess.DEVNULL, env=dict(os.environ, NOTIFY_SOCKET=f"{short}/notify"))
+        with contextlib.suppress(TimeoutError):
+            while b"READY=1" not in ready.recv(4096):
+                pass
     return proc
 
 

@@ -680,19 +680,30 @@ def _as_audited(payload: dict) -> dict:
 def run_uplink(config: Config) -> int:
     import signal
 
+    # The handlers come first: a SIGTERM at any later moment (systemd may send one while the
+    # socket is being made) stops the uplink through its clean-up, not the default death.
+    stopping, running = threading.Event(), []
+
+    def stop(signum, frame):
+        log.info("uplink stopping on %s", signal.Signals(signum).name)
+        stopping.set()
+        for uplink in running:
+            uplink.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     # One uplink per state directory and per socket: a second one would share the spool
     # and unlink the first one's socket. The locks are held until the process ends.
     locks = [hold_lock(config.paths.state_dir / "uplink.lock", "earmuff uplink"),  # noqa: F841
              hold_lock(config.uplink_socket().with_name(config.uplink_socket().name + ".lock"), "earmuff uplink")]
     uplink = Uplink(config)
+    running.append(uplink)
+    if stopping.is_set():  # asked to stop before there was anything to clean up
+        return 0
     uplink.start()
-
-    def stop(signum, frame):
-        log.info("uplink stopping on %s", signal.Signals(signum).name)
+    if stopping.is_set():  # while the socket was being made: take it away again
         uplink.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+        return 0
     notify("READY=1")
     uplink.run()
     notify("STOPPING=1")
