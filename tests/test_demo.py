@@ -30,6 +30,32 @@ def demo(tmp_path, *args, env=None, stdout=subprocess.PIPE, run=subprocess.run):
                env=env, cwd=tmp_path, **({} if run is subprocess.Popen else {"timeout": 300}))
 
 
+def assert_the_ring_is_exact(out: str) -> None:
+    """Issue 27: at any speed, every ring change shows, in order, at the moment it happened: a wake
+    turns it to listening, the end of speech to thinking before the utterance is reported, and every
+    send is drawn as sending before the uplink reports it sent."""
+    timed = [m.group(1) for line in out.split("What was said")[0].splitlines()
+             if (m := re.match(r"\s*[\d.]+ s  (.*)$", line))]
+    events = [t.split()[0].rstrip(":") if not t.startswith("ring: ") else t for t in timed]
+    rings = [e for e in events if e.startswith("ring: ")]
+    assert len(rings) > 8 and all(a != b for a, b in zip(rings, rings[1:], strict=False)), timed
+    last_ring, previous, sent_since_utterance = None, None, False
+    for event in events:
+        if event == "wake":
+            assert last_ring == "ring: idle", timed
+        elif event == "utterance":
+            assert last_ring == "ring: thinking", timed
+            sent_since_utterance = False
+        elif event == "uplink":  # reported once the send is over: the light was on for it
+            assert sent_since_utterance, timed
+        elif event.startswith("ring: "):
+            if event == "ring: listening":
+                assert previous == "wake", timed
+            sent_since_utterance |= event == "ring: sending"
+            last_ring = event
+        previous = event
+
+
 def test_offline_demo_shows_the_whole_path_from_speech_to_the_audit_log(tmp_path):
     proc = demo(tmp_path, "--fast")
     out, err = proc.stdout.decode(), proc.stderr.decode()
@@ -54,6 +80,7 @@ def test_offline_demo_shows_the_whole_path_from_speech_to_the_audit_log(tmp_path
     # Not a terminal: plain lines only, one per ring change, nothing glued on.
     assert "\x1b" not in out and "\r" not in out
     assert all(line.count("ring:") <= 1 for line in out.splitlines())
+    assert_the_ring_is_exact(out)
     assert "Traceback" not in err and "control group" not in out + err
     assert not list((tmp_path / "tmp").glob("earmuff-demo-*"))  # its temporary folder is gone
 

@@ -335,12 +335,25 @@ def _listen(screen: Screen, config: Config, transcriber, lines: list[Line], fast
             outcome = ", ".join(f"{sink} {result}" for sink, result in (detail.get("outcome") or {}).items())
             screen.say(f"{lst.seconds_heard:6.1f} s  uplink: {outcome}")
 
+    class ExactRing(Ring):
+        """Each change waits until it is drawn: with --fast the listener runs many times faster than
+        the ring draws, and a real ring skips a state shorter than a frame; the demo's must show every
+        state, in order, at the moment of audio it came (issue 27)."""
+
+        def _update(self, **changes) -> None:
+            super()._update(**changes)
+            self.wait_shown(self.wanted)
+
     lst = None
-    ring = Ring(ScreenRing(screen, lambda: lst.seconds_heard if lst else 0.0))
+    ring = ExactRing(ScreenRing(screen, lambda: lst.seconds_heard if lst else 0.0))
     lst = listener.Listener(config, WakeDetector(config.wake), transcriber, on_event=on_event, ring=ring)
     if isinstance(transcriber, ScriptedTranscriber):
         transcriber.clock = lambda: lst.seconds_heard
     listener.connect_uplink(lst)
+    if fast and lst.link is not None:
+        # The light stays on at least half a second of real time so that eyes can see it; with --fast
+        # that is seconds of the demo's audio. Here it is on exactly while each send lasts.
+        lst.link.min_light_s = 0.0
     lst.run()
     # The listener keeps its last transcripts in memory; pair them with the wakes that had an utterance.
     with_utterance = [h for h in heard if "words" in h]
