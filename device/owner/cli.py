@@ -30,9 +30,9 @@ def _load_config(path: str | None) -> Config:
     """The config named on the command line, else $EARMUFF_CONFIG, else /etc/earmuff, else defaults."""
     chosen = path or os.environ.get("EARMUFF_CONFIG")
     if chosen:
-        return load(chosen)
+        return load(chosen, every_error=True)  # every mistake at once, as `earmuff config check` says them
     if DEFAULT_CONFIG.exists():
-        return load(DEFAULT_CONFIG)
+        return load(DEFAULT_CONFIG, every_error=True)
     return Config()
 
 
@@ -559,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"earmuff: refused: {e}", file=sys.stderr)
         return 1
     except ConfigError as e:
-        print(f"earmuff: configuration error: {e}", file=sys.stderr)
+        for error in getattr(e, "errors", [e]):  # ConfigErrors: one line each
+            print(f"earmuff: configuration error: {error}", file=sys.stderr)
         return EX_CONFIG
     except AlreadyRunning as e:
         print(f"earmuff: {e}", file=sys.stderr)

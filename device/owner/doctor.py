@@ -28,10 +28,19 @@ def run_checks(config_path: str | None, default: Path) -> tuple[list[Check], Con
     checks: list[Check] = []
     path = Path(config_path) if config_path else default
     try:
-        config = load(path) if path.exists() or config_path else Config()
+        config = load(path, every_error=True) if path.exists() or config_path else Config()
         checks.append(Check(True, f"config {path if path.exists() else '(built-in defaults)'} is valid"))
     except ConfigError as e:
-        return [Check(False, f"config: {e}", "correct the key named above; `earmuff config check` re-checks")], None
+        errors = getattr(e, "errors", [e])  # ConfigErrors: every mistake in the file, each with its key
+        if e.key is None and not path.exists():
+            fix = (f"check the path; without --config, doctor reads {default} if it exists, "
+                   "else the built-in defaults")
+        elif e.key is None:  # the file as a whole: not TOML, not UTF-8, not readable
+            fix = "correct the file where the message points; `earmuff config check` re-checks"
+        else:
+            fix = "correct the keys named above; `earmuff config check` re-checks"
+        return [Check(False, f"config: {error}", fix if k == len(errors) - 1 else "")
+                for k, error in enumerate(errors)], None
     checks += audio_checks(config)
     checks += model_checks(config)
     checks += device_checks(config)
@@ -394,7 +403,7 @@ def report(checks: list[Check]) -> int:
     for c in checks:
         mark = "!" if c.warn else ("\u2713" if c.ok else "\u2717")
         print(f"{mark} {c.what}")
-        if not c.ok:
+        if not c.ok and c.fix:  # several mistakes in one file share the fix given after the last
             print(f"    fix: {c.fix}")
     failed = sum(not c.ok for c in checks)
     warnings = sum(c.ok and c.warn for c in checks)
