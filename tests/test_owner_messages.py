@@ -30,3 +30,37 @@ def test_doctor_and_demo_report_every_mistake_in_a_config(tmp_path):
     assert "[wake] threshold" in demo.stderr and "[audio] channels" in demo.stderr
     listen = earmuff("listen", "--config", str(config))
     assert listen.stderr.count("configuration error") == 2
+
+
+def test_audit_before_the_first_run_says_there_is_no_log_yet_and_where_it_looked(tmp_path):
+    config = tmp_path / "e.toml"
+    config.write_text(f'[paths]\nstate_dir = "{tmp_path}/s"\nruntime_dir = "{tmp_path}/r"\n')
+    proc = earmuff("audit", "--config", str(config))
+    assert proc.returncode == 0, proc.stderr
+    assert "no audit log yet" in proc.stderr and f"{tmp_path}/s/audit.jsonl" in proc.stderr
+    assert "not running" not in proc.stderr
+
+
+def test_names_list_with_nothing_listed_says_where_it_looked(tmp_path):
+    config = tmp_path / "e.toml"
+    config.write_text(f'[paths]\nstate_dir = "{tmp_path}/s"\n')
+    proc = earmuff("names", "list", "--config", str(config))
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert f"no household names in {tmp_path}/s/names.txt" in proc.stderr
+
+
+def test_every_command_says_in_its_help_what_it_does():
+    import argparse
+
+    from device.owner.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name, command in commands.items():
+        assert command.description, name
+    assert "FILE" in commands["config"].format_help()
+    names = commands["names"].format_help()
+    assert "list:" in names and "add NAME" in names and "remove NAME" in names
+    assert "standard input" in commands["redact"].format_help()
+    for name in ("run", "listen", "uplink"):
+        assert len(commands[name].description) > 60, name

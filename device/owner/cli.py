@@ -163,8 +163,13 @@ def cmd_names(args) -> int:
         print("earmuff names: [redact] names_file is \"\": no household names file", file=sys.stderr)
         return 1
     if args.action == "list":
-        for name in names.read_names(path):
+        listed = names.read_names(path)
+        for name in listed:
             print(name)
+        if not listed:  # say where it looked: with no config that is the built-in state directory
+            print(f"earmuff names: no household names in {path}" + ("" if path.exists() else " (no such file yet)")
+                  + ("" if _config_file_named(args) else "; no config file was read (add --config FILE)"),
+                  file=sys.stderr)
         return 0
     if not args.names:
         print(f"earmuff names {args.action}: give at least one NAME", file=sys.stderr)
@@ -349,6 +354,11 @@ def cmd_audit(args) -> int:
     except Unreachable:
         # Not running (e.g. `earmuff run` on a file has ended): the log is a file; read it directly.
         path = _load_config(args.config).paths.state_dir / "audit.jsonl"
+        if not path.exists():  # before the first send: nothing to show, and no reason to start anything
+            print(f"earmuff audit: no audit log yet: {path} does not exist (the uplink writes it when it first "
+                  "sends or refuses something)" + ("" if _config_file_named(args) else
+                                                 "; no config file was read (add --config FILE)"), file=sys.stderr)
+            return 0
         if not os.access(path, os.R_OK):
             raise
         print(f"earmuff audit: earmuff is not running; reading {path}", file=sys.stderr)
@@ -443,10 +453,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"earmuff {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("config", help="check a configuration file")
-    config_sub = p.add_subparsers(dest="config_command", required=True, metavar="ACTION")
-    p = config_sub.add_parser("check", help="validate FILE; exit 78 with the file and key if it is wrong")
-    p.add_argument("file")
+    p = sub.add_parser("config", help="check a configuration file",
+                       description="earmuff config check FILE: every problem in FILE at once, each with its key; "
+                                   "exit 78 if it is wrong")
+    config_sub = p.add_subparsers(dest="config_command", required=True, metavar="check FILE")
+    p = config_sub.add_parser("check", help="validate FILE; exit 78 with the file and key if it is wrong",
+                              description="Validate FILE: every problem at once, each with its key; exit 78 if "
+                                          "it is wrong. Notes (e.g. a model not fetched yet) do not fail it.")
+    p.add_argument("file", metavar="FILE", help="the config file, e.g. /etc/earmuff/earmuff.toml")
     p.add_argument("-v", "--verbose", action="store_true", help="also print the main settings")
     p.set_defaults(func=cmd_config_check)
 
@@ -463,14 +477,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_transcribe)
 
-    p = sub.add_parser("redact", help="redact transcripts read from stdin, one JSON line out per line in")
+    p = sub.add_parser("redact", help="redact transcripts read from stdin, one JSON line out per line in",
+                       description="Reads transcripts from standard input, one per line (type them, or pipe a "
+                                   "file: earmuff redact < lines.txt), and writes one JSON line per line in: "
+                                   "the redacted text, the spans and the counts. Nothing leaves the machine.")
     p.add_argument("--words", action="store_true",
                    help="read `earmuff transcribe` JSON lines and add the redacted word times")
     p.add_argument("--config", help="config file ([redact] settings)")
     p.set_defaults(func=cmd_redact)
 
-    p = sub.add_parser("names", help="the household's names, redacted wherever heard (kept on the device)")
-    p.add_argument("action", choices=("list", "add", "remove"))
+    p = sub.add_parser("names", help="the household's names, redacted wherever heard (kept on the device)",
+                       description="The household's names, redacted wherever they are heard. list: print them; "
+                                   "add NAME...: add names; remove NAME...: remove them. The file ([redact] "
+                                   "names_file) stays on the device; earmuff reads it when it starts.")
+    p.add_argument("action", choices=("list", "add", "remove"), help="list, add NAME..., or remove NAME...")
     p.add_argument("names", nargs="*", metavar="NAME", help='a name as it is said ("grace", "mary jane")')
     p.add_argument("--config", help="config file ([redact] names_file)")
     p.set_defaults(func=cmd_names)
@@ -521,17 +541,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="config file")
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("uplink", help="run the uplink: the only part that talks to the network")
+    p = sub.add_parser("uplink", help="run the uplink: the only part that talks to the network",
+                       description="Run the uplink: the only part of earmuff that talks to the network. It takes "
+                                   "redacted utterances from the listener over its socket, checks them at the "
+                                   "gate, lights the ring, sends them to the configured sinks and keeps the "
+                                   "audit log. systemd runs it as earmuff-uplink.service.")
     p.add_argument("--config", help="config file")
     p.set_defaults(func=cmd_uplink)
 
-    p = sub.add_parser("run", help="run the listener and the uplink together")
+    p = sub.add_parser("run", help="run the listener and the uplink together",
+                       description="Run the listener and the uplink together, as two processes, until "
+                                   "interrupted: for a checkout or a quick try; an installed Pi runs them as two "
+                                   "systemd services instead (earmuff.target).")
     p.add_argument("--config", help="config file")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("listen", help="run the listener on the microphone or a file")
+    p = sub.add_parser("listen", help="run the listener on the microphone or a file",
+                       description="Run the listener: the microphone (or [audio] source = \"file:...\"), the wake "
+                                   "word, Vosk, the redactor, the ring, the privacy button and the control socket; "
+                                   "redacted utterances go to the uplink's socket. It has no network. systemd runs "
+                                   "it as earmuff-listener.service.")
     p.add_argument("--config", help="config file")
     p.set_defaults(func=cmd_listen)
+    for action in sub._choices_actions:  # every command's --help starts with what it does
+        command = sub.choices[action.dest]
+        command.description = command.description or action.help[0].upper() + action.help[1:] + "."
     return parser
 
 
