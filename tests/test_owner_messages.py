@@ -64,3 +64,17 @@ def test_every_command_says_in_its_help_what_it_does():
     assert "standard input" in commands["redact"].format_help()
     for name in ("run", "listen", "uplink"):
         assert len(commands[name].description) > 60, name
+
+
+def test_the_docs_name_the_array_default_the_code_has():
+    """Issue 27, item 12: the README said the mean; the config and the code say "beam"."""
+    import re
+    from pathlib import Path
+
+    from device.config import AudioSettings
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "wake-word.md"
+    said = re.search(r'`"?(\w+)"?` \(the default', docs.read_text())
+    assert said and said.group(1) == AudioSettings().channel
+    toml = (Path(__file__).resolve().parent.parent / "config" / "earmuff.toml").read_text()
+    assert re.search(r'^channel = "(\w+)"', toml, re.M).group(1) == AudioSettings().channel
