@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,8 @@ SAMPLE_RATE = 16000
 FRAME_SAMPLES = 1280
 FRAME_SECONDS = FRAME_SAMPLES / SAMPLE_RATE
 HEARTBEAT_S = 1.0  # while no audio flows, sources still yield None this often
+# A WAV file may have as many channels as [audio] channels allows a microphone (1-8).
+MAX_CHANNELS = next(int(f.metadata["max"]) for f in fields(AudioSettings) if f.name == "channels")
 
 EventCallback = Callable[[str, dict], None]
 
@@ -133,6 +136,11 @@ class WavSource:
             ) from None
         except OSError as e:
             raise AudioError(f"{self.path}: {e.strerror}") from None
+        if not 1 <= info.channels <= MAX_CHANNELS:
+            raise AudioError(
+                f"{self.path}: {info.channels} channels; earmuff reads WAV files of 1 to {MAX_CHANNELS} channels"
+                + ("; mix it down with: sox IN OUT.wav remix -" if info.channels else "")
+            )
         self.rate, self.channels, self.duration = info.samplerate, info.channels, info.duration
         self.description = {"device": f"file:{self.path}", "channels": self.channels, "rate": self.rate}
         self.health = "healthy"

@@ -50,8 +50,9 @@ DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagge
 MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
 
 LABELS = ("PERSON", "PHONE", "EMAIL", "ADDRESS", "CARD", "SSN", "DATE_OF_BIRTH", "ACCOUNT", "PIN", "NUMBER")
-_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+_PLACEHOLDER = re.compile(r"\[([A-Z_]+)\](?:'[sS])?")  # an earlier redaction, possessive or not ("[PERSON]'s")
 _STRIP = ".,;:!?\"()[]{}<>"
+_REPLACEMENT = "\ufffd"  # what undecodable bytes became (errors="replace"): no letter of any word
 _NATO = frozenset("alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet juliett kilo lima mike "
                   "november oscar papa quebec romeo sierra tango uniform victor whiskey xray x-ray yankee zulu".split())
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -88,19 +89,34 @@ class _Token:
     norm: str
     start: int
     end: int
+    stem_end: int = -1  # where a redaction of it ends: before a possessive "'s", which stays outside
+    blank: bool = False  # only U+FFFD (undecodable input): no word, and no context for the words around it
+
+    def __post_init__(self):
+        if self.stem_end < 0:
+            self.stem_end = self.end
+
+
+def _placeholder(raw: str) -> re.Match | None:
+    """An earlier redaction ("[PERSON]", "[PERSON]'s,"), its label in group 1."""
+    return _PLACEHOLDER.fullmatch(raw.rstrip(_STRIP.replace("]", "") + _REPLACEMENT))
 
 
 def _tokenize(text: str) -> list[_Token]:
     tokens = []
     for m in re.finditer(r"\S+", text):
         raw = m.group()
-        if _PLACEHOLDER.fullmatch(raw.rstrip(_STRIP.replace("]", ""))):
+        stem_end = m.end()
+        if _placeholder(raw):
             norm = ""  # an earlier redaction: a boundary, never part of anything
         else:
-            norm = raw.lower().strip(_STRIP)
+            norm = raw.lower().strip(_STRIP + _REPLACEMENT)
             if norm.endswith("'s") and len(norm) > 2 and not digits_of(norm):
                 norm = norm[:-2]
-        tokens.append(_Token(raw, norm, m.start(), m.end()))
+                tail = raw.rstrip(_STRIP + _REPLACEMENT)
+                stem_end = m.start() + len(tail) - 2  # "jennifer's," -> [PERSON]'s,
+        blank = not norm and _REPLACEMENT in raw and not raw.strip(_STRIP + _REPLACEMENT)
+        tokens.append(_Token(raw, norm, m.start(), m.end(), stem_end, blank))
     return tokens
 
 
@@ -657,8 +673,8 @@ class Redactor:
                 return None
             label = labels[k]
             if label is None and not norms[k]:
-                placeholder = _PLACEHOLDER.fullmatch(tokens[k].raw.rstrip(_STRIP.replace("]", "")))
-                label = placeholder.group()[1:-1] if placeholder else None
+                placeholder = _placeholder(tokens[k].raw)
+                label = placeholder.group(1) if placeholder else None
             return label if label not in ("PERSON", "EMAIL") else None
 
         k, n = 0, len(norms)
@@ -694,7 +710,7 @@ class Redactor:
             j = i
             while j + 1 < len(tokens) and labels[j + 1] == label:
                 j += 1
-            spans.append(Span(tokens[i].start, tokens[j].end, label))
+            spans.append(Span(tokens[i].start, tokens[j].stem_end, label))
             counts[label] += 1
             redacted_tokens.extend(range(i, j + 1))
             i = j + 1
@@ -855,6 +871,9 @@ def _placeholder_view(tokens: list[_Token], labels: list[str | None]) -> tuple[l
     i = 0
     while i < len(tokens):
         label = labels[i]
+        if label is None and tokens[i].blank:  # not there for the rules and the tagger
+            i += 1
+            continue
         if label is None:
             view.append(tokens[i])
             origin.append(i)
