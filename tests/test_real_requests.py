@@ -1,0 +1,128 @@
+"""The real-request corpora (benchmarks/data/real): well-formed spans in spoken form, and the extraction
+code that made them, on small samples written like the sources."""
+
+import json
+import re
+
+import pytest
+
+from benchmarks import real_requests as rr
+
+CORPORA = rr.corpora()
+
+
+def test_the_corpora_are_there_with_their_licences():
+    assert {"snips", "sgd"} <= set(CORPORA)
+    with open(f"{rr.DATA}/LICENCES.md", encoding="utf-8") as f:
+        licences = f.read()
+    for corpus in CORPORA:
+        assert f"## {corpus}.jsonl.gz" in licences
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_spans_are_in_range_apart_labelled_and_on_words(corpus):
+    requests = rr.load(corpus)
+    assert 1000 <= len(requests) <= 20000
+    assert len({r.id for r in requests}) == len(requests)
+    assert len({r.text for r in requests}) == len(requests)
+    for r in requests:
+        assert r.corpus == corpus and r.domain
+        assert re.fullmatch(r"[a-z']+( [a-z']+)*", r.text), r.text  # spoken form: no digits, no punctuation
+        end = 0
+        for start, stop, label in sorted(r.spans):
+            assert label in rr.LABELS, (r.id, label)
+            assert end <= start < stop <= len(r.text), (r.id, r.spans)
+            assert r.text[start:stop].strip() == r.text[start:stop], (r.id, r.text[start:stop])
+            assert start == 0 or r.text[start - 1] == " ", (r.id, r.text, start)
+            assert stop == len(r.text) or r.text[stop] == " ", (r.id, r.text, stop)
+            end = stop
+
+
+@pytest.mark.parametrize("corpus,least", [("snips", {"PERSON": 300, "KEEP": 10000}),
+                                          ("sgd", {"PERSON": 500, "ADDRESS": 300, "KEEP": 2000})])
+def test_each_corpus_has_the_spans_it_should(corpus, least):
+    summary = rr.summary(corpus)
+    for label, n in least.items():
+        assert summary["spans"][label] >= n, summary
+    assert 0 < summary["identifier_free"] < summary["utterances"]
+
+
+def test_private_people_and_public_names_are_told_apart():
+    snips = {r.text: r for r in rr.load("snips")}
+    people = [r.text[a:b] for r in snips.values() for a, b, label in r.spans if label == "PERSON"]
+    assert "me" not in people and "i" not in people and "my mom" not in people
+    sgd = rr.load("sgd")
+    person = {r.text[a:b] for r in sgd for a, b, label in r.spans if label == "PERSON"}
+    assert not any(p.startswith(("doctor ", "dr ", "aunt ")) for p in person)
+
+
+def test_spoken_form():
+    assert rr.spoken("Book it at 7:30 PM for 2, on Aug. the 3rd")[0] == \
+        "book it at seven thirty p m for two on august the third"
+    assert rr.spoken("Send $20 to Mom's account")[0] == "send twenty dollars to mom's account"
+    assert rr.spoken("Play 70's hits from 1995 in Sacramento, CA")[0] == \
+        "play seventies hits from nineteen ninety five in sacramento california"
+    assert rr.spoken("Fly from NYC at 08:45")[0] == "fly from n y c at eight forty five"
+    assert rr.spoken("Rate it 4.5 of 6; Cita Romántica")[0] == "rate it four point five of six cita romantica"
+    assert rr.spoken("See Dr. Lee at 2505 Samaritan Dr")[0] == "see doctor lee at twenty five oh five samaritan drive"
+    text, spans = rr.spoken("go to 353 Columbus Ave now", [(6, 23, "ADDRESS")])
+    assert text == "go to three fifty three columbus avenue now"
+    assert [text[a:b] for a, b, _ in spans] == ["three fifty three columbus avenue"]
+
+
+def test_snips_extraction(tmp_path):
+    path = tmp_path / "train_BookRestaurant_full.json"
+    path.write_text(json.dumps({"BookRestaurant": [
+        {"data": [{"text": "Book a table for "}, {"text": "me, alma and olga ruiz", "entity": "party_size_description"},
+                  {"text": " at "}, {"text": "7:30", "entity": "timeRange"}, {"text": " in "},
+                  {"text": "IN", "entity": "state"}, {"text": " near "},
+                  {"text": "pauline's place", "entity": "poi"}]},
+        {"data": [{"text": "book "}, {"text": "T-Rex", "entity": "restaurant_name"}, {"text": " for "},
+                  {"text": "my mom and I", "entity": "party_size_description"}]},
+    ]}))
+    records = rr.snips_records(str(path), "BookRestaurant", "train")
+    marked = [[(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records]
+    assert records[0]["text"] == \
+        "book a table for me alma and olga ruiz at seven thirty in indiana near pauline's place"
+    assert marked[0] == [("alma", "PERSON"), ("olga ruiz", "PERSON"), ("indiana", "KEEP"), ("pauline's", "PERSON")]
+    assert marked[1] == [("t rex", "KEEP")]
+    assert records[1]["id"] == "BookRestaurant/train/1"
+
+
+def test_sgd_extraction(tmp_path):
+    def turn(utterance, service, *slots):
+        spans = [{"slot": slot, "start": utterance.index(value), "exclusive_end": utterance.index(value) + len(value)}
+                 for slot, value in slots]
+        return {"speaker": "USER", "utterance": utterance, "frames": [{"service": service, "slots": spans}]}
+
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "dialogues_001.json").write_text(json.dumps([{"dialogue_id": "1_00000", "turns": [
+        turn("Send $1,200 to Aunt Jenny please", "Banks_2", ("recipient_name", "Aunt Jenny"),
+             ("transfer_amount", "$1,200")),
+        {"speaker": "SYSTEM", "utterance": "Sure.", "frames": []},
+        turn("Get a cab to 2500 Hospital Dr # 5D", "RideSharing_1", ("destination", "2500 Hospital Dr # 5D")),
+        turn("I want to see Dr. Thomas Stodgel in SF.", "Services_3", ("doctor_name", "Dr. Thomas Stodgel"),
+             ("city", "SF")),
+        turn("Take me to Le Petit Bistro", "RideSharing_2", ("destination", "Le Petit Bistro")),
+        turn("Thanks!", "Banks_2"),
+        turn("thanks", "Banks_2"),
+    ]}]))
+    records = rr.extract_sgd(str(tmp_path), size=10)
+    marked = {r["text"]: [(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records}
+    assert marked == {
+        "send one thousand two hundred dollars to aunt jenny please": [("jenny", "PERSON")],
+        "get a cab to twenty five hundred hospital drive number five d": [
+            ("twenty five hundred hospital drive number five d", "ADDRESS")],
+        "i want to see doctor thomas stodgel in s f": [("thomas stodgel", "PERSON"), ("s f", "KEEP")],
+        "take me to le petit bistro": [("le petit bistro", "KEEP")],
+        "thanks": [],
+    }
+    assert records[0]["id"] == "train/1_00000/0" and records[0]["domain"] == "Banks_2"
+    assert len(rr.extract_sgd(str(tmp_path), size=4)) == 4  # every turn with an identifier, then a sample
+
+
+def test_main_prints_a_line_per_corpus(capsys):
+    assert rr.main([]) == 0
+    out = capsys.readouterr().out
+    for corpus in CORPORA:
+        assert f"{corpus}: " in out and "identifier-free" in out
