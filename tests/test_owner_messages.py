@@ -78,3 +78,10 @@ def test_the_docs_name_the_array_default_the_code_has():
     assert said and said.group(1) == AudioSettings().channel
     toml = (Path(__file__).resolve().parent.parent / "config" / "earmuff.toml").read_text()
     assert re.search(r'^channel = "(\w+)"', toml, re.M).group(1) == AudioSettings().channel
+
+
+def test_detect_on_a_folder_says_it_is_a_folder(tmp_path):
+    """Issue 27, item 7: `earmuff detect DIR` said "no such file"."""
+    proc = earmuff("detect", str(tmp_path))
+    assert proc.returncode != 0
+    assert "a folder, not a WAV file" in proc.stderr and "no such file" not in proc.stderr

@@ -125,6 +125,8 @@ class WavSource:
         self.path = Path(path)
         self.realtime = realtime
         self.channel = channel
+        if self.path.is_dir():
+            raise AudioError(f"{self.path}: a folder, not a WAV file; give the files in it: {self.path}/*.wav")
         if not self.path.is_file():
             raise AudioError(f"{self.path}: no such file")
         try:
