@@ -541,28 +541,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="config file")
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("uplink", help="run the uplink: the only part that talks to the network",
-                       description="Run the uplink: the only part of earmuff that talks to the network. It takes "
-                                   "redacted utterances from the listener over its socket, checks them at the "
-                                   "gate, lights the ring, sends them to the configured sinks and keeps the "
-                                   "audit log. systemd runs it as earmuff-uplink.service.")
-    p.add_argument("--config", help="config file")
-    p.set_defaults(func=cmd_uplink)
-
-    p = sub.add_parser("run", help="run the listener and the uplink together",
-                       description="Run the listener and the uplink together, as two processes, until "
-                                   "interrupted: for a checkout or a quick try; an installed Pi runs them as two "
-                                   "systemd services instead (earmuff.target).")
-    p.add_argument("--config", help="config file")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("listen", help="run the listener on the microphone or a file",
-                       description="Run the listener: the microphone (or [audio] source = \"file:...\"), the wake "
-                                   "word, Vosk, the redactor, the ring, the privacy button and the control socket; "
-                                   "redacted utterances go to the uplink's socket. It has no network. systemd runs "
-                                   "it as earmuff-listener.service.")
-    p.add_argument("--config", help="config file")
-    p.set_defaults(func=cmd_listen)
+    for name, func, text, description in (
+        ("uplink", cmd_uplink, "run the uplink: the only part that talks to the network",
+         "Run the uplink: the only part of earmuff that talks to the network. It takes redacted utterances from "
+         "the listener over its socket, checks them at the gate, lights the ring, sends them to the configured "
+         "sinks and keeps the audit log. systemd runs it as earmuff-uplink.service."),
+        ("run", cmd_run, "run the listener and the uplink together",
+         "Run the listener and the uplink together, as two processes, until interrupted: for a checkout or a "
+         "quick try; an installed Pi runs them as two systemd services instead (earmuff.target)."),
+        ("listen", cmd_listen, "run the listener on the microphone or a file",
+         "Run the listener: the microphone (or [audio] source = \"file:...\"), the wake word, Vosk, the redactor, "
+         "the ring, the privacy button and the control socket; redacted utterances go to the uplink's socket. It "
+         "has no network. systemd runs it as earmuff-listener.service."),
+    ):
+        p = sub.add_parser(name, help=text, description=description)
+        p.add_argument("--config", help="config file")
+        p.set_defaults(func=func)
     for action in sub._choices_actions:  # every command's --help starts with what it does
         command = sub.choices[action.dest]
         command.description = command.description or action.help[0].upper() + action.help[1:] + "."
