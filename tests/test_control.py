@@ -367,6 +367,32 @@ def test_partial_lines_and_idle_connections_time_out(server, monkeypatch):
         c.close()
 
 
+def test_the_limit_on_an_unfinished_line_counts_from_its_first_byte(server, monkeypatch):
+    """Issue 24: a client dribbling a byte at a time used to restart the limit with every read."""
+    import time
+
+    from device.listener import control
+
+    monkeypatch.setattr(control, "PARTIAL_LINE_TIMEOUT_S", 0.5)
+    dribbler = Client(server.path)
+    started = time.monotonic()
+    dribbler.sock.settimeout(0.05)
+    reply = b""
+    for byte in b'{"jsonrpc": "2.0", "id": 1, "method": "status", "params": {}, "padding": "xxxxxxxxxxxxxxx"}':
+        try:
+            dribbler.sock.sendall(bytes([byte]))
+            reply += dribbler.sock.recv(1000)
+        except (TimeoutError, BlockingIOError):
+            continue
+        except OSError:  # closed on us
+            break
+        if reply:
+            break
+    assert b"timed out" in reply
+    assert time.monotonic() - started < 2.0  # the dribble lasts about 5 s: the limit did not restart
+    dribbler.close()
+
+
 PER_UID = """
 import json, os, socket, sys, time
 os.setgroups([]); os.setgid(65534); os.setuid(65534)

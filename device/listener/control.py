@@ -147,9 +147,11 @@ class _Connection:
         that is not subscribed must ask something within IDLE_TIMEOUT_S: then it is closed."""
         buf = b""
         too_long = False
+        clock = asyncio.get_running_loop().time
+        line_began = 0.0  # when the first byte of the unfinished line came: a dribble does not restart it
         while True:
             if buf or too_long:
-                timeout = PARTIAL_LINE_TIMEOUT_S
+                timeout = max(0.0, line_began + PARTIAL_LINE_TIMEOUT_S - clock())
             else:
                 timeout = None if self.events is not None else IDLE_TIMEOUT_S
             try:
@@ -161,6 +163,8 @@ class _Connection:
                 return
             if not chunk:
                 return
+            if not (buf or too_long):
+                line_began = clock()
             buf += chunk
             while True:
                 nl = buf.find(b"\n")
@@ -168,6 +172,7 @@ class _Connection:
                     if len(buf) > MAX_LINE:
                         too_long, buf = True, b""  # keep reading until the newline, keep nothing
                     break
+                line_began = clock()  # what follows this newline came in this chunk
                 line, buf = buf[:nl], buf[nl + 1 :]
                 if too_long or len(line) > MAX_LINE:
                     too_long = False
