@@ -518,3 +518,57 @@ def test_a_failure_inside_the_worker_costs_one_utterance_not_the_uplink(tmp_path
         assert [p["text"] for p in sent(r)] == ["turn off the lights"] and r.thread.is_alive()
     finally:
         r.close()
+
+
+def test_the_link_backs_off_from_an_uplink_that_drops_every_connection(tmp_path):
+    """Issue 24, item 4: accepted and closed at once (an uplink at its cap), the link reconnected
+    without pause, some 40,000 times in 4 s."""
+    from device.ring.led import NullDriver, Ring
+
+    path = tmp_path / "uplink.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.listen(64)
+    server.settimeout(0.2)
+    ring = Ring(NullDriver())
+    link = UplinkLink(path, ring)
+    link.start()
+    accepted, deadline = 0, time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            continue
+        conn.close()  # at the cap: taken and dropped
+        accepted += 1
+    link.close()
+    ring.close()
+    server.close()
+    # Back-off from 0.2 s doubling (jittered by half): no more than a handful in 3 s.
+    assert 2 <= accepted <= 8, accepted
+
+
+def test_close_is_safe_at_any_moment(tmp_path, monkeypatch):
+    """Issue 24, item 5: close() racing the creation of a light-off timer raised "cannot join thread
+    before it is started"; close() before start() must be fine too."""
+    from device.listener import link as link_module
+    from device.ring.led import NullDriver, Ring
+
+    ring = Ring(NullDriver())
+    link = UplinkLink(tmp_path / "nowhere.sock", ring, min_light_s=5.0)
+    link.close()  # never started
+
+    class RacingTimer(threading.Timer):
+        def start(self):  # close() comes in between the timer's making and its start
+            link.close()
+            super().start()
+
+    monkeypatch.setattr(link_module.threading, "Timer", RacingTimer)
+    link = UplinkLink(tmp_path / "nowhere.sock", ring, min_light_s=5.0)
+    ring.set_sending(True)
+    assert ring.wait_shown("sending")
+    link._lights.add(1)
+    link._light_off(1)  # the light has been on for less than min_light_s: a timer
+    for timer in link._timers:
+        timer.cancel()
+    ring.close()

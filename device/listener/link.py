@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import random
 import socket
 import threading
 import time
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 PENDING_MAX = 20
 BUSY_RETRY_S = 0.5
+RETRY_MIN_S, RETRY_MAX_S = 0.2, 5.0  # reconnecting: exponential back-off between these, with jitter
+STABLE_S = 5.0  # a connection that lasted this long starts the back-off afresh
 
 
 class UplinkLink:
@@ -112,25 +115,25 @@ class UplinkLink:
 
     # -- the connection ------------------------------------------------------
     def _run(self) -> None:
-        delay = 0.2
+        delay = RETRY_MIN_S
         while not self._closing.is_set():
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 sock.connect(str(self.path))
             except OSError as e:
                 sock.close()
-                if self.connected or delay == 0.2:
+                if self.connected or delay == RETRY_MIN_S:
                     log.warning("uplink not reachable at %s (%s); retrying", self.path, e.strerror or e)
                 self.connected = False
-                self._closing.wait(delay)
-                delay = min(delay * 2, 5.0)
+                delay = self._back_off(delay)
                 continue
-            delay = 0.2
+            connected_at = time.monotonic()
             with self._lock:
                 try:  # hello before anything else, so no hand-over overtakes it
                     sock.sendall(b'{"type": "hello"}\n')
                 except OSError:
                     sock.close()
+                    delay = self._back_off(delay)
                     continue
                 self._sock = sock
                 # Anything written but not answered before a reconnect is written again.
@@ -149,6 +152,14 @@ class UplinkLink:
                 sock.close()
             if not self._closing.is_set():
                 self.on_event("uplink_lost", {})
+            # An uplink that takes the connection and drops it at once (at its cap, say) is asked again
+            # later and later; one that held it for a while, soon.
+            delay = self._back_off(RETRY_MIN_S if time.monotonic() - connected_at >= STABLE_S else delay)
+
+    def _back_off(self, delay: float) -> float:
+        """Wait about `delay` (jittered, so that restarts do not come in step); the next wait, doubled."""
+        self._closing.wait(delay * random.uniform(0.5, 1.0))
+        return min(delay * 2, RETRY_MAX_S)
 
     def _read(self, sock: socket.socket) -> None:
         buf = b""
@@ -234,8 +245,8 @@ class UplinkLink:
 
         if remaining > 0 and self.ring.shown == "sending":
             timer = threading.Timer(remaining, off)
-            self._timers.append(timer)
-            timer.start()
+            timer.start()  # before close() can see it: a timer not yet started cannot be joined
+            self._timers = [t for t in self._timers if t.is_alive()] + [timer]
         else:
             off()
 
@@ -255,4 +266,5 @@ class UplinkLink:
             if self._sock is not None:
                 with contextlib.suppress(OSError):
                     self._sock.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:  # close() before start() is fine too
+            self._thread.join(timeout=5)
