@@ -54,7 +54,7 @@ def main() -> None:
                 u = parse_utterance(parse_line(line), rules)
             except Refused:
                 return
-            gate.check(build_payload(u, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00"))
+            gate.check(build_payload(u, u.session, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00"))
         return run
 
     addresses = ("one main street " * 400)[:MAX_TEXT].strip()

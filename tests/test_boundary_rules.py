@@ -165,8 +165,13 @@ def test_missing_fields_are_refused():
 def test_the_payload_is_built_from_validated_fields_only():
     u = parse_utterance(message(redacted={"PHONE": 1, "PERSON": 2}, seconds=2, reason="silence"), RULES)
     assert u == Utterance(SESSION, "turn on the lights", "hey_jarvis", 2.0, {"PERSON": 2, "PHONE": 1})
-    payload = build_payload(u, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00")
-    assert list(payload["redacted"]) == ["PERSON", "PHONE"]  # rebuilt in the labels' order
+    payload = build_payload(u, u.session, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00")
+    assert payload["redacted"] == {}  # the counts are the text's placeholders, not what the listener says
+    assert parse_payload(json.loads(json.dumps(payload)), RULES) == payload
+    u = parse_utterance(message(text="call [PHONE] or [PERSON] and [PERSON]'s wife", seconds=2.449), RULES)
+    payload = build_payload(u, "9" * 32, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00")
+    assert list(payload["redacted"].items()) == [("PERSON", 2), ("PHONE", 1)]  # in the labels' order
+    assert payload["seconds"] == 2.0 and payload["session"] == "9" * 32  # whole seconds; the uplink's session
     assert parse_payload(json.loads(json.dumps(payload)), RULES) == payload
 
 
@@ -191,7 +196,7 @@ def test_lines_that_are_not_strict_json_objects_are_refused(line):
 def test_audio_in_the_listeners_format_crosses_rebuilt():
     u = parse_utterance(message(audio=wav(1.5)), RULES)
     assert len(u.pcm) == 1.5 * 16000 * 2
-    payload = build_payload(u, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00")
+    payload = build_payload(u, u.session, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00")
     assert parse_utterance(message(audio=payload["audio"]), RULES).pcm == u.pcm
 
 

@@ -344,7 +344,8 @@ def test_the_link_hands_over_again_after_busy(tmp_path):
             r.link.submit(utterance("turn on the lights", session))
         assert r.link.wait_settled(60)
         assert wait_for(lambda: len(posts) == 40, 30)
-        assert sorted(json.loads(body)["session"] for body, _ in posts) == sorted(sessions)
+        posted = {json.loads(body)["session"] for body, _ in posts}
+        assert len(posted) == 40 and not posted & set(sessions)  # each its own, and the uplink's (issue 24)
         assert r.uplink.counters["busy"] > 0  # there was back-pressure, and nothing was lost to it
     finally:
         r.close()
@@ -360,8 +361,8 @@ def test_poison_in_the_spool_and_on_the_socket_never_kills_the_uplink(tmp_path):
     spool = tmp_path / "state" / "spool"
     spool.mkdir(parents=True)
     rules = Rules.from_config(config)
-    good = build_payload(parse_utterance(utterance("turn on the lights"), rules), "0123456789abcdef", "en",
-                         "2026-11-26T09:00:00.000+00:00")
+    heard = parse_utterance(utterance("turn on the lights"), rules)
+    good = build_payload(heard, heard.session, "0123456789abcdef", "en", "2026-11-26T09:00:00.000+00:00")
     old = {**good, "session": "k9", "text": "call 555 1234", "redacted": {"x": "y"}}  # from before the rules
     bad_audio = {**good, "audio": "!!not base64!!"}
     poison = {
@@ -572,3 +573,27 @@ def test_close_is_safe_at_any_moment(tmp_path, monkeypatch):
     for timer in link._timers:
         timer.cancel()
     ring.close()
+
+
+@pytest.mark.parametrize("session", [
+    "55512345670000000000000000000000",  # a phone number
+    "4111111111111111000000000000000a",  # a Luhn-valid card number
+    "078051120aaaaaaaaaaaaaaaaaaaaaaa",  # a social security number
+])
+def test_nothing_the_listener_chooses_freely_leaves(tmp_path, session):
+    """Issue 24, item 1: a listener (or anything of its uid) that spells an identifier in its session id,
+    the length of an utterance or the counts gets none of it out: the payload's session is the uplink's,
+    the length whole seconds, the counts those of the text's placeholders."""
+    r = Running(make_config(tmp_path))
+    try:
+        message = utterance("turn on the lights", session, seconds=1.2345678, redacted={"PERSON": 7, "CARD": 3})
+        r.link.submit(message)
+        assert r.link.wait_settled(15)
+    finally:
+        r.close()
+    sent = [json.loads(line) for line in (r.config.paths.state_dir / "sent.jsonl").read_text().splitlines()]
+    assert len(sent) == 1
+    assert sent[0]["session"] != session and sent[0]["seconds"] == 1.0 and sent[0]["redacted"] == {}
+    for name in ("sent.jsonl", "audit.jsonl"):
+        written = (r.config.paths.state_dir / name).read_text()
+        assert session not in written and session[:10] not in written and "2345678" not in written, name

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -212,7 +213,9 @@ def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path, c
     deadline = time.monotonic() + 10
     while (not sent.exists() or len(r.uplink.spool)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert json.loads(sent.read_text())["session"] == session and len(r.uplink.spool) == 0
+    delivered = json.loads(sent.read_text())
+    assert re.fullmatch(r"[0-9a-f]{32}", delivered["session"]) and delivered["session"] != session  # the uplink's
+    assert len(r.uplink.spool) == 0
 
 
 def test_audit_log_that_cannot_be_written_means_nothing_is_sent(running, tmp_path):
@@ -370,8 +373,10 @@ def test_mqtt_hermes_text_captured(running, tmp_path, mosquitto):
     subscriber.loop_stop()
     (topic, message), = got
     assert topic == "hermes/asr/textCaptured"
-    assert message == {"text": "play some jazz in the kitchen", "likelihood": 1.0, "seconds": 1.5,
-                       "siteId": "kitchen", "sessionId": session}
+    sent = json.loads((r.config.paths.state_dir / "sent.jsonl").read_text())
+    assert message == {"text": "play some jazz in the kitchen", "likelihood": 1.0, "seconds": 2.0,
+                       "siteId": "kitchen", "sessionId": sent["session"]}  # the uplink's session, whole seconds
+    assert sent["session"] != session
     assert {a["sink"] for a in r.audit() if a["outcome"] == "sent"} == {"mqtt", "file"}
 
 
@@ -436,7 +441,7 @@ def test_spool_survives_kill_9(tmp_path):
     assert len(received) == 1
     body, headers = received[0]
     payload = json.loads(body)
-    assert payload["session"] == "9" * 32 and headers["Idempotency-Key"] == payload["id"]
+    assert payload["session"] != "9" * 32 and headers["Idempotency-Key"] == payload["id"]  # the uplink's own
     audit = [json.loads(line) for line in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
     assert [a["outcome"] for a in audit][-2:] == ["sending", "sent"] and not list(spool.glob("*.json"))
 

@@ -37,6 +37,15 @@ def device_id(secret_path: Path, rotate_s: float, now: float | None = None) -> s
     return hmac.new(secret, f"earmuff-device-{period}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def session_id(secret_path: Path, listener_session: str) -> str:
+    """The uplink's session id for one of the listener's (issue 24): an HMAC with the local secret,
+    which only the uplink can read, so not one digit the listener chose can be read from it; and the
+    same after a restart of the uplink, so that an utterance handed over again keeps its payload id
+    (the idempotency key) and is acted on once."""
+    secret = _secret(secret_path)
+    return hmac.new(secret, f"earmuff-session:{listener_session}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def _secret(path: Path) -> bytes:
     try:
         data = path.read_bytes()

@@ -28,7 +28,7 @@ from device.redact.redactor import LABELS
 MAX_TEXT = 4096  # characters: 120 s of fast speech is about 3,500; also caps the redactor's input
 MAX_SECONDS = 600.0
 MAX_COUNT = 1000  # identifiers of one label in one utterance
-SESSION = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as the listener makes it (listener._handover)
+SESSION = re.compile(r"[0-9a-f]{32}")  # uuid4().hex: the listener's (listener._handover), and the uplink's own
 PAYLOAD_ID = re.compile(r"[0-9a-f]{32}")
 DEVICE_ID = re.compile(r"[0-9a-f]{16}")
 LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,3}")
@@ -279,22 +279,30 @@ def payload_id(session: str) -> str:
     return hashlib.sha256(f"earmuff-payload:{session}".encode()).hexdigest()[:32]
 
 
-def build_payload(utterance: Utterance, device: str, language: str, time: str) -> dict:
-    """The payload that leaves, from validated fields only."""
+def build_payload(utterance: Utterance, session: str, device: str, language: str, time: str) -> dict:
+    """The payload that leaves, from validated fields only, and nothing the listener chose freely: the
+    session is the uplink's own (Uplink.session_for), never the listener's; the length is in whole
+    seconds; the counts are those of the placeholders in the text (issue 24)."""
     payload = {
-        "id": payload_id(utterance.session),
+        "id": payload_id(session),
         "device": device,
-        "session": utterance.session,
+        "session": session,
         "text": utterance.text,
         "language": language,
         "wakeword": utterance.wakeword,
-        "seconds": utterance.seconds,
-        "redacted": dict(utterance.redacted),
+        "seconds": float(round(utterance.seconds)),
+        "redacted": placeholder_counts(utterance.text),
         "time": time,
     }
     if utterance.pcm is not None:
         payload["audio"] = wav_base64(utterance.pcm)
     return payload
+
+
+def placeholder_counts(text: str) -> dict[str, int]:
+    """How many of each label the text's placeholders show ("[PERSON]", "[PERSON]'s")."""
+    found = re.findall(r"\[([A-Z_]+)\]", text)
+    return {label: found.count(label) for label in LABELS if label in found}  # in the labels' order
 
 
 def parse_payload(payload, rules: Rules) -> dict:
@@ -316,4 +324,4 @@ def parse_payload(payload, rules: Rules) -> dict:
     utterance = parse_utterance(message, rules)
     if payload_id(utterance.session) != payload["id"]:
         raise Refused("id", "does not belong to the session")
-    return build_payload(utterance, payload["device"], payload["language"], payload["time"])
+    return build_payload(utterance, utterance.session, payload["device"], payload["language"], payload["time"])

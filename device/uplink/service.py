@@ -47,7 +47,7 @@ from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
 from device.uplink.delivery import SinkState
 from device.uplink.gate import Gate
-from device.uplink.identity import device_id, hardware_identifiers
+from device.uplink.identity import device_id, hardware_identifiers, session_id
 from device.uplink.protocol import (
     SESSION,
     Refused,
@@ -70,6 +70,7 @@ MAX_CONNECTIONS = 8  # the listener needs one; a reconnect may briefly overlap t
 HELLO_TIMEOUT_S = 5.0  # a connection that has not said hello by then is closed
 SEND_TIMEOUT_S = 1.0  # a peer that does not read for this long is dropped, never waited on longer
 WORK_MAX = 16  # utterances waiting for the worker; more get "busy"
+SESSIONS_KEPT = 4096  # the listener's sessions remembered for the uplink's (dropped, replies)
 MAX_STRIKES = 16  # bad messages in a row before a connection is dropped
 LIGHT_GRACE_S = 1.0  # beyond light_timeout_s: a listener that answers nothing at all is dropped
 REFUSAL_AUDITS = (10, 60.0)  # at most this many refused connections audited per this many seconds
@@ -167,6 +168,9 @@ class Uplink:
         self._connections_lock = threading.Lock()
         self.work: queue.Queue = queue.Queue(WORK_MAX)
         self.stopping = threading.Event()
+        # The uplink's session ids -> the listener's, for what goes back to the listener (dropped, replies).
+        self._listener_sessions: dict[str, str] = {}
+        self._sessions_lock = threading.Lock()
         self.counters = {"sent": 0, "spooled": 0, "refused": 0, "expired": 0, "failed": 0, "busy": 0,
                          "quarantined": 0, "refused_connections": 0}
         self._light_seq = 0
@@ -397,9 +401,25 @@ class Uplink:
             with contextlib.suppress(Exception):
                 getattr(sink, "close", lambda: None)()
 
+    def session_for(self, listener_session: str) -> str:
+        """The uplink's session id for one of the listener's (identity.session_id: keyed with the uplink's
+        secret, so no digit the listener chose can be read from it), remembered for what goes back."""
+        ours = session_id(self.secret_path, listener_session)
+        with self._sessions_lock:
+            self._listener_sessions[ours] = listener_session
+            while len(self._listener_sessions) > SESSIONS_KEPT:  # the oldest go first
+                self._listener_sessions.pop(next(iter(self._listener_sessions)))
+        return ours
+
+    def listener_session(self, ours: str | None) -> str | None:
+        """The listener's session for one of the uplink's (for what it tells the listener), if known."""
+        with self._sessions_lock:
+            return self._listener_sessions.get(ours) if ours else None
+
     def accept(self, utterance: Utterance) -> dict:
         """Gate an utterance, spool it for each sink, then try to deliver. Returns outcome by sink."""
-        payload = build_payload(utterance, device_id(self.secret_path, self.config.identity.rotate_s),
+        payload = build_payload(utterance, self.session_for(utterance.session),
+                                device_id(self.secret_path, self.config.identity.rotate_s),
                                 self.config.uplink.homeassistant.language,
                                 datetime.now(UTC).isoformat(timespec="milliseconds"))
         verdict = self.gate.check(payload)
@@ -519,7 +539,8 @@ class Uplink:
         sink = self.sinks.get(name)
         conn = self.listener
         if sink is not None and sink.max_delay_s is not None and conn is not None:
-            conn.send({"type": "dropped", "session": payload.get("session"), "sink": name, "reason": reason})
+            conn.send({"type": "dropped", "session": self.listener_session(payload.get("session")), "sink": name,
+                       "reason": reason})
 
     def _send(self, sink, payload: dict, spooled: float) -> str:
         """One attempt: audit, light, send, light off, audit. Returns "sent", "failed" (it waits in
@@ -572,7 +593,8 @@ class Uplink:
         with contextlib.suppress(AuditError):
             self.audit.append({**entry, "payload": None, "outcome": "sent"})
         if response and response.get("speech"):
-            self._respond(response["speech"], payload["session"], late=spooled < self._newest_command)
+            self._respond(response["speech"], self.listener_session(payload["session"]),
+                          late=spooled < self._newest_command)
         return "sent"
 
     def _quarantined(self, name: str, why: str, failed: str | None = None) -> None:
@@ -637,7 +659,7 @@ class Uplink:
         conn, seq = lit
         conn.send({"type": "light", "state": "off", "id": seq})  # on the connection that lit it
 
-    def _respond(self, speech: str, session: str, late: bool = False) -> None:
+    def _respond(self, speech: str, session: str | None, late: bool = False) -> None:
         """Pass a reply on, with the session it answers. A reply to a command older than the
         newest one is late: the listener is told so, and it is not spoken."""
         conn = self.listener
