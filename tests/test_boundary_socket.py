@@ -3,6 +3,7 @@ real processes (another uid by setuid, stopped and flooding clients), the real f
 the real audit log, and a real `earmuff uplink` process for crash and restart."""
 
 import json
+import math
 import os
 import re
 import shutil
@@ -597,3 +598,37 @@ def test_nothing_the_listener_chooses_freely_leaves(tmp_path, session):
     for name in ("sent.jsonl", "audit.jsonl"):
         written = (r.config.paths.state_dir / name).read_text()
         assert session not in written and session[:10] not in written and "2345678" not in written, name
+
+
+def test_bytes_hidden_in_the_samples_do_not_survive_the_uplink(tmp_path):
+    """Issue 24, item 2: with send_audio on, a listener that writes an identifier's bytes as the samples
+    of a valid WAV got them out: decoded and re-encoded, every sample was kept. The uplink re-quantises
+    with dither: the bytes are gone, the sound (within a few steps of 16) is not."""
+    import array
+    import base64
+    import io
+    import wave
+
+    secret = b"acct 7731 xq; card 4111 1111 1111 1111 "
+    samples = array.array("h", (secret * 2000)[: 16000 * 2])  # one second of 'audio' that is the bytes
+    samples.extend(int(8000 * math.sin(i / 5)) for i in range(16000))  # and one of a tone
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(samples.tobytes())
+    config = make_config(tmp_path, send_audio=True)
+    r = Running(config)
+    try:
+        r.link.submit(utterance("turn on the lights", seconds=2.0, audio=base64.b64encode(out.getvalue()).decode()))
+        assert r.link.wait_settled(15)
+    finally:
+        r.close()
+    (payload,) = [json.loads(line) for line in (tmp_path / "state" / "sent.jsonl").read_text().splitlines()]
+    with wave.open(io.BytesIO(base64.b64decode(payload["audio"]))) as w:
+        sent = array.array("h", w.readframes(w.getnframes()))
+    assert len(sent) == len(samples)
+    assert b"7731" not in sent.tobytes() and b"acct" not in sent.tobytes()
+    assert max(abs(a - b) for a, b in zip(sent, samples, strict=True)) <= 24  # a re-quantised copy
+    assert all(s % 16 == 0 for s in sent)

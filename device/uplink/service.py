@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -58,6 +59,7 @@ from device.uplink.protocol import (
     parse_line,
     parse_payload,
     parse_utterance,
+    requantise,
 )
 from device.uplink.sinks import AuthError, SinkError, make_sinks
 from device.uplink.spool import Spool
@@ -418,6 +420,8 @@ class Uplink:
 
     def accept(self, utterance: Utterance) -> dict:
         """Gate an utterance, spool it for each sink, then try to deliver. Returns outcome by sink."""
+        if utterance.pcm is not None:  # the audio that leaves is the uplink's re-quantised copy
+            utterance = dataclasses.replace(utterance, pcm=requantise(utterance.pcm))
         payload = build_payload(utterance, self.session_for(utterance.session),
                                 device_id(self.secret_path, self.config.identity.rotate_s),
                                 self.config.uplink.homeassistant.language,
