@@ -31,6 +31,9 @@ class AlreadyRunning(Exception):
     """Another process holds this lock file."""
 
 
+_HELD: dict[Path, object] = {}  # the locks this process holds, by path, oldest first (held_lock)
+
+
 def hold_lock(path: Path, what: str):
     """Take an exclusive lock on `path` for as long as the returned file stays open (the process's
     life). Raises AlreadyRunning, naming the holder, if another process has it."""
@@ -51,4 +54,30 @@ def hold_lock(path: Path, what: str):
     f.truncate()
     f.write(f"pid {os.getpid()}\n")
     f.flush()
+    _HELD.pop(path.resolve(), None)
+    _HELD[path.resolve()] = f  # the newest last
     return f
+
+
+
+def held_lock(name: str) -> list[int]:
+    """The descriptor of the newest lock this process holds (hold_lock) on a file called `name`, if any:
+    the listener hands its lock's descriptor to the uplink at hello as proof that it is the listener."""
+    return [f.fileno() for path, f in _HELD.items() if path.name == name and not f.closed][-1:]
+
+
+def proves_lock(fd: int, path: Path) -> bool:
+    """Whether a descriptor handed over (SCM_RIGHTS) is the open file that holds hold_lock()'s lock on
+    `path`. flock() on a description that holds the lock succeeds (it is the holder); on another one of
+    the same file it fails while the holder lives. (No one holding it: taken, on behalf of the sender,
+    who is then the one instance, as if it had started first.)"""
+    import fcntl
+
+    try:
+        st, ref = os.fstat(fd), os.stat(path)
+        if (st.st_dev, st.st_ino) != (ref.st_dev, ref.st_ino):
+            return False
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False

@@ -28,7 +28,15 @@ from device.redact.redactor import LABELS
 from device.ring.led import JsonlDriver, Ring
 from device.uplink.protocol import PAYLOAD_KEYS, Rules, build_payload, clean_text, parse_utterance
 from device.uplink.service import Uplink
-from tests.test_uplink import Running, make_config, record_posts, start_uplink, utterance
+from tests.test_uplink import (
+    Running,
+    hello_as_listener,
+    hold_listener_lock,
+    make_config,
+    record_posts,
+    start_uplink,
+    utterance,
+)
 from tests.waiting import wait_for
 
 NOBODY = 65534
@@ -79,6 +87,28 @@ elif mode == "flood":  # writes forever, never reads
             sent += 100
     except OSError as e:
         print(json.dumps({"sent": sent, "error": type(e).__name__}))
+elif mode == "ack":  # a listener's impostor: answers every light it is asked, for ACK_S seconds
+    s.settimeout(0.2)
+    lights, hello_light, buf = 0, None, b""
+    print("ready", flush=True)
+    deadline = time.monotonic() + float(os.environ.get("ACK_S", "4"))
+    while time.monotonic() < deadline:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not chunk:
+            break
+        buf += chunk
+        while b"\n" in buf:
+            raw, buf = buf.split(b"\n", 1)
+            m = json.loads(raw)
+            if m.get("type") == "hello":
+                hello_light = m.get("light")
+            elif m.get("type") == "light" and m.get("state") == "on":
+                lights += 1
+                s.sendall(json.dumps({"type": "light_ack", "id": m["id"], "shown": True}).encode() + b"\n")
+    print(json.dumps({"lights": lights, "hello_light": hello_light}))
 elif mode == "spam":  # acks every light id it can guess, with a hello now and then so it is never cut off
     got = []
     def read():
@@ -159,7 +189,8 @@ def test_only_the_configured_listener_user_may_connect(open_dir):
         out = client(r.config.uplink_socket(), "read", [line({"type": "hello"})])  # root is not the listener
         assert out == {"replies": [], "eof": True}
         out = client(r.config.uplink_socket(), "read:1", [line({"type": "hello"})], uid=NOBODY)
-        assert out["replies"] == [{"type": "hello", "spool": 0, "light": True}]
+        # Let in, and answered; the light is the listener's (the process holding its lock), not this one's.
+        assert out["replies"] == [{"type": "hello", "spool": 0, "light": False}]
         assert [a["uid"] for a in r.audit() if a["outcome"] == "refused_connection"] == [0]
     finally:
         r.close()
@@ -221,7 +252,7 @@ def test_shown_false_is_final_whoever_says_otherwise(tmp_path):
     try:
         holder.connect(str(r.config.uplink_socket()))
         holder.settimeout(10)
-        holder.sendall(b'{"type": "hello"}\n')
+        hello_as_listener(holder)
         seen = []
 
         def answer_every_light_with_no():  # a ring that cannot show "sending"; it says so, then says yes
@@ -290,19 +321,52 @@ def test_a_silent_connection_is_closed_and_the_connections_are_bounded(tmp_path,
 
 
 def test_a_hung_first_listener_cannot_block_sends_forever(tmp_path):
+    """A hung connection of the listener's own process is dropped and the next one lights the ring;
+    one of another process never held the light at all."""
     r = Running(make_config(tmp_path), connect_listener=False)
-    hung = client(r.config.uplink_socket(), "stop", [line({"type": "hello"})], wait=False)
+    stranger = client(r.config.uplink_socket(), "stop", [line({"type": "hello"})], wait=False)
+    hung = socket.socket(socket.AF_UNIX)  # the listener's own process, then stuck: never answers a light
     try:
-        assert hung.stdout.readline().strip() == "ready"
-        time.sleep(0.2)
-        r.connect()  # the real listener, second in line
+        assert stranger.stdout.readline().strip() == "ready"
+        hung.connect(str(r.config.uplink_socket()))
+        hello_as_listener(hung)
+        assert json.loads(hung.makefile().readline())["light"] is True
+        r.connect()  # the listener again, second in line
         r.say("turn on the lights")  # asked of the hung one first: no answer, so it is dropped
         assert wait_for(lambda: len(sent(r)) == 1)
         assert any(a["outcome"] == "spooled" and "did not answer" in a["reason"] for a in r.audit())
-        assert r.uplink.listener is not None and r.uplink.listener.pid != hung.pid
+        assert r.uplink.listener is not None and r.uplink.listener.pid == os.getpid()
     finally:
-        hung.kill()
-        hung.wait(10)
+        hung.close()
+        stranger.kill()
+        stranger.wait(10)
+        r.close()
+
+
+def test_a_second_process_of_the_listeners_user_never_takes_the_light(tmp_path):
+    """Issue 24, item 3: when the real listener hangs (alive, holding its lock, never answering a light),
+    another process of the same user that connects and acks lights used to get its payload sent."""
+    r = Running(make_config(tmp_path), connect_listener=False)  # this process holds the listener's lock
+    real = socket.socket(socket.AF_UNIX)
+    impostor = None
+    try:
+        real.connect(str(r.config.uplink_socket()))
+        hello_as_listener(real)
+        assert json.loads(real.makefile().readline())["light"] is True
+        impostor = client(r.config.uplink_socket(), "ack", [line({"type": "hello"})], wait=False,
+                          env={"ACK_S": "6"})
+        assert impostor.stdout.readline().strip() == "ready"
+        time.sleep(0.3)
+        real.sendall(json.dumps(utterance("unlock the back door")).encode() + b"\n")  # then hangs
+        assert wait_for(lambda: any("did not answer" in a.get("reason", "") for a in r.audit()), 10)
+        time.sleep(2)  # retries: the impostor is there, acking, all along
+        out = json.loads(impostor.communicate(timeout=20)[0])
+        assert out == {"lights": 0, "hello_light": False}
+        assert sent(r) == [] and len(r.uplink.spool) == 1  # it waits for the listener, not for anyone
+    finally:
+        real.close()
+        if impostor is not None and impostor.poll() is None:
+            impostor.kill()
         r.close()
 
 
@@ -378,6 +442,7 @@ def test_poison_in_the_spool_and_on_the_socket_never_kills_the_uplink(tmp_path):
         (spool / name).write_text(body)
     ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
     uplink = start_uplink(config_path)
+    lock = hold_listener_lock(config)  # noqa: F841 - this process is the listener
     link = UplinkLink(config.uplink_socket(), ring)
     link.start()
     sent_file = tmp_path / "state" / "sent.jsonl"

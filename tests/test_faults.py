@@ -9,7 +9,7 @@ from device import config as cfg
 from device.listener.link import UplinkLink
 from device.ring.led import JsonlDriver, Ring
 from tests import speech
-from tests.test_uplink import free_port, record_posts, start_uplink, utterance
+from tests.test_uplink import free_port, hold_listener_lock, record_posts, start_uplink, utterance
 
 
 def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
@@ -28,6 +28,7 @@ def test_uplink_killed_in_the_middle_of_a_send_delivers_exactly_once(tmp_path):
     server, _, posts = record_posts(port, before_reply=hold_the_first)
     ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
     uplink = start_uplink(config)
+    lock = hold_listener_lock(loaded)  # noqa: F841 - this process is the listener
     link = UplinkLink(loaded.uplink_socket(), ring)
     link.start()
     session = utterance("unlock the back door")

@@ -57,11 +57,26 @@ def make_config(tmp_path: Path, **uplink) -> cfg.Config:
     })
 
 
+def hello_as_listener(sock: socket.socket) -> None:
+    """Say hello as the listener's process does: with the listener's lock (held by this process)."""
+    from device.files import held_lock
+
+    socket.send_fds(sock, [b'{"type": "hello"}\n'], held_lock("listener.lock"))
+
+
+def hold_listener_lock(config: cfg.Config):
+    """Hold the listener's single-instance lock, as `earmuff listen` does, until closed."""
+    from device.files import hold_lock
+
+    return hold_lock(config.paths.state_dir / "listener.lock", "test listener")
+
+
 class Running:
     """An Uplink in this process, with a listener link lighting a jsonl ring."""
 
     def __init__(self, config: cfg.Config, connect_listener: bool = True):
         self.config = config
+        self.lock = hold_listener_lock(config)  # this process is the listener: the uplink gives it the light
         self.uplink = Uplink(config)
         self.uplink.start()
         self.thread = threading.Thread(target=self.uplink.run, daemon=True)
@@ -98,6 +113,7 @@ class Running:
     def close(self):
         if self.link:
             self.link.close()
+        self.lock.close()
         self.uplink.stop()
         self.thread.join(5)
         self.ring.close()
@@ -189,7 +205,8 @@ def test_no_listener_means_nothing_is_sent_until_it_is_back(running, tmp_path, c
     with socket.socket(socket.AF_UNIX) as s:  # a client that hands over but cannot light anything
         s.connect(str(r.config.uplink_socket()))
         session = uuid.uuid4().hex
-        s.sendall(b'{"type": "hello"}\n' + json.dumps(utterance("turn off the lights", session)).encode() + b"\n")
+        hello_as_listener(s)
+        s.sendall(json.dumps(utterance("turn off the lights", session)).encode() + b"\n")
         s.settimeout(10)
         replies = s.makefile()
         assert json.loads(replies.readline())["light"] is True
@@ -418,6 +435,7 @@ def test_spool_survives_kill_9(tmp_path):
     loaded = cfg.load(config)
     ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
     uplink = start_uplink(config)
+    lock = hold_listener_lock(loaded)  # noqa: F841 - this process is the listener
     link = UplinkLink(loaded.uplink_socket(), ring)
     link.start()
     link.submit(utterance("lock the front door", "9" * 32))
@@ -552,6 +570,7 @@ def test_apa102_ring_on_mock_pins_is_magenta_before_the_first_byte(tmp_path):
         worker.start()
         ring = Ring(Apa102Driver(LedSettings(driver="apa102", count=3, brightness=1.0), pin_factory=factory))
         ring.set_state("idle")
+        lock = hold_listener_lock(config)  # noqa: F841 - this process is the listener
         link = UplinkLink(config.uplink_socket(), ring)
         link.start()
         link.submit(utterance("turn on the lights"))

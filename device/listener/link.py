@@ -24,6 +24,8 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from device.files import held_lock
+
 log = logging.getLogger(__name__)
 
 PENDING_MAX = 20
@@ -129,8 +131,9 @@ class UplinkLink:
                 continue
             connected_at = time.monotonic()
             with self._lock:
-                try:  # hello before anything else, so no hand-over overtakes it
-                    sock.sendall(b'{"type": "hello"}\n')
+                try:  # hello before anything else, so no hand-over overtakes it; with the listener's lock
+                    # (its open file) as proof that this is the process that drives the ring
+                    socket.send_fds(sock, [b'{"type": "hello"}\n'], held_lock("listener.lock"))
                 except OSError:
                     sock.close()
                     delay = self._back_off(delay)

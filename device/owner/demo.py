@@ -344,6 +344,11 @@ def _listen(screen: Screen, config: Config, transcriber, lines: list[Line], fast
             super()._update(**changes)
             self.wait_shown(self.wanted)
 
+    from device.files import hold_lock
+
+    # The listener's lock, as `earmuff listen` holds it: the uplink gives the light role only to the
+    # process that holds it (device/uplink/service.py).
+    lock = hold_lock(config.paths.state_dir / "listener.lock", "earmuff demo's listener")  # noqa: F841
     lst = None
     ring = ExactRing(ScreenRing(screen, lambda: lst.seconds_heard if lst else 0.0))
     lst = listener.Listener(config, WakeDetector(config.wake), transcriber, on_event=on_event, ring=ring)

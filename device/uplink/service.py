@@ -2,8 +2,11 @@
 
 Only the listener's user may connect (SO_PEERCRED, checked at accept; others
 are closed at once and audited by uid and pid). The light role belongs to the
-first live connection that said hello, until it goes or stops answering; a
-light is answered only on the connection it was asked on. What a connection
+listener that drives the ring: the first live connection whose hello came with
+the listener's single-instance lock (the open file that holds it, passed over
+the socket: files.proves_lock), until it goes or stops answering; another
+process of the same user, which cannot have that file, never takes it (issue
+24). A light is answered only on the connection it was asked on. What a connection
 says is parsed by protocol.py, and what leaves is built from validated fields
 only. The work queue, each connection's output and each line are bounded, so
 no client can make the uplink die or stall.
@@ -41,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from device.config import Config, ConfigError
-from device.files import hold_lock
+from device.files import hold_lock, proves_lock
 from device.notify import notify
 from device.peer import credentials
 from device.redact import Redactor
@@ -97,6 +100,8 @@ class _Connection:
         self.lock = threading.Lock()
         self.alive = True
         self.said_hello = False
+        self.proved_lock = False  # it sent the listener's lock, held, with its hello (Uplink._proof)
+        self.drives_ring = False  # the light role may be its own (set at hello)
         self.lights: dict[int, _LightWait] = {}  # light requests asked on this connection, unanswered
         self.strikes = 0
         # Sends block at most SEND_TIMEOUT_S (the kernel's send timeout; reads are not affected), and
@@ -163,6 +168,7 @@ class Uplink:
                          hardware_identifiers() + list(config.identity.never_send))
         self.rules = Rules.from_config(config)
         self.listener_uid = listener_uid(config)
+        self.listener_lock = config.paths.state_dir / "listener.lock"  # held by the listener (cli.cmd_listen)
         self.max_line = MAX_LINE_AUDIO if u.send_audio else MAX_LINE
         self.secret_path = state / "device-secret"
         self.path = config.uplink_socket()
@@ -189,9 +195,10 @@ class Uplink:
 
     @property
     def listener(self) -> _Connection | None:
-        """The connection that lights the ring: the first live one that said hello, until it goes."""
+        """The connection that lights the ring: the first live one that said hello from the process
+        that holds the listener's lock, until it goes."""
         with self._connections_lock:
-            return next((c for c in self._connections if c.said_hello and c.alive), None)
+            return next((c for c in self._connections if c.said_hello and c.drives_ring and c.alive), None)
 
     # -- the socket ---------------------------------------------------------
     def start(self) -> None:
@@ -262,7 +269,7 @@ class Uplink:
 
     def _serve(self, conn: _Connection) -> None:
         try:
-            for line in _lines(conn.sock, self.max_line):
+            for line in _lines(conn.sock, self.max_line, on_fds=lambda fds: self._proof(conn, fds)):
                 if line is None:
                     conn.send({"type": "error", "message": f"line longer than {self.max_line} bytes; goodbye"})
                     break
@@ -284,6 +291,15 @@ class Uplink:
                 conn.sock.close()
             if self.listener is not None:
                 self._wake_worker()  # another listener connection may take over: try the spool
+
+    def _proof(self, conn: _Connection, fds: list[int]) -> None:
+        """Descriptors sent with a hello: the listener's lock, held, makes this connection the one that
+        drives the ring (files.proves_lock); anything else is closed and counts for nothing."""
+        try:
+            if not conn.said_hello and any(proves_lock(fd, self.listener_lock) for fd in fds):
+                conn.proved_lock = True
+        finally:
+            _close_all(fds)
 
     def _handle(self, conn: _Connection, line: bytes) -> None:
         if not line.strip():
@@ -309,6 +325,7 @@ class Uplink:
         if set(message) != {"type"}:
             raise Refused("hello", "takes no fields")
         if not conn.said_hello:
+            conn.drives_ring = conn.proved_lock
             conn.hello()
             with self._connections_lock:  # the light role goes by order of hello
                 self._connections.remove(conn)
@@ -677,11 +694,14 @@ class Uplink:
                 log.error("speak_command failed: %s", e)
 
 
-def _lines(sock: socket.socket, max_line: int):
-    """Lines from a socket without their newline; None once a line is longer than max_line."""
+def _lines(sock: socket.socket, max_line: int, on_fds=None):
+    """Lines from a socket without their newline; None once a line is longer than max_line. Descriptors
+    that come with the bytes (SCM_RIGHTS) go to on_fds, which closes them."""
     buf = bytearray()
     while True:
-        chunk = sock.recv(65536)
+        chunk, fds, _, _ = socket.recv_fds(sock, 65536, 4)
+        if fds:
+            (on_fds or _close_all)(fds)
         if not chunk:
             return
         searched = len(buf)
@@ -693,6 +713,12 @@ def _lines(sock: socket.socket, max_line: int):
         if len(buf) > max_line:
             yield None
             return
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _as_audited(payload: dict) -> dict:
