@@ -117,6 +117,7 @@ def test_the_same_verbs_with_things_stay(redactor, text):
     # Issue 23: cities, states, countries and brands are not identifiers, whatever the tagger thinks.
     "book my train ticket from las vegas to los angeles", "forecast for new york city",
     "train times for beaumont tx", "weather in austin", "order from walmart", "open youtube",
+    "i want to go to mcdonald's", "salt and pepper", "play some rock and roll",
 ])
 def test_places_and_brands_stay(redactor, text):
     assert redactor.redact(text).text == text
@@ -129,6 +130,8 @@ def test_places_and_brands_stay(redactor, text):
     ("pick up lily tomorrow", "pick up [PERSON] tomorrow"), ("call austin", "call [PERSON]"),
     ("send a text to paris", "send a text to [PERSON]"),
     ("send the parcel to jalna seven seven six seven nine one", "send the parcel to [ADDRESS] [NUMBER]"),
+    ("book a table for me violet and dianne", "book a table for me [PERSON] and [PERSON]"),
+    ("holly and brittany need a reservation", "[PERSON] and [PERSON] need a reservation"),
 ])
 def test_people_cued_and_places_in_addresses_still_go(redactor, text, expected):
     assert redactor.redact(text).text == expected

@@ -153,7 +153,7 @@ meeting meetings meet lunch dinner breakfast coffee appointment call chat talk d
 BRANDS = frozenset(phrase.strip() for phrase in """
 walmart, target, costco, kroger, safeway, aldi, lidl, tesco, sainsburys, asda, ikea, amazon, ebay, etsy, uber,
 lyft, doordash, grubhub, instacart, postmates, deliveroo, starbucks, mcdonalds, mcdonald's, dunkin, subway,
-chipotle, kfc, dominos, domino's, pizza hut, netflix, hulu, spotify, pandora, youtube, tiktok, instagram,
+chipotle, kfc, dominos, domino, mcdonald, pizza hut, netflix, hulu, spotify, pandora, youtube, tiktok, instagram,
 facebook, whatsapp, twitter, snapchat, pinterest, linkedin, reddit, gmail, outlook, yahoo, google, comcast,
 xfinity, verizon, at and t, t mobile, sprint, vodafone, disney plus, disney, hbo, peacock, roku, sonos,
 philips hue, nest, fitbit, garmin, tesla, toyota, honda, bmw, audi, nike, adidas, zara, walgreens, cvs,

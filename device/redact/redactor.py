@@ -608,6 +608,13 @@ class Redactor:
             if end + 1 < n and norms[end] == "and" and self._name_like(norms[end + 1], strong=False) and (
                     norms[end + 1] in self.first_names):
                 self._claim(labels, end + 1, self._surname_end(norms, labels, end + 2), "PERSON")
+        # "violet and dianne", "holly and brittany": a first name joined to a name before it, even one
+        # that is also a word (issue 23).
+        for i in range(n - 2, 0, -1):
+            if labels[i + 1] == "PERSON" and norms[i] == "and" and labels[i - 1] is None \
+                    and norms[i - 1] in self.first_names and norms[i - 1] not in lx.STOPWORDS \
+                    and norms[i - 1] not in self.all_places and (i < 2 or norms[i - 2] not in ("the", "a", "an")):
+                labels[i - 1] = "PERSON"
 
     def _name_like(self, tok: str, strong: bool) -> bool:
         if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
