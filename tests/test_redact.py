@@ -132,6 +132,10 @@ def test_places_and_brands_stay(redactor, text):
     ("send the parcel to jalna seven seven six seven nine one", "send the parcel to [ADDRESS] [NUMBER]"),
     ("book a table for me violet and dianne", "book a table for me [PERSON] and [PERSON]"),
     ("holly and brittany need a reservation", "[PERSON] and [PERSON] need a reservation"),
+    # An extension belongs to its phone number, whatever its numbers look like.
+    ("call the office at five five five one two three four five six seven extension twelve",
+     "call the office at [PHONE] extension [PHONE]"),
+    ("dial five five five one two three four extension one hundred and two", "dial [PHONE] extension [PHONE]"),
 ])
 def test_people_cued_and_places_in_addresses_still_go(redactor, text, expected):
     assert redactor.redact(text).text == expected

@@ -190,7 +190,8 @@ class Redactor:
         number_runs = [r for r in runs(norms) if any(n for n in norms[r[0] : r[1]])]
         cues = self._find_cues(norms)
         for recognise in (self._household_names, self._emails, self._cued, self._addresses,
-                          self._phones_and_cards, self._people, self._generic_numbers, self._slips):
+                          self._phones_and_cards, self._extensions, self._people, self._generic_numbers,
+                          self._slips):
             recognise(tokens, norms, labels, number_runs, cues)
         if self._tagger is not None:
             self._tagged(tokens, norms, labels, cues)
@@ -380,6 +381,14 @@ class Redactor:
                 if tuple(norms[i : i + len(phrase)]) == phrase:
                     self._claim(labels, i, i + len(phrase), "PERSON")
                     break
+
+    def _extensions(self, tokens, norms, labels, number_runs, cues):
+        """"... extension twelve": an extension belongs to the phone number before it, whatever its
+        numbers look like (issue 23); the word "extension" itself stays, as it says nothing."""
+        for s, e in number_runs:
+            if s >= 2 and norms[s - 1] in ("extension", "ext", "x") and labels[s - 2] == "PHONE" \
+                    and all(label in (None, "PHONE") for label in labels[s:e]):
+                labels[s:e] = ["PHONE"] * (e - s)
 
     @staticmethod
     def _claim(labels, start, end, label) -> bool:
