@@ -519,26 +519,42 @@ def test_fuzzed_handovers_never_put_an_unvalidated_field_or_identifier_anywhere(
         "identity": {"never_send": NEVER_SEND},
     })
     r = Running(config)
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(str(config.uplink_socket()))
-    s.settimeout(15)
-    replies = s.makefile("rb")
-    s.sendall(b'{"type": "hello"}\n')
-    assert json.loads(replies.readline())["light"] is False  # the link holds the light; this one only talks
+    conn = {}
+
+    def connect():
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(config.uplink_socket()))
+        s.settimeout(15)
+        conn.update(sock=s, replies=s.makefile("rb"))
+        s.sendall(b'{"type": "hello"}\n')
+        assert json.loads(conn["replies"].readline())["light"] is False  # the link holds the light
+
+    connect()
     outcomes = []
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     @given(utterances())
     def hand_over(m):
-        s.sendall(json.dumps(m, allow_nan=True).encode() + b"\n")
-        reply = json.loads(replies.readline())
+        try:
+            conn["sock"].sendall(json.dumps(m, allow_nan=True).encode() + b"\n")
+            reply = json.loads(conn["replies"].readline())
+        except (OSError, ValueError):  # dropped after 16 bad messages in a row (MAX_STRIKES): connect again
+            conn["sock"].close()
+            connect()
+            conn["sock"].sendall(json.dumps(m, allow_nan=True).encode() + b"\n")
+            reply = json.loads(conn["replies"].readline())
+        if reply["type"] == "error" and "too many bad messages" in reply.get("message", ""):
+            outcomes.append("error")
+            conn["sock"].close()
+            connect()
+            return
         assert reply["type"] in ("accepted", "error")
         outcomes.append(reply["type"] if reply["type"] == "error" else reply["outcome"]["file"])
 
     try:
         hand_over()
     finally:
-        s.close()
+        conn["sock"].close()
         r.close()
     assert "sent" in outcomes and "error" in outcomes  # both kinds were tried
     payloads = sent(r)
