@@ -63,18 +63,28 @@ def places(all_of_them: bool = False) -> frozenset[str]:
     return _load("places.txt") if all_of_them else _load("places.txt") - first_names()
 
 
-@cache
-def place_names() -> dict[str, list[tuple[str, ...]]]:
-    """Cities, US states (and postal codes), countries and continents (scripts/make-place-names,
-    from GeoNames), as word tuples by first word, longest first: places are not identifiers."""
+def _by_first_word(names) -> dict[str, list[tuple[str, ...]]]:
+    """Names of one or more words as word tuples, by first word, longest first."""
     out: dict[str, list[tuple[str, ...]]] = {}
-    for line in (DATA / "place_names.txt").read_text().splitlines():
-        if not (phrase := tuple(line.split())):
-            continue
-        out.setdefault(phrase[0], []).append(phrase)
+    for name in names:
+        if phrase := tuple(name.split()):
+            out.setdefault(phrase[0], []).append(phrase)
     for phrases in out.values():
         phrases.sort(key=len, reverse=True)
     return out
+
+
+@cache
+def place_names() -> dict[str, list[tuple[str, ...]]]:
+    """Cities, US states (and postal codes), countries and continents (scripts/make-place-names,
+    from GeoNames), by first word: places are not identifiers."""
+    return _by_first_word((DATA / "place_names.txt").read_text().splitlines())
+
+
+@cache
+def brand_names() -> dict[str, list[tuple[str, ...]]]:
+    """BRANDS, by first word, as place_names()."""
+    return _by_first_word(BRANDS)
 
 
 def common_words() -> WordSet:

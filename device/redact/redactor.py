@@ -233,14 +233,11 @@ class Redactor:
         or a place word before it ("weather in jackson"); a brand does not."""
         places, lone_places, k = 0, 0, i
         while k < j:
-            phrase = next((p for p in lx.place_names().get(norms[k], ()) if tuple(norms[k:k + len(p)]) == p
-                           and k + len(p) <= j), None)
-            brand = next((len(b.split()) for b in lx.BRANDS if tuple(norms[k:k + len(b.split())])
-                          == tuple(b.split()) and k + len(b.split()) <= j), 0) if phrase is None else 0
-            if phrase is not None or brand:
+            place = _phrase_at(lx.place_names(), norms, k, j)
+            if found := place or _phrase_at(lx.brand_names(), norms, k, j):
                 places += 1
-                lone_places += phrase is not None and len(phrase) == 1
-                k += len(phrase) if phrase is not None else brand
+                lone_places += place is not None and len(place) == 1
+                k += len(found)
             elif norms[k] in _PLACE_JOINS and places:
                 k += 1
             else:
@@ -773,6 +770,11 @@ def _media_slot(norms: list[str], i: int, before, cues: frozenset[str]) -> bool:
     if words == {"by"} and i > 1 and norms[i - 1] == "by":
         return not (norms[i - 2] in lx.PERSON_TAKING_VERBS or norms[i - 2] in lx.PERSON_LINKS)
     return bool(words)
+
+
+def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int, end: int) -> tuple[str, ...] | None:
+    """The longest of `names` (lexicon.place_names(), brand_names()) that starts at token k and ends by `end`."""
+    return next((p for p in names.get(norms[k], ()) if k + len(p) <= end and tuple(norms[k:k + len(p)]) == p), None)
 
 
 # Words that join places in one run ("from las vegas to los angeles", "paris france") and words
