@@ -59,7 +59,6 @@ def hold_lock(path: Path, what: str):
     return f
 
 
-
 def held_lock(name: str) -> list[int]:
     """The descriptor of the newest lock this process holds (hold_lock) on a file called `name`, if any:
     the listener hands its lock's descriptor to the uplink at hello as proof that it is the listener."""

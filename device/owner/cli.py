@@ -40,6 +40,11 @@ def _config_file_named(args) -> bool:
     return bool(getattr(args, "config", None) or os.environ.get("EARMUFF_CONFIG") or DEFAULT_CONFIG.exists())
 
 
+def _no_config_read(args) -> str:
+    """What to add to "looked in PATH" when the path is the built-in default because no config was read."""
+    return "" if _config_file_named(args) else "; no config file was read (add --config FILE)"
+
+
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper()),
@@ -168,8 +173,7 @@ def cmd_names(args) -> int:
             print(name)
         if not listed:  # say where it looked: with no config that is the built-in state directory
             print(f"earmuff names: no household names in {path}" + ("" if path.exists() else " (no such file yet)")
-                  + ("" if _config_file_named(args) else "; no config file was read (add --config FILE)"),
-                  file=sys.stderr)
+                  + _no_config_read(args), file=sys.stderr)
         return 0
     if not args.names:
         print(f"earmuff names {args.action}: give at least one NAME", file=sys.stderr)
@@ -356,8 +360,7 @@ def cmd_audit(args) -> int:
         path = _load_config(args.config).paths.state_dir / "audit.jsonl"
         if not path.exists():  # before the first send: nothing to show, and no reason to start anything
             print(f"earmuff audit: no audit log yet: {path} does not exist (the uplink writes it when it first "
-                  "sends or refuses something)" + ("" if _config_file_named(args) else
-                                                 "; no config file was read (add --config FILE)"), file=sys.stderr)
+                  "sends or refuses something)" + _no_config_read(args), file=sys.stderr)
             return 0
         if not os.access(path, os.R_OK):
             raise

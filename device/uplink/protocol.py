@@ -325,7 +325,7 @@ def build_payload(utterance: Utterance, session: str, device: str, language: str
 
 def placeholder_counts(text: str) -> dict[str, int]:
     """How many of each label the text's placeholders show ("[PERSON]", "[PERSON]'s")."""
-    found = re.findall(r"\[([A-Z_]+)\]", text)
+    found = PLACEHOLDER.findall(text)
     return {label: found.count(label) for label in LABELS if label in found}  # in the labels' order
 
 
