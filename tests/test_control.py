@@ -290,6 +290,13 @@ def test_the_listener_serves_its_socket(tmp_path, ko_model, wake_command):
         assert status["counters"]["wakes"] == 1 and status["privacy"]["muted"] is False
         assert status["microphone"]["health"] == "healthy" and "hey_jarvis" in status["wake"]
         assert "text" not in json.dumps(status["counters"])
+        # Then 30 s of silence: the quiet-room gate rests the wake word models, and says so.
+        deadline = time.monotonic() + 15
+        while status["quiet_gate"]["state"] != "resting" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            status = json.loads(cli("status", "--json").stdout)
+        assert status["quiet_gate"]["state"] == "resting" and status["quiet_gate"]["noise_floor_dbfs"] == -96.0
+        assert "quiet gate:   resting; noise floor -96 dBFS" in cli("status").stdout
         assert cli("mute").returncode == 0
         status = json.loads(cli("status", "--json").stdout)
         assert status["privacy"] == {"muted": True, "source": "socket", "latched": False, "save_error": None}

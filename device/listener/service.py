@@ -282,6 +282,7 @@ class Listener:
                            "front_end": {"noise_suppression": audio.noise_suppression,
                                          "auto_gain_dbfs": audio.auto_gain_dbfs} if audio.front_end else "off"},
             "wake": {name: self._wake_status(name) for name in wake.models} | {"vad_threshold": wake.vad_threshold},
+            "quiet_gate": self.detector.quiet.status() if self.detector.quiet else "off",
             "last_wake": c.last_wake,
             "counters": {"wakes": c.wakes, "utterances": c.utterances, "dropped": c.dropped,
                          "redacted": dict(c.redacted), "sends": c.sends, "refusals": c.refusals,

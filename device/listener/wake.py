@@ -17,6 +17,11 @@ base model saw, under the verifier's threshold and patience, can add wakes
 below that. By default, then, the verifier cannot cost a wake: trained on
 espeak-ng voices, it turned away most takes of other voices when it judged
 them all (issue 21; docs/measured.md has the figures).
+
+In a quiet room the models do not run at all: the quiet-room gate
+(device/listener/quiet.py) rests them while no frame is louder than the noise
+floor, and catches their features up when one is, so every score it lets
+through is the score they would have given anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numpy as np
 
 from device.config import WakeSettings
 from device.listener.audio import FRAME_SAMPLES, FRAME_SECONDS
+from device.listener.quiet import QuietGate
 from device.listener.verifier import WINDOW_FRAMES, Verifier, verifiers_for, with_threshold
 from device.listener.wakeword.models import ModelFileError, builtin_wake_models
 
@@ -185,6 +191,17 @@ class WakeDetector:
         if verifiers is None:
             verifiers = verifiers_for(self.names, state_dir) if settings.verifier else {}
         self._use_verifiers(verifiers, settings)
+        self.rest_when_quiet = settings.rest_when_quiet
+        self.quiet = self._quiet_gate()
+        self.scored = False  # whether the models scored the last frame (not, while the quiet gate rests)
+        self.last_scores: dict[str, float] = {}  # the base scores of the last frame (0 while resting)
+
+    def _quiet_gate(self) -> QuietGate | None:
+        """The gate holds, and catches up, as many embeddings as any later stage reads."""
+        if not self.rest_when_quiet:
+            return None
+        windows = [model.frames for model in self.scorer.models] + ([WINDOW_FRAMES] if self.verifiers else [])
+        return QuietGate(max(windows), FRAME_SECONDS)
 
     def scores(self, frame: np.ndarray) -> dict[str, float]:
         """Raw openWakeWord scores for one 80 ms frame, by wake word name."""
@@ -202,7 +219,18 @@ class WakeDetector:
         return self.scorer.features.window(frames)[0]
 
     def process(self, frame: np.ndarray) -> list[Detection]:
-        scores = self.scores(frame)
+        if frame.shape != (FRAME_SAMPLES,):
+            raise ValueError(f"expected a frame of {FRAME_SAMPLES} samples, got {frame.shape}")
+        self.scored = self.quiet is None or self.quiet.admit(frame)
+        if self.scored:
+            if self.quiet is not None and (missed := self.quiet.missed()):
+                self.scorer.catch_up(missed, embeddings=self.quiet.hold)
+            scores = self.scores(frame)
+        else:  # a quiet room: nothing for the models to hear in this frame's window
+            self.frame_index += 1
+            self.scorer.rest()
+            scores = dict.fromkeys(self.names, 0.0)
+        self.last_scores = scores
         voiced = True
         if self.vad is not None:
             voiced = self.vad.score(frame) >= self.vad.threshold
@@ -231,6 +259,8 @@ class WakeDetector:
             rule.reset()
         if self.vad is not None:
             self.vad.reset()
+        if self.quiet is not None:
+            self.quiet.forget()
 
     # --- the verifier stage (device/listener/verifier.py) ---
 
@@ -250,3 +280,4 @@ class WakeDetector:
         """Start a new, unrelated stream (the next file): reset, and time from zero."""
         self.reset()
         self.frame_index = -1
+        self.quiet = self._quiet_gate()  # a new room, as far as the gate knows

@@ -290,6 +290,7 @@ def cmd_status(args) -> int:
              f"{k} (threshold {v['threshold']}, patience {v['patience']}, verifier {v.get('verifier', 'off')})"
              for k, v in status["wake"].items() if isinstance(v, dict)]
     print(f"wake words:   {', '.join(words)}")
+    print(f"quiet gate:   {_quiet_gate(status.get('quiet_gate', 'off'))}")
     from device.redact import summarize
 
     print(f"counters:     {counted(counters['wakes'], 'wake')}, {counted(counters['utterances'], 'utterance')}, "
@@ -308,6 +309,15 @@ def cmd_status(args) -> int:
     if privacy.get("save_error"):
         print(f"warning:      {privacy['save_error']}")
     return 0
+
+
+def _quiet_gate(gate) -> str:
+    """The quiet-room gate in one line: resting or hearing, and the noise floor it measures against."""
+    if not isinstance(gate, dict):
+        return "off (the wake word models run on every frame)"
+    floor = "not measured yet" if gate["noise_floor_dbfs"] is None else f"{gate['noise_floor_dbfs']:g} dBFS"
+    return (f"{gate['state']}; noise floor {floor}, the models run from {gate['margin_db']:g} dB above it; "
+            f"rested {gate['rested']:.0%} of the time")
 
 
 def cmd_privacy(args) -> int:

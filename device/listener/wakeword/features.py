@@ -56,8 +56,12 @@ class FeatureStream:
         self._mel = np.ones((WINDOW, MEL_BINS), np.float32)
         self.embeddings = self._silence.copy()  # (n, 96) float32, oldest first
 
-    def push(self, audio: np.ndarray) -> int:
-        """Add 16 kHz int16 audio (any length from 400 samples); returns how many embeddings it added."""
+    def push(self, audio: np.ndarray, embed: bool = True) -> int:
+        """Add 16 kHz int16 audio (any length from 400 samples); returns how many embeddings it added.
+
+        embed=False updates only the melspectrogram history: for catching up on
+        audio whose embeddings nothing will read, only the context of later ones.
+        """
         if audio.ndim != 1 or len(audio) < MIN_CHUNK:
             raise ValueError(f"expected at least {MIN_CHUNK} samples of mono audio, got shape {audio.shape}")
         self._raw = np.concatenate((self._raw, audio.astype(np.int16, copy=False)))[-RAW_LIMIT:]
@@ -68,7 +72,7 @@ class FeatureStream:
             self._mel = np.concatenate((self._mel, spec))[-MEL_LIMIT:]
             self._raw = self._raw[-MEL_OVERLAP:]
             new = []
-            for back in range(self._new_samples // CHUNK - 1, -1, -1):
+            for back in range(self._new_samples // CHUNK - 1 if embed else -1, -1, -1):
                 end = len(self._mel) - STEP * back
                 window = self._mel[end - WINDOW : end] if end >= WINDOW else self._mel[:0]
                 if len(window) == WINDOW:

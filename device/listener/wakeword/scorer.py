@@ -64,6 +64,19 @@ class WakeScorer:
         self.calls += 1
         return scores
 
+    def rest(self) -> None:
+        """A frame the models did not score (the quiet-room gate): it still counts towards the warm-up."""
+        self.calls += 1
+
+    def catch_up(self, frames: list[np.ndarray], embeddings: int) -> None:
+        """The features of frames that were not scored, so that the next scores are as if they had been.
+
+        Only the last `embeddings` frames are embedded: the earlier ones are the
+        melspectrogram context those need, and nothing reads their embeddings.
+        """
+        for i, frame in enumerate(frames):
+            self.features.push(frame, embed=i >= len(frames) - embeddings)
+
     def reset(self) -> None:
         self.features.reset()
         self.calls = 0
