@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import wakecorpus
-from benchmarks.listen_cpu import default_vosk_model, idle_audio
+from benchmarks.listen_cpu import default_vosk_model, speech_room
 
 COMMANDS = ["turn on the kitchen lights", "call olivia at five five five one two three four",
             "set a timer for ten minutes", "my pin is four four two one", "what's the weather in boston",
@@ -37,7 +37,7 @@ def soak_audio(minutes: float) -> tuple[Path, int]:
     wakes = int(minutes)
     if out.exists():
         return out, wakes
-    base = wakecorpus.read_wav(idle_audio(min(minutes, 60)))
+    base = wakecorpus.read_wav(speech_room(min(minutes, 60)))
     while len(base) < minutes * 60 * 16000:
         base = np.concatenate([base, base])
     base = base[: int(minutes * 60 * 16000)]
