@@ -153,3 +153,20 @@ def test_the_level_and_the_margin():
     assert gate.admit(loud) and gate.admit(quiet) and not gate.admit(quiet)
     assert len(gate.missed()) == 3  # not emptied here: two rested before the loud frame, one after
     assert gate.missed() == []
+
+
+def test_the_ring_holds_no_more_audio_than_the_wake_word_window_is_made_of(jarvis):
+    # DESIGN promise 1: audio before a wake word is never buffered beyond the wake-word window.
+    # 16 embeddings, the first of which reads 76 melspectrogram frames (0.76 s) of audio before it.
+    detector = WakeDetector(WakeSettings(models=("hey_jarvis",)))
+    limit_s = 16 * 0.08 + 0.76 + 0.08
+    assert detector.quiet.ring.maxlen * FRAME_SAMPLES / speech.RATE <= limit_s
+    audio = speech.concat(speech.silence(30.0), jarvis, speech.silence(1.0))
+    for i in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+        woke = detector.process(audio[i : i + FRAME_SAMPLES])
+        assert len(detector.quiet.ring) * FRAME_SAMPLES / speech.RATE <= limit_s
+        if woke:
+            assert len(detector.quiet.ring) == 0  # it was hearing: nothing from before is held
+            break
+    else:
+        pytest.fail("the wake word was not heard")
