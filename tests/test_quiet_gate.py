@@ -13,7 +13,7 @@ import pytest
 
 from device.config import WakeSettings
 from device.listener.audio import FRAME_SAMPLES
-from device.listener.quiet import MARGIN_DB, QuietGate, level_dbfs
+from device.listener.quiet import CEILING_DBFS, MARGIN_DB, QuietGate, level_dbfs
 from device.listener.wake import WakeDetector, resolve_model
 from tests import speech
 
@@ -170,3 +170,12 @@ def test_the_ring_holds_no_more_audio_than_the_wake_word_window_is_made_of(jarvi
             break
     else:
         pytest.fail("the wake word was not heard")
+
+
+def test_loud_steady_noise_is_not_a_quiet_room():
+    # A TV's babble or a vacuum cleaner holds steady too, but the models (and verifiers) can wake on it.
+    gate = QuietGate(window_frames=16)
+    loud = [hum(0.08, CEILING_DBFS + 5, seed=k) for k in range(100)]
+    assert all(gate.admit(frame) for frame in loud)
+    quiet = [hum(0.08, CEILING_DBFS - 15, seed=k) for k in range(100)]
+    assert not all(gate.admit(frame) for frame in quiet)

@@ -4,7 +4,8 @@ openWakeWord's melspectrogram, embedding and word models cost the same on every
 80 ms frame, an empty room at night included. The gate measures each frame's
 level (one dot product) against the room's noise floor: the lowest frame level
 of the last few seconds, so a fan or a fridge counts as quiet too. A frame
-louder than the floor by `MARGIN_DB` is loud; the models run on every frame
+louder than the floor by `MARGIN_DB`, or louder than `CEILING_DBFS` however
+steady, is loud; the models run on every frame
 from a loud one until their longest window (1.28 s for most words) has passed
 it, so every window that holds a loud frame is scored. Between those the gate
 rests: the models do not run and the frames go to a ring.
@@ -16,7 +17,7 @@ score exactly what they would have scored had they never stopped
 (tests/test_quiet_gate.py checks every score against openwakeword itself).
 A frame scored 0 while resting is a window of audio with nothing in it louder
 than the floor plus the margin; on the calibration corpus and the verifier's
-evaluation sets no such window makes a wake (benchmarks/listen_cpu.py --check).
+evaluation sets no such window makes a wake (benchmarks/quiet_gate.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ import numpy as np
 
 FLOOR_SECONDS = 3.0  # the noise floor: the quietest frame of this long
 MARGIN_DB = 6.0  # louder than the floor by this: the room is not quiet
+# Louder than this is never quiet, however steady: a TV's babble or a vacuum cleaner can hold
+# within the margin for seconds, and speech-like noise is what the models (and the verifiers,
+# which judge base scores from 0.0002) can wake on. A quiet room with a Pi's microphone reads
+# about -60 dBFS; a fan or a fridge a few dB more.
+CEILING_DBFS = -45.0
 SILENT_DBFS = -96.0  # a frame of digital zeros (16-bit audio's floor)
 MEL_CONTEXT_FRAMES = 10  # 80 ms frames of audio one embedding needs (76 melspectrogram frames of 10 ms)
 
@@ -70,7 +76,7 @@ class QuietGate:
         level = level_dbfs(frame)
         self._levels.append(level)
         self.frames += 1
-        if level > min(self._levels) + self.margin_db:
+        if level > min(self._levels) + self.margin_db or level > CEILING_DBFS:
             self._hear_for = self.hold
         if self._hear_for > 0:
             self._hear_for -= 1
