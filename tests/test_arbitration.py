@@ -1,0 +1,325 @@
+"""Wake arbitration (issue 25): the rule, claims off the wire, and real speakers on a real mosquitto.
+
+The rule and the claim parser are pure; the rest runs real uplinks (their own state and
+sockets) against a real mosquitto started here, and in the end three whole speakers
+(listener + uplink each) hearing one wake phrase at different levels and noise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from device.listener.link import UplinkLink
+from device.ring.led import JsonlDriver, Ring
+from device.uplink.arbitration import Arbiter, BadClaim, Claim, parse_claim, strength, winner
+from tests import speech
+from tests.household import Broker, Speaker
+from tests.waiting import wait_for
+
+WINDOW_S = 0.15
+
+
+def claim(ident="0123456789abcdef", room="kitchen", word="hey_jarvis", score=0.9, loudness=20.0, at=1.7e9):
+    return Claim(ident, room, word, at, score, loudness)
+
+
+# -- the rule ---------------------------------------------------------------------------
+def test_the_loudest_wins_and_a_low_score_counts_against_it():
+    near, far = claim("a" * 16, "kitchen", loudness=30.0), claim("b" * 16, "hall", loudness=18.0)
+    assert winner([far, near]) == near
+    # A score of 0.1 is 20 dB down: a louder but doubtful wake loses to a sure one.
+    doubtful = claim("c" * 16, "study", score=0.1, loudness=35.0)
+    assert strength(doubtful) == 15.0
+    assert winner([doubtful, near, far]) == near
+
+
+def test_ties_go_to_the_smallest_id():
+    a, b = claim("1" * 16, "hall"), claim("0" * 16, "kitchen")
+    assert winner([a, b]) == winner([b, a]) == b
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.floats(0, 1), st.floats(-60, 150)), min_size=1,
+                max_size=6, unique_by=lambda t: t[0]), st.randoms())
+def test_every_speaker_reaches_the_same_answer_whatever_order_it_heard_the_claims_in(values, rng):
+    claims = [claim(f"{i:016x}", score=s, loudness=loud) for i, s, loud in values]
+    first = winner(claims)
+    rng.shuffle(claims)
+    assert winner(claims) == first
+    assert all(strength(first) >= strength(c) for c in claims)
+
+
+# -- claims off the wire ------------------------------------------------------------------
+def test_a_claim_holds_exactly_id_room_word_time_score_loudness():
+    c = claim()
+    assert json.loads(c.encode()).keys() == {"v", "id", "room", "word", "time", "score", "loudness"}
+    assert parse_claim(c.encode()) == c
+
+
+@pytest.mark.parametrize("bad", [
+    b"", b"null", b"[]", b"{}", b"\xff\xfe", b'{"v":1}' * 100,
+    json.dumps({**json.loads(claim().encode()), "serial": "10000000abcdef12"}).encode(),  # one field more
+    json.dumps({**json.loads(claim().encode()), "id": "b8:27:eb:12:34:56"}).encode(),  # not a random id
+    json.dumps({**json.loads(claim().encode()), "room": "kitchen\n\u202e"}).encode(),
+    json.dumps({**json.loads(claim().encode()), "score": 1.5}).encode(),
+    json.dumps({**json.loads(claim().encode()), "loudness": True}).encode(),
+    json.dumps({**json.loads(claim().encode()), "v": 2}).encode(),
+    claim().encode().replace(b'"loudness":20.0', b'"loudness":NaN'),
+    claim().encode().replace(b'"score":0.9', b'"score":1e999'),
+    b"[" * 400 + b"]" * 400,
+])
+def test_what_is_not_a_claim_is_refused_by_name(bad):
+    with pytest.raises(BadClaim):
+        parse_claim(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=600), st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=8),
+    max_leaves=20).map(lambda v: json.dumps(v).encode())))
+def test_fuzzed_claims_are_refused_never_crash(data):
+    try:
+        c = parse_claim(data)
+    except BadClaim:
+        return
+    assert math.isfinite(c.score) and math.isfinite(c.loudness)
+
+
+# -- the arbiter, without a broker ---------------------------------------------------------
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_claims_are_grouped_by_when_they_arrive_here_not_by_the_time_they_carry():
+    clock, published = Clock(), []
+    me = Arbiter("a" * 16, "kitchen", WINDOW_S, lambda data: published.append(data) or True, lambda: True, clock)
+    mine = claim("a" * 16, "kitchen", loudness=20.0)
+    # Another speaker's claim came 0.1 s before our own wake (inside the window), its clock an hour off:
+    clock.now = 99.9
+    me.heard(claim("b" * 16, "hall", loudness=25.0, at=1.7e9 + 3600).encode())
+    # A third speaker's came 0.3 s before: another wake.
+    clock.now = 99.7
+    me.heard(claim("c" * 16, "study", loudness=40.0).encode())
+    assert me.decide(mine, 100.0) == me.decide(mine, 100.0)
+    decision = me.decide(mine, 100.0)
+    assert (decision.go, decision.room, decision.claims) == (False, "hall", 2)
+    # A claim for another word is another wake; our own claim coming back is not another speaker's.
+    me.heard(claim("d" * 16, "attic", word="alexa", loudness=50.0).encode())
+    me.heard(mine.encode())
+    assert me.decide(mine, 100.0).claims == 2
+
+
+def test_with_the_broker_away_the_answer_is_go_at_once():
+    answers = []
+    me = Arbiter("a" * 16, "kitchen", WINDOW_S, lambda data: True, lambda: False)
+    began = time.monotonic()
+    me.ask("hey_jarvis", 0.9, 20.0, time.time(), answers.append)
+    assert time.monotonic() - began < 0.01
+    (decision,) = answers
+    assert decision.go and decision.claims == 1 and "unreachable" in decision.why
+
+
+# -- uplinks on a real broker ---------------------------------------------------------------
+@pytest.fixture
+def broker(tmp_path):
+    b = Broker(tmp_path).start()
+    yield b
+    b.stop()
+
+
+class Asker:
+    """The listener's end of one speaker's uplink socket: asks for the floor as the listener does."""
+
+    def __init__(self, speaker: Speaker):
+        self.ring = Ring(JsonlDriver(str(speaker.dir / "ring.jsonl")))
+        self.ring.set_state("idle")
+        self.mutes = []
+        self.events = []
+        self.link = UplinkLink(speaker.config.uplink_socket(), self.ring,
+                               lock=speaker.config.paths.state_dir / "listener.lock",
+                               on_mute=lambda: self.mutes.append(time.monotonic()),
+                               on_event=lambda name, detail: self.events.append((name, detail)))
+        self.link.start()
+        assert wait_for(lambda: self.link.connected and speaker.uplink.listener is not None, 10)
+
+    def close(self):
+        self.link.close()
+        self.ring.close()
+
+
+@pytest.fixture
+def household(tmp_path, broker):
+    made = []
+
+    def make(rooms=("kitchen", "hall", "study"), **settings):
+        for room in rooms:
+            s = Speaker(tmp_path, room, broker.port, window_ms=int(WINDOW_S * 1000), **settings)
+            made.append(s)
+        for s in made:
+            assert s.connected(), s.room
+            s.asker = Asker(s)
+        return made
+
+    yield make
+    for s in made:
+        s.asker.close()
+        s.close()
+
+
+def ask_together(speakers, loudness, score=0.9):
+    """Each speaker's listener asks for the floor at the same moment; (go, room, seconds) per speaker."""
+    start = threading.Event()
+    floors = [None] * len(speakers)
+
+    def one(i):
+        start.wait()
+        floors[i] = speakers[i].asker.link.ask_floor("hey_jarvis", score, loudness[i])
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(speakers))]
+    for t in threads:
+        t.start()
+    start.set()
+    for t in threads:
+        t.join()
+    assert all(f is not None for f in floors)
+    assert all(f.answered.wait(WINDOW_S + 1.0) for f in floors)
+    return [(f.go, f.room, f.latency_s) for f in floors]
+
+
+def test_three_uplinks_agree_the_loudest_goes_and_the_others_stand_down_for_its_room(household):
+    speakers = household()
+    answers = ask_together(speakers, [12.0, 31.0, 20.5])
+    assert [go for go, _, _ in answers] == [False, True, False]
+    assert {room for _, room, _ in answers} == {"hall"}
+    assert all(WINDOW_S <= latency < WINDOW_S + 0.1 for _, _, latency in answers)
+    for s, (go, _, _) in zip(speakers, answers, strict=True):
+        assert wait_for(lambda s=s: [a for a in s.audit() if a["outcome"] in ("floor", "stood_down")], 5)
+        (entry,) = [a for a in s.audit() if a["outcome"] in ("floor", "stood_down")]
+        assert entry["claims"] == 3
+        if not go:
+            assert entry["outcome"] == "stood_down" and entry["reason"] == "stood down for hall"
+    # Nothing heard crossed: the claims hold the random install id, the room, word, time, score, loudness.
+    for s in speakers:
+        ident = (s.config.paths.state_dir / "install-id").read_text().strip()
+        assert len(ident) == 16 and int(ident, 16) >= 0
+
+
+def test_malformed_claims_on_the_topic_change_nothing(household, broker):
+    import paho.mqtt.client as mqtt
+
+    speakers = household()
+    noisy = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    noisy.connect("127.0.0.1", broker.port)
+    noisy.loop_start()
+    junk = [b"", b"\x00" * 2000, b'{"v":1}', b"[[[[[[[[[[", json.dumps({**json.loads(claim().encode()),
+                                                                          "loudness": 1e308}).encode()]
+    for payload in junk:
+        noisy.publish("earmuff/arbitration", payload, qos=1).wait_for_publish(5)
+    assert wait_for(lambda: all(s.uplink.arbiter.bad >= len(junk) for s in speakers), 10)
+    answers = ask_together(speakers, [30.0, 10.0, 20.0])
+    assert [go for go, _, _ in answers] == [True, False, False]
+    noisy.loop_stop()
+
+
+def test_with_the_broker_down_each_speaker_goes_on_alone_in_time(household, broker):
+    speakers = household()
+    broker.stop()
+    assert wait_for(lambda: not any(s.uplink.household.connected for s in speakers), 10)
+    answers = ask_together(speakers, [30.0, 10.0, 20.0])
+    assert all(go for go, _, _ in answers)
+    assert all(latency <= WINDOW_S + 0.05 for _, _, latency in answers)
+    assert wait_for(lambda: all(any(a["outcome"] == "floor" for a in s.audit()) for s in speakers), 5)
+    assert all("unreachable" in a.get("reason", "") for s in speakers for a in s.audit() if a["outcome"] == "floor")
+    # And when it is back, they arbitrate again.
+    broker.start()
+    assert wait_for(lambda: all(s.uplink.household.connected for s in speakers), 20)
+    answers = ask_together(speakers, [30.0, 10.0, 20.0])
+    assert [go for go, _, _ in answers] == [True, False, False]
+
+
+def test_a_room_that_names_the_device_never_reaches_the_broker(tmp_path, broker):
+    # The owner's never_send list stands in for the hostname: the identity guard checks the room too.
+    from device import config as cfg
+    from device.uplink.service import Uplink
+
+    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "state"), "runtime_dir": str(tmp_path / "run")},
+                            "arbitration": {"enabled": True, "host": "127.0.0.1", "port": broker.port,
+                                            "room": "flat 7731"},
+                            "identity": {"never_send": ["flat 7731"]}})
+    uplink = Uplink(config)
+    assert uplink.household is None and uplink.arbiter is None
+    assert "identifier" in uplink.problem
+
+
+def test_the_listener_takes_mute_from_its_uplink_and_nothing_else(tmp_path):
+    """The uplink's end is played by this test: an unmute, or anything else, is refused and reported."""
+    path = tmp_path / "uplink.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
+    mutes, events = [], []
+    link = UplinkLink(path, ring, on_mute=lambda: mutes.append(1), on_event=lambda n, d: events.append((n, d)))
+    link.start()
+    conn, _ = server.accept()
+    conn.recv(1024)  # hello
+    for message in ({"type": "unmute"}, {"type": "privacy", "muted": False}, {"type": "mute", "muted": False},
+                    {"type": "toggle"}, {"type": "set", "state": "idle"}, {"type": "mute"}):
+        conn.sendall((json.dumps(message) + "\n").encode())
+    assert wait_for(lambda: len(mutes) == 1 and len([e for e in events if e[0] == "uplink_refused"]) == 5, 5)
+    assert [d["type"] for n, d in events if n == "uplink_refused"] == ["unmute", "privacy", "mute", "toggle", "set"]
+    link.close()
+    conn.close()
+    server.close()
+    ring.close()
+
+
+# -- three whole speakers -------------------------------------------------------------------
+def mixed(phrase: np.ndarray, gain: float, noise_level: float, seed: int) -> np.ndarray:
+    """The phrase as one speaker hears it: at `gain`, in its own noise."""
+    voice = phrase.astype(np.float64) * gain
+    noise = speech.noise(len(phrase) / speech.RATE, noise_level, seed=seed).astype(np.float64)
+    return np.clip(voice + noise[: len(voice)], -32768, 32767).astype(np.int16)
+
+
+@pytest.mark.slow
+def test_three_speakers_hear_one_wake_and_only_the_loudest_answers(tmp_path, broker, ko_model, wake_command):
+    go = threading.Event()
+    rooms = {"kitchen": (0.25, 0.004), "hall": (1.0, 0.006), "study": (0.5, 0.003)}  # gain, noise (RMS)
+    speakers = [Speaker(tmp_path, room, broker.port, model=ko_model, audio=mixed(wake_command, gain, noise, i),
+                        go=go, window_ms=int(WINDOW_S * 1000))
+                for i, (room, (gain, noise)) in enumerate(rooms.items())]
+    try:
+        assert all(s.connected(30) for s in speakers)
+        go.set()
+        assert wait_for(lambda: len(speakers[1].sent()) == 1, 60), [s.events for s in speakers]
+        for s in speakers:
+            assert wait_for(lambda s=s: s.named("floor") or s.named("stood_down"), 20), s.room
+        hall, others = speakers[1], [speakers[0], speakers[2]]
+        assert hall.named("floor")[0]["go"] and hall.named("utterance")
+        (sent,) = hall.sent()
+        assert sent["text"]
+        for s in others:
+            assert s.named("stood_down") == [{"wakeword": "hey_jarvis", "room": "hall"}]
+            assert not s.named("utterance") and not s.sent()  # never transcribed, nothing sent
+            assert s.listener.state == "idle" and s.listener.counters.utterances == 0
+            assert wait_for(lambda s=s: s.ring()[-1]["state"] == "idle", 5)  # the ring is back to idle
+            assert any(a.get("reason") == "stood down for hall" for a in s.audit())
+        # The winner's wait: the window and a little, measured from its claim to the answer.
+        assert hall.listener.last_floor["ms"] < WINDOW_S * 1000 + 100
+    finally:
+        for s in speakers:
+            s.close()
