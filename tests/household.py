@@ -94,6 +94,7 @@ def speaker_config(directory: Path, room: str, broker_port: int, model: Path | N
         "audio": {"source": "mic"},
         "transcribe": {"model": str(model)} if model else {},
         "led": {"driver": f"jsonl:{directory / 'ring.jsonl'}"},
+        "control": {"group": ""},
         "uplink": {"sinks": ["file"], "retry_min_s": 0.05, "retry_max_s": 0.2, "light_timeout_s": 1.0, **uplink},
         "arbitration": {"enabled": arbitration, "host": "127.0.0.1", "port": broker_port, "room": room,
                         "window_ms": window_ms},
