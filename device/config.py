@@ -355,16 +355,21 @@ class ArbitrationSettings:
     room: str = ""  # the owner's name for the room ("kitchen"): crosses the network with each claim
 
     def validate(self, where: ConfigPlace) -> None:
+        problems = []  # every one of them, for `earmuff config check`
         if problem := _topic_problem(self.topic):
-            where.fail("topic", problem)
+            problems.append(("topic", problem))
         if len(self.room) > MAX_ROOM or any(ch not in ROOM_CHARS for ch in self.room) or \
                 self.room != self.room.strip():
-            where.fail("room", f"at most {MAX_ROOM} letters a-z, digits, spaces, - _ ' (a room name, "
-                               f"like \"kitchen\"), got {self.room!r}")
+            problems.append(("room", f"at most {MAX_ROOM} letters a-z, digits, spaces, - _ ' (a room name, "
+                                     f"like \"kitchen\"), got {self.room!r}"))
         if self.enabled and not self.room:
-            where.fail("room", "arbitration needs the room's name (the other speakers' audit logs show it)")
+            problems.append(("room", "arbitration needs the room's name (the other speakers' audit logs show it)"))
         if self.enabled and not self.host:
-            where.fail("host", "arbitration needs the household's MQTT broker")
+            problems.append(("host", "arbitration needs the household's MQTT broker"))
+        for key, problem in problems[:-1]:
+            where.collect(ConfigError(problem, where.path, f"[{where.section}] {key}"))
+        if problems:
+            where.fail(*problems[-1])
 
 
 @dataclass(frozen=True)

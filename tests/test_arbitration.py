@@ -37,9 +37,9 @@ def claim(ident="0123456789abcdef", room="kitchen", word="hey_jarvis", score=0.9
 def test_the_loudest_wins_and_a_low_score_counts_against_it():
     near, far = claim("a" * 16, "kitchen", loudness=30.0), claim("b" * 16, "hall", loudness=18.0)
     assert winner([far, near]) == near
-    # A score of 0.1 is 20 dB down: a louder but doubtful wake loses to a sure one.
+    # A score of 0.1 is 10 dB down: a louder but doubtful wake loses to a sure one.
     doubtful = claim("c" * 16, "study", score=0.1, loudness=35.0)
-    assert strength(doubtful) == 15.0
+    assert strength(doubtful) == 25.0
     assert winner([doubtful, near, far]) == near
 
 
@@ -366,3 +366,36 @@ def test_three_speakers_hear_one_wake_and_only_the_loudest_answers(tmp_path, bro
     finally:
         for s in speakers:
             s.close()
+
+
+# -- settings -------------------------------------------------------------------------------
+def test_config_check_names_every_bad_arbitration_and_discovery_setting(tmp_path):
+    from device.owner.config_check import check_file
+
+    path = tmp_path / "earmuff.toml"
+    path.write_text('[arbitration]\nenabled = true\ntopic = "earmuff/#"\nwindow_ms = 5\nroom = ""\n'
+                    'password_file = "/nonexistent/pw"\n[discovery]\nprefix = "$SYS"\n')
+    _, errors, _ = check_file(path)
+    text = "\n".join(errors)
+    for key in ("[arbitration] topic", "[arbitration] window_ms", "[arbitration] room", "[discovery] prefix",
+                "[arbitration] password_file"):
+        assert key in text, (key, text)
+    path.write_text('[arbitration]\nenabled = true\nroom = "flat 7731"\n[identity]\nnever_send = ["flat 7731"]\n')
+    _, errors, _ = check_file(path)
+    assert len(errors) == 1 and "[arbitration] room" in errors[0] and "names this device" in errors[0]
+    path.write_text('[arbitration]\nenabled = true\nroom = "living room"\n[discovery]\nenabled = true\n')
+    assert check_file(path)[1] == []
+
+
+def test_doctor_says_whether_the_household_broker_answers(tmp_path, broker):
+    from device import config as cfg
+    from device.owner.doctor import household_checks
+
+    assert household_checks(cfg.Config()) == []  # off by default: nothing to check, nothing changes
+    on = cfg.from_dict({"arbitration": {"enabled": True, "host": "127.0.0.1", "port": broker.port,
+                                        "room": "kitchen"}})
+    (check,) = household_checks(on)
+    assert check.ok and f"127.0.0.1:{broker.port} answers" in check.what
+    broker.stop()
+    (check,) = household_checks(on)
+    assert not check.ok and check.warn and "unreachable" in check.what and "alone" in check.fix

@@ -361,14 +361,19 @@ class Listener:
             "counters": {"wakes": c.wakes, "utterances": c.utterances, "dropped": c.dropped,
                          "redacted": dict(c.redacted), "sends": c.sends, "refusals": c.refusals,
                          "spool": c.spooled},
-            "arbitration": {"room": self.config.arbitration.room, "stood_down": c.stood_down,
-                            "went_alone": c.went_alone, "last": self.last_floor} if self.level is not None else None,
+            "arbitration": self._arbitration_status(),
             "uplink": {"health": "connected" if self.link and self.link.connected else "unreachable"
                        if self.link else "not started", "problem": self.link.problem if self.link else None,
                        "dropped": self.link.dropped if self.link else None},
             "uptime_s": round(time.time() - c.started, 1),
             "versions": versions(),
         }
+
+    def _arbitration_status(self) -> dict:
+        a, c = self.config.arbitration, self.counters
+        return {"enabled": a.enabled, "broker": f"{a.host}:{a.port}", "topic": a.topic, "window_ms": a.window_ms,
+                "room": a.room, "stood_down": c.stood_down, "went_alone": c.went_alone, "last": self.last_floor,
+                "discovery": self.config.discovery.enabled}
 
     @property
     def seconds_heard(self) -> float:
