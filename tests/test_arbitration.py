@@ -11,6 +11,8 @@ import itertools
 import json
 import math
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -37,9 +39,12 @@ def claim(ident="0123456789abcdef", room="kitchen", word="hey_jarvis", score=0.9
 def test_the_loudest_wins_and_a_low_score_counts_against_it():
     near, far = claim("a" * 16, "kitchen", loudness=30.0), claim("b" * 16, "hall", loudness=18.0)
     assert winner([far, near]) == near
-    # A score of 0.1 is 10 dB down: a louder but doubtful wake loses to a sure one.
+    # A score of 0.1 is 7 dB down (0.5 and above count alike): a louder but doubtful wake loses to a sure one.
     doubtful = claim("c" * 16, "study", score=0.1, loudness=35.0)
-    assert strength(doubtful) == 25.0
+    assert strength(doubtful) == 28.01 and strength(near) == 30.0
+    assert winner([doubtful, near, far]) == near
+    # Among sure wakes, loudness alone decides.
+    assert winner([claim("d" * 16, "attic", score=0.55, loudness=30.5), near]).room == "attic"
     assert winner([doubtful, near, far]) == near
 
 
@@ -343,7 +348,7 @@ def test_three_speakers_hear_one_wake_and_only_the_loudest_answers(tmp_path, bro
     go = threading.Event()
     rooms = {"kitchen": (0.25, 0.004), "hall": (1.0, 0.006), "study": (0.5, 0.003)}  # gain, noise (RMS)
     speakers = [Speaker(tmp_path, room, broker.port, model=ko_model, audio=mixed(wake_command, gain, noise, i),
-                        go=go, window_ms=int(WINDOW_S * 1000))
+                        go=go, window_ms=int(WINDOW_S * 1000), control=True)
                 for i, (room, (gain, noise)) in enumerate(rooms.items())]
     try:
         assert all(s.connected(30) for s in speakers)
@@ -363,6 +368,11 @@ def test_three_speakers_hear_one_wake_and_only_the_loudest_answers(tmp_path, bro
             assert any(a.get("reason") == "stood down for hall" for a in s.audit())
         # The winner's wait: the window and a little, measured from its claim to the answer.
         assert hall.listener.last_floor["ms"] < WINDOW_S * 1000 + 100
+        # `earmuff status` shows the settings and the stand-downs.
+        shown = subprocess.run([sys.executable, "-m", "device", "status", "--socket",
+                                str(speakers[0].config.control_socket())], capture_output=True, text=True, timeout=60)
+        assert (f"arbitration:  on, room 'kitchen', broker 127.0.0.1:{broker.port}, topic earmuff/arbitration, "
+                "window 150 ms; stood down 1, went on alone 0") in shown.stdout, shown
     finally:
         for s in speakers:
             s.close()

@@ -9,6 +9,8 @@ ring followed through a real wake and send, the mute button, nothing that unmute
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -111,6 +113,9 @@ def test_sending_and_state_follow_the_ring_within_a_second(hass, speaker, tmp_pa
     print(f"\nHome Assistant followed the ring in at most {max(delays) * 1000:.0f} ms "
           f"(median {sorted(delays)[len(delays) // 2] * 1000:.0f} ms)")
     assert max(delays) <= FOLLOW_S
+    # Arbitration is off here: the wake went on with no claim, no floor asked, nothing in the audit log about it.
+    assert speaker.listener.last_floor is None and not speaker.named("floor")
+    assert not [a for a in speaker.audit() if a["outcome"] in ("floor", "stood_down")]
 
 
 def test_the_mute_button_in_home_assistant_mutes_the_speaker_within_a_second(hass, speaker):
@@ -125,6 +130,10 @@ def test_the_mute_button_in_home_assistant_mutes_the_speaker_within_a_second(has
     assert wait_for(lambda: hass.states()[speaker.entities[2]] == "on", FOLLOW_S + 1)
     assert wait_for(lambda: hass.states()[speaker.entities[1]] == "muted", FOLLOW_S + 1)
     assert any(a["outcome"] == "mute" and a["passed"] for a in speaker.audit())
+    shown = subprocess.run([sys.executable, "-m", "device", "status", "--socket", str(speaker.config.control_socket())],
+                           capture_output=True, text=True, timeout=60).stdout
+    assert "privacy mode: ON" in shown and "(last set by home assistant)" in shown
+    assert "arbitration:  off" in shown and "discovery:    Home Assistant MQTT discovery on" in shown
 
 
 def test_no_message_on_any_topic_unmutes_it(hass, speaker, broker):

@@ -44,6 +44,7 @@ CLAIM_KEYS = {"v", "id", "room", "word", "time", "score", "loudness"}
 MAX_CLAIM_BYTES = 512
 LOUDNESS_RANGE = (-60.0, 150.0)  # dB over the noise floor
 MIN_SCORE = 0.001
+SCORE_KNEE = 0.5  # a wake scored below this counts as quieter
 SAME_WAKE_S = 1.0  # claims for one word this close to the first are one wake (at least twice the window)
 
 
@@ -100,11 +101,12 @@ def room_ok(room: str) -> bool:
 
 
 def strength(claim: Claim) -> float:
-    """The loudness-weighted score: the loudness (dB) plus the score as a power ratio (10 log10 score), so
-    a score of 0.5 counts as 3 dB quieter. Rounded, so every speaker computes the very same number.
-    (20 log10, 6 dB for 0.5, picked the loudest less often in benchmarks/arbitration.py's trials with
-    another seed: the wake score of a clear, near voice is not always the highest.)"""
-    return round(claim.loudness + 10 * math.log10(max(claim.score, MIN_SCORE)), 2)
+    """The loudness-weighted score: the loudness (dB), less 10 log10(score / SCORE_KNEE) for a score below
+    SCORE_KNEE, so a doubtful wake (a score of 0.25: 3 dB) loses to a sure one as loud. Above the knee the
+    score does not count: every speaker heard the same words, and among sure wakes the detector's score
+    says little about who is nearest (weighting it all the way picked the loudest speaker less often in
+    benchmarks/arbitration.py's trials with other seeds). Rounded, so every speaker computes the same number."""
+    return round(claim.loudness + 10 * math.log10(min(1.0, max(claim.score, MIN_SCORE) / SCORE_KNEE)), 2)
 
 
 def winner(claims: list[Claim]) -> Claim:
@@ -129,7 +131,7 @@ class Arbiter:
     wake's anchor is known: the answer comes when the anchor's window closes, or at once if late. No echo
     within the window and ECHO_GRACE_S: the broker is not passing claims on, and the speaker goes alone."""
 
-    ECHO_GRACE_S = 0.04
+    ECHO_GRACE_S = 0.025  # a claim comes back from a home broker in a few ms
 
     def __init__(self, me: str, room: str, window_s: float, publish: Callable[[bytes], bool],
                  connected: Callable[[], bool], clock: Callable[[], float] = time.monotonic):
