@@ -409,3 +409,80 @@ def test_doctor_says_whether_the_household_broker_answers(tmp_path, broker):
     broker.stop()
     (check,) = household_checks(on)
     assert not check.ok and check.warn and "unreachable" in check.what and "alone" in check.fix
+
+
+# -- the listener's side, with the uplink played by a stand-in ----------------------------------
+class FakeLink:
+    """Answers claims as told: "go", "down", or never (None)."""
+
+    def __init__(self, answer):
+        self.answer, self.asked = answer, []
+
+    def ask_floor(self, wakeword, score, loudness):
+        from device.listener.link import Floor
+
+        floor = Floor(len(self.asked))
+        self.asked.append((wakeword, score, loudness))
+        if self.answer is not None:
+            floor.settle(self.answer == "go", "hall")
+        return floor
+
+
+class Frames:
+    description, health, problem = {}, "healthy", None
+
+    def __init__(self, n):
+        self.n = n
+
+    def frames(self):
+        for i in range(self.n):
+            yield np.full(1280, 1000 if 10 <= i < 20 else 10, np.int16)  # a louder stretch: the "wake"
+
+    def pause(self):
+        pass
+
+    def resume(self):
+        pass
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("answer", ["go", "down", None])
+def test_the_listener_holds_the_audio_until_the_floor_is_settled(tmp_path, answer):
+    from types import SimpleNamespace
+
+    from device import config as cfg
+    from device.listener.service import Listener
+
+    fed = []
+
+    class Detector:
+        verifiers, rules = {}, {}
+
+        def process(self, frame):
+            fed.append("detector")
+            return [SimpleNamespace(wakeword="hey_jarvis", score=0.93)] if len(fed) == 19 else []
+
+        def reset(self):
+            pass
+
+    class Transcriber:
+        def utterance(self):
+            return SimpleNamespace(feed=lambda frame: fed.append("vosk") and False,
+                                   finish=lambda: SimpleNamespace(words=[], duration=0.0, reason="end"))
+
+    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "state")},
+                            "arbitration": {"enabled": True, "room": "kitchen", "window_ms": 20}})
+    lst = Listener(config, Detector(), Transcriber(), source=Frames(200))
+    lst.link = FakeLink(answer)
+    lst.source.frames = lambda: (time.sleep(0.005) or f for f in Frames(200).frames())  # 5 ms a frame
+    lst.run()
+    ((word, score, loudness),) = lst.link.asked
+    assert (word, score) == ("hey_jarvis", 0.93) and loudness > 30  # the louder stretch over the quiet
+    if answer == "down":
+        assert "vosk" not in fed and lst.counters.stood_down == 1 and lst.state == "idle"
+        assert lst.last_floor["room"] == "hall"
+    else:  # go, or no answer within the window and the margin: on alone, with every frame held
+        assert fed.count("vosk") == 200 - 19 and lst.counters.stood_down == 0
+        assert lst.counters.went_alone == (answer is None)
