@@ -332,6 +332,68 @@ class UplinkSettings:
         return min(delays) if delays and None not in delays else None
 
 
+TOPIC_FORBIDDEN = ("+", "#", "\0")
+ROOM_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_'"
+MAX_ROOM = 40
+
+
+def _topic_problem(topic: str) -> str | None:
+    if not topic or topic.startswith(("$", "/")) or topic.endswith("/"):
+        return "must be a topic like earmuff/arbitration (not empty, no leading $ or /, no trailing /)"
+    if any(ch in topic for ch in TOPIC_FORBIDDEN) or len(topic.encode()) > 200:
+        return "must not hold the wildcards + or # and be at most 200 bytes"
+    return None
+
+
+@dataclass(frozen=True)
+class ArbitrationSettings:
+    """Wake arbitration between the speakers of a household over its MQTT broker (docs/arbitration.md).
+    The broker (host, port, username, password_file) and the room are also what [discovery] uses."""
+
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = field(default=1883, metadata=_range(1, 65535))
+    username: str = ""
+    password_file: str = ""
+    topic: str = "earmuff/arbitration"
+    # Claims for the same word that reach the broker within this many ms of each other are one wake.
+    window_ms: int = field(default=150, metadata=_range(20, 2000))
+    room: str = ""  # the owner's name for the room ("kitchen"): crosses the network with each claim
+
+    def validate(self, where: ConfigPlace) -> None:
+        problems = []  # every one of them, for `earmuff config check`
+        if problem := _topic_problem(self.topic):
+            problems.append(("topic", problem))
+        if len(self.room) > MAX_ROOM or any(ch not in ROOM_CHARS for ch in self.room) or \
+                self.room != self.room.strip():
+            problems.append(("room", f"at most {MAX_ROOM} letters a-z, digits, spaces, - _ ' (a room name, "
+                                     f"like \"kitchen\"), got {self.room!r}"))
+        if self.enabled and not self.room:
+            problems.append(("room", "arbitration needs the room's name (the other speakers' audit logs show it)"))
+        if self.enabled and not self.host:
+            problems.append(("host", "arbitration needs the household's MQTT broker"))
+        for key, problem in problems[:-1]:
+            where.collect(ConfigError(problem, where.path, f"[{where.section}] {key}"))
+        if problems:
+            where.fail(*problems[-1])
+
+
+@dataclass(frozen=True)
+class DiscoverySettings:
+    """Home Assistant MQTT discovery (docs/home-assistant.md): the speaker as a device with sending, state,
+    muted and a mute button, over the broker named in [arbitration]."""
+
+    enabled: bool = False
+    prefix: str = "homeassistant"  # Home Assistant's discovery prefix
+    name: str = ""  # the device's name in Home Assistant; "" = "earmuff <room>"
+
+    def validate(self, where: ConfigPlace) -> None:
+        if problem := _topic_problem(self.prefix):
+            where.fail("prefix", problem)
+        if len(self.name) > 64 or any(ord(ch) < 32 for ch in self.name):
+            where.fail("name", "at most 64 printable characters")
+
+
 @dataclass(frozen=True)
 class IdentitySettings:
     rotate_s: float = field(default=86400.0, metadata=_range(60, 365 * 86400))
@@ -356,6 +418,8 @@ class Config:
     control: ControlSettings = ControlSettings()
     uplink: UplinkSettings = UplinkSettings()
     identity: IdentitySettings = IdentitySettings()
+    arbitration: ArbitrationSettings = ArbitrationSettings()
+    discovery: DiscoverySettings = DiscoverySettings()
     log: LogSettings = LogSettings()
 
     def model_path(self) -> Path:
@@ -400,6 +464,8 @@ SECTIONS: dict[str, type] = {
     "control": ControlSettings,
     "uplink": UplinkSettings,
     "identity": IdentitySettings,
+    "arbitration": ArbitrationSettings,
+    "discovery": DiscoverySettings,
     "log": LogSettings,
 }
 

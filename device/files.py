@@ -59,9 +59,13 @@ def hold_lock(path: Path, what: str):
     return f
 
 
-def held_lock(name: str) -> list[int]:
-    """The descriptor of the newest lock this process holds (hold_lock) on a file called `name`, if any:
-    the listener hands its lock's descriptor to the uplink at hello as proof that it is the listener."""
+def held_lock(name: str | Path) -> list[int]:
+    """The descriptor of the newest lock this process holds (hold_lock) on a file called `name` (or at the
+    path `name`), if any: the listener hands its lock's descriptor to the uplink at hello as proof that it
+    is the listener."""
+    if isinstance(name, Path):
+        f = _HELD.get(name.resolve())
+        return [f.fileno()] if f is not None and not f.closed else []
     return [f.fileno() for path, f in _HELD.items() if path.name == name and not f.closed][-1:]
 
 

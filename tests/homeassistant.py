@@ -105,15 +105,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Run with the Home Assistant venv's Python: every state change, one JSON line each, with the time it
+# arrived on CLOCK_MONOTONIC (the clock the jsonl ring driver writes), until killed.
+WATCH_STATES = """
+import asyncio, json, sys, time, aiohttp
+
+async def main(base, token):
+    async with aiohttp.ClientSession() as http, http.ws_connect(base + "/api/websocket") as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": token})
+        assert (await ws.receive_json())["type"] == "auth_ok"
+        await ws.send_json({"id": 1, "type": "subscribe_events", "event_type": "state_changed"})
+        print(json.dumps({"t": time.monotonic(), "ready": (await ws.receive_json())["success"]}), flush=True)
+        while True:
+            event = (await ws.receive_json())["event"]["data"]
+            new = event.get("new_state") or {}
+            print(json.dumps({"t": time.monotonic(), "entity": event["entity_id"], "state": new.get("state")}),
+                  flush=True)
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
 class HomeAssistantCore:
-    def __init__(self, directory: Path, venv: Path, login_attempts_threshold: int = 3):
+    def __init__(self, directory: Path, venv: Path, login_attempts_threshold: int = 3, extra: str = ""):
         self.venv = venv
         self.config_dir = Path(directory) / "config"
         self.config_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (self.config_dir / "configuration.yaml").write_text(
-            CONFIGURATION.format(port=self.port, login_attempts_threshold=login_attempts_threshold))
+            CONFIGURATION.format(port=self.port, login_attempts_threshold=login_attempts_threshold) + extra)
         self.log_path = Path(directory) / "hass.log"
         self.proc: subprocess.Popen | None = None
         self.token: str | None = None
@@ -193,6 +215,35 @@ class HomeAssistantCore:
 
     def call(self, domain: str, service: str, **data) -> None:
         self._request("POST", f"/api/services/{domain}/{service}", data)
+
+    def states(self) -> dict[str, str]:
+        return {s["entity_id"]: s["state"] for s in self._request("GET", "/api/states")}
+
+    def template(self, template: str) -> str:
+        request = urllib.request.Request(self.url + "/api/template", method="POST",
+                                         data=json.dumps({"template": template}).encode(),
+                                         headers={"Authorization": f"Bearer {self.token}",
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read().decode()
+
+    def add_mqtt(self, host: str, port: int) -> dict:
+        """Add the MQTT integration as a person does in the UI: its config flow, broker and port."""
+        flow = self._request("POST", "/api/config/config_entries/flow", {"handler": "mqtt"})
+        if flow.get("type") == "form" and flow.get("step_id") == "broker":
+            flow = self._request("POST", f"/api/config/config_entries/flow/{flow['flow_id']}",
+                                 {"broker": host, "port": port})
+        if flow.get("type") != "create_entry":
+            raise RuntimeError(f"the MQTT config flow did not make an entry: {flow}")
+        return flow
+
+    def watch(self, out: Path) -> subprocess.Popen:
+        """Every state change from now on, as JSON lines in `out` (see WATCH_STATES); kill it when done."""
+        f = open(out, "w")  # noqa: SIM115 - handed to the child
+        proc = subprocess.Popen([str(self.venv / "bin" / "python"), "-c", WATCH_STATES, self.url, self.token],
+                                stdout=f, stderr=subprocess.STDOUT)
+        f.close()
+        return proc
 
     # -- what it recorded -----------------------------------------------------------
     def banned(self) -> str:

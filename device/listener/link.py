@@ -36,7 +36,8 @@ STABLE_S = 5.0  # a connection that lasted this long starts the back-off afresh
 
 class UplinkLink:
     def __init__(self, path: Path, ring, min_light_s: float = 0.5, on_event: Callable[[str, dict], None] | None = None,
-                 light_timeout_s: float = 2.0, stale_after_s: float | None = None):
+                 light_timeout_s: float = 2.0, stale_after_s: float | None = None, lock: Path | None = None,
+                 on_mute: Callable[[], None] | None = None, report_state: bool = False):
         self.path = Path(path)
         self.ring = ring
         self.min_light_s = min_light_s
@@ -60,6 +61,15 @@ class UplinkLink:
         self._timers: list[threading.Timer] = []
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="uplink-link", daemon=True)
+        # The listener's lock (its path) to prove at hello; None: the newest one called listener.lock.
+        self.lock = lock
+        # The one command the listener takes from the uplink: mute (Home Assistant's button). Never unmute.
+        self.on_mute = on_mute
+        # With [discovery] on: what the ring shows goes to the uplink (Home Assistant shows it).
+        self.report_state = report_state
+        self._state: tuple[str, bool] | None = None
+        self._floors: dict[int, Floor] = {}
+        self._floor_seq = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -133,7 +143,8 @@ class UplinkLink:
             with self._lock:
                 try:  # hello before anything else, so no hand-over overtakes it; with the listener's lock
                     # (its open file) as proof that this is the process that drives the ring
-                    socket.send_fds(sock, [b'{"type": "hello"}\n'], held_lock("listener.lock"))
+                    proof = (self.lock and held_lock(self.lock)) or held_lock("listener.lock")
+                    socket.send_fds(sock, [b'{"type": "hello"}\n'], proof)
                 except OSError:
                     sock.close()
                     delay = self._back_off(delay)
@@ -145,12 +156,17 @@ class UplinkLink:
                     self._unanswered.clear()
             self.connected = self.ever_connected = True
             self.on_event("uplink_connected", {})
+            if self.report_state and self._state is not None:
+                self._send(sock, {"type": "state", "state": self._state[0], "muted": self._state[1]})
             self._flush_pending()
             self._read(sock)
             with self._lock:
                 self._sock = None
             self.connected = False
             self._all_lights_off()
+            for floor in list(self._floors.values()):  # no answer will come on this connection
+                floor.settle(True, None, "the uplink went away")
+            self._floors.clear()
             with contextlib.suppress(OSError):
                 sock.close()
             if not self._closing.is_set():
@@ -229,6 +245,52 @@ class UplinkLink:
                 with self._settled:
                     self._unanswered.pop(session, None)
                     self._settled.notify_all()
+        elif kind == "floor":
+            floor = self._floors.pop(message["id"], None)
+            if floor is not None:
+                go, room = message["go"], message.get("room")
+                if not isinstance(go, bool) or not (room is None or isinstance(room, str) and len(room) <= 64):
+                    raise TypeError("floor answer is not go true/false with a room")
+                floor.settle(go, room)
+        elif kind == "hello":  # the uplink's answer to ours (its spool, whether we light the ring)
+            pass
+        elif kind == "mute" and set(message) == {"type"}:
+            log.info("the uplink passes on a mute (Home Assistant's button)")
+            if self.on_mute is not None:
+                self.on_mute()
+        else:  # the uplink gives no other command: an unmute, above all, is never taken from it
+            log.error("refused a message from the uplink: %r is not one the listener takes", str(kind)[:32])
+            self.on_event("uplink_refused", {"type": str(kind)[:32]})
+
+    # -- arbitration and state --------------------------------------------------
+    def ask_floor(self, wakeword: str, score: float, loudness: float) -> Floor | None:
+        """Ask the uplink whether this wake goes on ([arbitration]); None if the uplink is not there
+        (then this speaker goes on alone). Never blocks: the answer comes to the Floor."""
+        with self._lock:
+            sock = self._sock
+            if sock is None:
+                return None
+            self._floor_seq += 1
+            floor = Floor(self._floor_seq)
+            self._floors[floor.id] = floor
+            try:
+                sock.sendall((json.dumps({"type": "claim", "id": floor.id, "wakeword": wakeword,
+                                          "score": round(float(score), 4), "loudness": round(float(loudness), 2),
+                                          "time": round(time.time(), 3)}) + "\n").encode())
+            except OSError:
+                self._floors.pop(floor.id, None)
+                return None
+        return floor
+
+    def state(self, state: str, muted: bool) -> None:
+        """What the ring shows now (with [discovery]: for Home Assistant, through the uplink)."""
+        if not self.report_state or state not in ("idle", "listening", "thinking", "sending", "muted", "error"):
+            return
+        self._state = (state, muted)
+        with self._lock:
+            sock = self._sock
+        if sock is not None:
+            self._send(sock, {"type": "state", "state": state, "muted": muted})
 
     def _dropped(self, message: dict) -> None:
         """A command dropped, by the uplink or here, rather than run late."""
@@ -271,3 +333,23 @@ class UplinkLink:
                     self._sock.shutdown(socket.SHUT_RDWR)
         if self._thread.ident is not None:  # close() before start() is fine too
             self._thread.join(timeout=5)
+
+
+class Floor:
+    """The uplink's answer to one claim: go on (True) or stand down for another speaker's room."""
+
+    def __init__(self, ident: int):
+        self.id = ident
+        self.asked = time.monotonic()
+        self.answered = threading.Event()
+        self.go: bool | None = None
+        self.room: str | None = None
+        self.why = ""
+        self.latency_s: float | None = None
+
+    def settle(self, go: bool, room: str | None, why: str = "") -> None:
+        if self.answered.is_set():
+            return
+        self.go, self.room, self.why = go, room, why
+        self.latency_s = time.monotonic() - self.asked
+        self.answered.set()

@@ -33,6 +33,8 @@ from device.redact import Redaction, Redactor, mute_words, summarize
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[str, dict], None]
+FLOOR_MARGIN_S = 0.25  # beyond [arbitration] window_ms: no answer by then, this speaker goes on alone
+MAX_HELD_S = 15.0  # post-wake audio held while the floor is asked (a file read faster than real time)
 MIC_HINT = ('`arecord -l` lists the microphones ALSA sees; set [audio] device to one of them, '
             'or [audio] source = "file:PATH" to listen to a WAV file')
 
@@ -48,6 +50,8 @@ class Counters:
     spooled: int = 0
     frames: int = 0
     last_wake: float | None = None  # wall-clock time
+    stood_down: int = 0  # wakes another speaker answered ([arbitration])
+    went_alone: int = 0  # wakes with no answer from arbitration in time: this speaker went on alone
     redacted: dict[str, int] = field(default_factory=dict)  # identifiers removed, by label
     started: float = field(default_factory=time.time)
 
@@ -76,6 +80,16 @@ class Listener:
         self._stopping = threading.Event()
         self.watchdog = Watchdog()
         self._gap_handled = False
+        # Wake arbitration: the level meter, the floor asked for and the audio heard meanwhile (memory only).
+        self.level = None
+        if config.arbitration.enabled:
+            from device.listener.level import LevelMeter
+
+            self.level = LevelMeter()
+        self._floor = None
+        self._floor_deadline = 0.0
+        self._held: list[np.ndarray] = []
+        self.last_floor: dict | None = None
 
     # -- events -----------------------------------------------------------
     def _count_uplink(self, name: str, detail: dict) -> None:
@@ -154,6 +168,9 @@ class Listener:
                 self._on_gap()
                 continue
             self.handle_frame(frame)
+        if self._floor is not None:  # the file ended while the floor was asked: wait for the answer
+            self._floor.answered.wait(max(0.0, self._floor_deadline - time.monotonic()))
+            self._settle_floor()
         if self._utterance is not None:
             self._finish_utterance()
         self._emit("source_ended", {})
@@ -164,6 +181,11 @@ class Listener:
             return  # a heartbeat of a gap already handled
         self._gap_handled = True
         self.detector.reset()
+        if self.level is not None:
+            self.level.reset()
+        if self._floor is not None:  # privacy mode (or a lost microphone) while the floor was asked
+            self._floor, self._held = None, []
+            self._set_state("idle")
         if self.frontend is not None:  # the next audio is a new stream: no noise estimate carried over
             self.frontend = frontend.from_settings(self.config.audio)
         if self._utterance is not None:
@@ -195,7 +217,13 @@ class Listener:
         self._gap_handled = False
         if self.frontend is not None:
             frame = self.frontend.process(frame)
-        if self._utterance is None:
+        if self._floor is not None:  # waiting for the floor: hold the audio, in memory only
+            if len(self._held) * FRAME_SECONDS < MAX_HELD_S:
+                self._held.append(frame)
+            self._settle_floor()
+        elif self._utterance is None:
+            if self.level is not None:
+                self.level.add(frame)
             for detection in self.detector.process(frame):
                 self._on_wake(detection)
                 break
@@ -212,9 +240,56 @@ class Listener:
         at = round(self.seconds_heard, 2)  # stream time; the detector does not hear utterances
         log.info("wake: %s (score %.2f) at %.2f s", detection.wakeword, detection.score, at)
         self._emit("wake", {"wakeword": detection.wakeword, "score": round(detection.score, 3), "time": at})
+        self._set_state("listening")
+        if self.level is not None and self.link is not None:
+            loudness = self.level.loudness()
+            floor = self.link.ask_floor(detection.wakeword, detection.score, loudness)
+            if floor is not None:  # the answer comes within the window; until then the audio waits here
+                self._floor, self._held = floor, []
+                self._floor_deadline = time.monotonic() + self.config.arbitration.window_ms / 1000 + FLOOR_MARGIN_S
+                return
+            self._floor_done(True, None, "the uplink is unreachable", None)
+        self._begin_utterance()
+
+    def _begin_utterance(self) -> None:
         self._utterance = self.transcriber.utterance()
         self._utterance_audio = []
-        self._set_state("listening")
+
+    def _settle_floor(self) -> None:
+        """The floor's answer, if it has come (or the wait is over): go on with what was held, or drop it."""
+        floor = self._floor
+        if not floor.answered.is_set():
+            if time.monotonic() < self._floor_deadline:
+                return
+            floor.settle(True, None, "no answer from arbitration in time")
+        held, self._floor, self._held = self._held, None, []
+        self._floor_done(floor.go, floor.room, floor.why, floor.latency_s)
+        if not floor.go:  # another speaker answers: nothing of this wake is transcribed or sent
+            self.detector.reset()
+            self._set_state("idle")
+            return
+        self._begin_utterance()
+        for frame in held:
+            if self.config.uplink.send_audio:
+                self._utterance_audio.append(frame)
+            if self._utterance.feed(frame):
+                self._finish_utterance()
+                return
+
+    def _floor_done(self, go: bool, room: str | None, why: str, latency_s: float | None) -> None:
+        wakeword = self._wake.wakeword if self._wake else None
+        self.last_floor = {"time": time.time(), "go": go, "room": room, "why": why or None,
+                           "ms": round(latency_s * 1000, 1) if latency_s is not None else None}
+        if not go:
+            self.counters.stood_down += 1
+            log.info("wake %s: stood down for %s", wakeword, room)
+            self._emit("stood_down", {"wakeword": wakeword, "room": room})
+        else:
+            if why:
+                self.counters.went_alone += 1
+                log.warning("wake %s: going on alone: %s", wakeword, why)
+            self._emit("floor", {"wakeword": wakeword, "go": True, "why": why or None,
+                                 "ms": self.last_floor["ms"]})
 
     def _finish_utterance(self) -> None:
         self._set_state("thinking")
@@ -287,12 +362,19 @@ class Listener:
             "counters": {"wakes": c.wakes, "utterances": c.utterances, "dropped": c.dropped,
                          "redacted": dict(c.redacted), "sends": c.sends, "refusals": c.refusals,
                          "spool": c.spooled},
+            "arbitration": self._arbitration_status(),
             "uplink": {"health": "connected" if self.link and self.link.connected else "unreachable"
                        if self.link else "not started", "problem": self.link.problem if self.link else None,
                        "dropped": self.link.dropped if self.link else None},
             "uptime_s": round(time.time() - c.started, 1),
             "versions": versions(),
         }
+
+    def _arbitration_status(self) -> dict:
+        a, c = self.config.arbitration, self.counters
+        return {"enabled": a.enabled, "broker": f"{a.host}:{a.port}", "topic": a.topic, "window_ms": a.window_ms,
+                "room": a.room, "stood_down": c.stood_down, "went_alone": c.went_alone, "last": self.last_floor,
+                "discovery": self.config.discovery.enabled}
 
     @property
     def seconds_heard(self) -> float:
@@ -330,9 +412,25 @@ def connect_uplink(lst: Listener):
     from device.listener.link import UplinkLink
 
     u = lst.config.uplink
+    privacy = lst.privacy
     lst.link = UplinkLink(lst.config.uplink_socket(), lst.ring, min_light_s=u.min_light_s,
                           light_timeout_s=u.light_timeout_s, on_event=lst._emit,
-                          stale_after_s=u.command_max_delay_s())
+                          stale_after_s=u.command_max_delay_s(),
+                          lock=lst.config.paths.state_dir / "listener.lock",
+                          on_mute=(lambda: privacy.mute("home assistant")) if privacy is not None else None,
+                          report_state=lst.config.discovery.enabled)
+    ring = lst.ring
+    if ring is not None and lst.config.discovery.enabled:  # what the ring shows, for Home Assistant
+        link, before = lst.link, ring.on_change
+
+        def shown(state: str) -> None:
+            if before is not None:
+                before(state)
+            link.state(state, ring.muted)
+
+        ring.on_change = shown
+        if ring.shown is not None:
+            link.state(ring.shown, ring.muted)
     lst.link.start()
     return lst.link
 

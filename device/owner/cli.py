@@ -297,6 +297,15 @@ def cmd_status(args) -> int:
           f"{counters['dropped']} dropped, identifiers redacted: {summarize(counters['redacted'], 'none')}")
     print(f"uplink:       {status['uplink']['health']}; sends {counters['sends']}, refused {counters['refusals']}, "
           f"spooled {counters['spool']}")
+    arbitration = status.get("arbitration") or {}
+    if arbitration.get("enabled"):
+        print(f"arbitration:  on, room {arbitration['room']!r}, broker {arbitration['broker']}, topic "
+              f"{arbitration['topic']}, window {arbitration['window_ms']} ms; stood down "
+              f"{arbitration['stood_down']}, went on alone {arbitration['went_alone']}")
+    else:
+        print("arbitration:  off (a single speaker; [arbitration] in docs/arbitration.md)")
+    if arbitration.get("discovery"):
+        print(f"discovery:    Home Assistant MQTT discovery on, via {arbitration['broker']}")
     print(f"uptime:       {status['uptime_s']:.0f} s; earmuff {status['versions']['earmuff']}")
     if status["uplink"].get("problem"):
         print(f"warning:      uplink: {status['uplink']['problem']}")

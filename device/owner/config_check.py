@@ -45,6 +45,7 @@ def check_file(path: Path | str) -> tuple[Config | None, list[str], list[str]]:
         else:  # the usual name under models_dir: right, just not fetched yet
             notes.append(f"[transcribe] model: {problem}")
     errors += [f"{where(key)}: {problem}" for key, problem in _sink_problems(config)]
+    errors += [f"{where(key)}: {problem}" for key, problem in household_problems(config)]
     if config.uplink.listener_user:
         import pwd
 
@@ -99,4 +100,26 @@ def _sink_problems(config: Config) -> list[tuple[str, str]]:
         readable("mqtt", "ca_file", u.mqtt.ca_file)
         if u.mqtt.password_file and not u.mqtt.username:
             problems.append(("[uplink.mqtt] username", "password_file is set but username is empty"))
+    return problems
+
+
+def household_problems(config: Config) -> list[tuple[str, str]]:
+    """[arbitration] and [discovery]: the broker's secret file, and no identifier in what leaves with
+    every claim and config (the room, the device's name): the uplink's identity guard would refuse them."""
+    from device.uplink.identity import Forbidden, hardware_identifiers
+
+    a, d = config.arbitration, config.discovery
+    if not (a.enabled or d.enabled):
+        return []
+    problems = []
+    if a.password_file and not os.access(a.password_file, os.R_OK):
+        why = "no such file" if not Path(a.password_file).exists() else "not readable by this user"
+        problems.append(("[arbitration] password_file", f"{a.password_file}: {why}"))
+    if a.password_file and not a.username:
+        problems.append(("[arbitration] username", "password_file is set but username is empty"))
+    forbidden = Forbidden(hardware_identifiers() + list(config.identity.never_send))
+    for key, value in (("[arbitration] room", a.room), ("[discovery] name", d.name)):
+        if value and forbidden.find(value) is not None:
+            problems.append((key, "names this device (its hostname, serial, a MAC address or a never_send "
+                                  "string); it crosses the network: give the room's name, like \"kitchen\""))
     return problems

@@ -48,7 +48,29 @@ def run_checks(config_path: str | None, default: Path) -> tuple[list[Check], Con
     checks += unit_checks()
     checks += installed_layout_checks(config)
     checks += sink_checks(config)
+    checks += household_checks(config)
     return checks, config
+
+
+def household_checks(config: Config) -> list[Check]:
+    """[arbitration] / [discovery]: what they send is free of identifiers, and the broker answers."""
+    from device.owner.config_check import household_problems
+
+    a, d = config.arbitration, config.discovery
+    if not (a.enabled or d.enabled):
+        return []
+    out = [Check(False, f"{key}: {problem}", "correct it; `earmuff config check` re-checks")
+           for key, problem in household_problems(config)]
+    try:
+        with socket.create_connection((a.host, a.port), timeout=2):
+            pass
+        out.append(Check(True, f"household broker {a.host}:{a.port} answers"
+                               + (f" (arbitration for room {a.room!r})" if a.enabled else "")))
+    except OSError as e:
+        out.append(Check(False, f"household broker {a.host}:{a.port} unreachable: {e.strerror or e}",
+                         "start mosquitto there (or correct [arbitration] host and port); until then this speaker "
+                         "answers every wake alone and Home Assistant does not see it", warn=True))
+    return out
 
 
 def audio_checks(config: Config) -> list[Check]:

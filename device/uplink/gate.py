@@ -41,3 +41,11 @@ class Gate:
                 if isinstance(v, str) and self.forbidden.find(v) is not None:
                     return Verdict(False, f"{key} holds a device or account identifier (never_send)")
         return Verdict(True)
+
+    def identifiers(self, values: dict) -> Verdict:
+        """Values that leave without a transcript (a wake claim, Home Assistant's discovery): none may hold
+        a device or account identifier."""
+        for key, value in values.items():
+            if isinstance(value, str) and self.forbidden.find(value) is not None:
+                return Verdict(False, f"{key} holds a device or account identifier (never_send)")
+        return Verdict(True)

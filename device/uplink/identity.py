@@ -46,6 +46,28 @@ def session_id(secret_path: Path, listener_session: str) -> str:
     return hmac.new(secret, f"earmuff-session:{listener_session}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def install_id(path: Path) -> str:
+    """This install's id for the household (wake claims, Home Assistant's unique_id): 16 random hex
+    digits made once and kept in `path`; drawn from the system's random source, never from the serial,
+    a MAC address or the hostname, and unrelated to the rotating device id of payloads."""
+    try:
+        text = path.read_text().strip()
+        if re.fullmatch(r"[0-9a-f]{16}", text):
+            return text
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made = secrets.token_hex(8)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    with os.fdopen(fd, "w") as f:
+        f.write(made + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return made
+
+
 def _secret(path: Path) -> bytes:
     try:
         data = path.read_bytes()

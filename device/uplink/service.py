@@ -51,7 +51,7 @@ from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
 from device.uplink.delivery import SinkState
 from device.uplink.gate import Gate
-from device.uplink.identity import device_id, hardware_identifiers, session_id
+from device.uplink.identity import device_id, hardware_identifiers, install_id, session_id
 from device.uplink.protocol import (
     SESSION,
     Refused,
@@ -79,6 +79,9 @@ SESSIONS_KEPT = 4096  # the listener's sessions remembered for the uplink's (dro
 MAX_STRIKES = 16  # bad messages in a row before a connection is dropped
 LIGHT_GRACE_S = 1.0  # beyond light_timeout_s: a listener that answers nothing at all is dropped
 REFUSAL_AUDITS = (10, 60.0)  # at most this many refused connections audited per this many seconds
+IGNORED_AUDITS = (10, 60.0)  # at most this many ignored broker commands audited per this many seconds
+RING_STATES = ("idle", "listening", "thinking", "sending", "muted", "error")  # what Home Assistant is shown
+MAX_LOUDNESS = 150.0
 
 
 class _LightWait:
@@ -192,6 +195,45 @@ class Uplink:
         self._server: socket.socket | None = None
         self.problem: str | None = None  # what the listener shows: the audit log, a refused token...
         self._problems: dict[str, str] = {}  # by where: "audit" or a sink's name
+        self._ignored_window = (0.0, 0, 0)  # like _refusal_window, for commands ignored from the broker
+        self.household, self.arbiter = self._household(config)
+
+    def _household(self, config: Config):
+        """The household broker's client and the arbiter, if [arbitration] or [discovery] asks for them.
+        The room and the device name leave with every claim and config: the identity guard checks them."""
+        a, d = config.arbitration, config.discovery
+        if not (a.enabled or d.enabled):
+            return None, None
+        from device.uplink.arbitration import Arbiter
+        from device.uplink.household import Household
+        from device.version import __version__
+
+        verdict = self.gate.identifiers({"room": a.room, "name": d.name})
+        if not verdict.ok:
+            log.error("[arbitration] / [discovery]: %s: nothing goes to the household broker; this speaker "
+                      "answers its own wakes", verdict.reason)
+            self._problems["household"] = f"household broker not used: {verdict.reason}"
+            self.problem = self._problems["household"]
+            return None, None
+        password = None
+        if a.password_file:
+            try:
+                password = Path(a.password_file).read_text(encoding="utf-8").strip()
+            except OSError as e:
+                log.error("[arbitration] password_file %s: %s; connecting without a password", a.password_file,
+                          e.strerror or e)
+        ident = install_id(config.paths.state_dir / "install-id")
+        household = Household(a, d, ident, __version__, on_command=self._broker_command, password=password)
+        arbiter = None
+        if a.enabled:
+            arbiter = Arbiter(ident, a.room, a.window_ms / 1000, household.claim, lambda: household.connected)
+            household.on_claim = self._heard_claim
+        return household, arbiter
+
+    def _heard_claim(self, data: bytes) -> None:
+        why = self.arbiter.heard(data)
+        if why is not None:
+            log.warning("a claim on %s was dropped: %s", self.config.arbitration.topic, why)
 
     @property
     def listener(self) -> _Connection | None:
@@ -214,6 +256,8 @@ class Uplink:
         server.listen(16)
         self._server = server
         threading.Thread(target=self._accept, name="uplink-accept", daemon=True).start()
+        if self.household is not None:
+            self.household.start()
         log.info("uplink socket: %s (for uid %d); sinks: %s", self.path, self.listener_uid,
                  ", ".join(self.sinks) or "none")
 
@@ -289,6 +333,9 @@ class Uplink:
                 self._connections.remove(conn)
             with contextlib.suppress(OSError):
                 conn.sock.close()
+            if conn.drives_ring and self.household is not None and self.listener is None:
+                state = self.household.state
+                self.household.report("error", state[1] if state else False)  # nobody hears: Home Assistant sees
             if self.listener is not None:
                 self._wake_worker()  # another listener connection may take over: try the spool
 
@@ -313,8 +360,12 @@ class Uplink:
                 self._utterance(conn, message)
             elif kind == "hello":
                 self._hello(conn, message)
+            elif kind == "claim":
+                self._claim(conn, message)
+            elif kind == "state":
+                self._state(conn, message)
             else:
-                raise Refused("type", "not a message type of the uplink (hello, utterance, light_ack)")
+                raise Refused("type", "not a message type of the uplink (hello, utterance, light_ack, claim, state)")
         except Refused as e:
             conn.strikes += 1
             conn.send({"type": "error", "message": str(e)})
@@ -337,6 +388,87 @@ class Uplink:
             if self.problem:
                 conn.send({"type": "problem", "message": self.problem})
             self._wake_worker()  # the listener may be back after an absence: try the spool
+
+    # -- the household: arbitration and Home Assistant -----------------------------
+    def _claim(self, conn: _Connection, message: dict) -> None:
+        """The listener woke and asks for the floor: go on, or stand down for another speaker."""
+        if self.listener is not conn:
+            raise Refused("claim", "only the listener that drives the ring asks for the floor")
+        if set(message) != {"type", "id", "wakeword", "score", "loudness", "time"}:
+            raise Refused("claim", "needs exactly id, wakeword, score, loudness and time")
+        seq, word = message["id"], message["wakeword"]
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            raise Refused("id", "not an integer")
+        if not isinstance(word, str) or word not in self.rules.wakewords:
+            raise Refused("wakeword", "not one of the configured wake words")
+        numbers = {"score": (0.0, 1.0), "loudness": (-MAX_LOUDNESS, MAX_LOUDNESS), "time": (0.0, 1e11)}
+        for key, (lo, hi) in numbers.items():
+            value = message[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+                raise Refused(key, f"not a number from {lo:g} to {hi:g}")
+        if self.arbiter is None:
+            conn.send({"type": "floor", "id": seq, "go": True, "room": None})
+            return
+        asked = time.monotonic()
+
+        def answer(decision) -> None:
+            conn.send({"type": "floor", "id": seq, "go": decision.go, "room": decision.room})
+            entry = {"outcome": "floor", "wakeword": word, "go": decision.go, "claims": decision.claims,
+                     "ms": round((time.monotonic() - asked) * 1000, 1)}
+            if not decision.go:
+                entry |= {"outcome": "stood_down", "room": decision.room,
+                          "reason": f"stood down for {decision.room}"}
+                log.info("wake %s: stood down for %s (%d speakers claimed it)", word, decision.room, decision.claims)
+            elif decision.why:
+                entry["reason"] = f"went on alone: {decision.why}"
+                log.warning("wake %s: went on alone: %s", word, decision.why)
+            with contextlib.suppress(AuditError):
+                self.audit.append(entry)
+
+        self.arbiter.ask(word, float(message["score"]), float(message["loudness"]), float(message["time"]), answer)
+
+    def _state(self, conn: _Connection, message: dict) -> None:
+        """What the ring shows, from the listener that drives it: for Home Assistant."""
+        if self.listener is not conn:
+            raise Refused("state", "only the listener that drives the ring reports its state")
+        if set(message) != {"type", "state", "muted"}:
+            raise Refused("state", "needs exactly state and muted")
+        if message["state"] not in RING_STATES:
+            raise Refused("state", f"not one of {', '.join(RING_STATES)}")
+        if not isinstance(message["muted"], bool):
+            raise Refused("muted", "not true or false")
+        if self.household is not None:
+            self.household.report(message["state"], message["muted"])
+
+    def _broker_command(self, topic: str, payload: bytes) -> None:
+        """A message on the mute button's command topic. Exactly "mute" mutes (the one command the listener
+        takes from the uplink); anything else, an unmute above all, is ignored and audited."""
+        if payload == b"mute":
+            conn = self.listener
+            sent = conn is not None and conn.send({"type": "mute"})
+            log.info("Home Assistant asked to mute: %s", "passed to the listener" if sent else
+                     "the listener is unreachable")
+            with contextlib.suppress(AuditError):
+                self.audit.append({"outcome": "mute", "from": "home assistant", "topic": topic,
+                                   "passed": bool(sent)})
+            return
+        shown = payload.decode("ascii", "replace") if len(payload) <= 32 and payload.isascii() and \
+            payload.decode("ascii").isprintable() else f"{len(payload)} bytes"
+        log.warning("ignored a command from the broker on %s: only mute is taken, never unmute", topic)
+        start, audited, skipped = self._ignored_window
+        now = time.monotonic()
+        if now - start > IGNORED_AUDITS[1]:
+            start, audited = now, 0
+        if audited >= IGNORED_AUDITS[0]:
+            self._ignored_window = (start, audited, skipped + 1)
+            return
+        entry = {"outcome": "ignored_command", "from": "mqtt", "topic": topic, "payload": shown,
+                 "reason": "only mute is taken from the broker; nothing unmutes from there"}
+        if skipped:
+            entry["not_audited_before"] = skipped
+        self._ignored_window = (start, audited + 1, 0)
+        with contextlib.suppress(AuditError):
+            self.audit.append(entry)
 
     def _light_ack(self, conn: _Connection, message: dict) -> None:
         if set(message) != {"type", "id", "shown"}:
@@ -419,6 +551,8 @@ class Uplink:
         for sink in self.sinks.values():
             with contextlib.suppress(Exception):
                 getattr(sink, "close", lambda: None)()
+        if self.household is not None:
+            self.household.stop()
 
     def session_for(self, listener_session: str) -> str:
         """The uplink's session id for one of the listener's (identity.session_id: keyed with the uplink's

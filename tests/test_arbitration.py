@@ -1,0 +1,488 @@
+"""Wake arbitration (issue 25): the rule, claims off the wire, and real speakers on a real mosquitto.
+
+The rule and the claim parser are pure; the rest runs real uplinks (their own state and
+sockets) against a real mosquitto started here, and in the end three whole speakers
+(listener + uplink each) hearing one wake phrase at different levels and noise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from device.listener.link import UplinkLink
+from device.ring.led import JsonlDriver, Ring
+from device.uplink.arbitration import Arbiter, BadClaim, Claim, parse_claim, strength, winner
+from tests import speech
+from tests.household import Broker, Speaker
+from tests.waiting import wait_for
+
+WINDOW_S = 0.15
+
+
+def claim(ident="0123456789abcdef", room="kitchen", word="hey_jarvis", score=0.9, loudness=20.0, at=1.7e9):
+    return Claim(ident, room, word, at, score, loudness)
+
+
+# -- the rule ---------------------------------------------------------------------------
+def test_the_loudest_wins_and_a_low_score_counts_against_it():
+    near, far = claim("a" * 16, "kitchen", loudness=30.0), claim("b" * 16, "hall", loudness=18.0)
+    assert winner([far, near]) == near
+    # A score of 0.1 is 7 dB down (0.5 and above count alike): a louder but doubtful wake loses to a sure one.
+    doubtful = claim("c" * 16, "study", score=0.1, loudness=35.0)
+    assert strength(doubtful) == 28.01 and strength(near) == 30.0
+    assert winner([doubtful, near, far]) == near
+    # Among sure wakes, loudness alone decides.
+    assert winner([claim("d" * 16, "attic", score=0.55, loudness=30.5), near]).room == "attic"
+    assert winner([doubtful, near, far]) == near
+
+
+def test_ties_go_to_the_smallest_id():
+    a, b = claim("1" * 16, "hall"), claim("0" * 16, "kitchen")
+    assert winner([a, b]) == winner([b, a]) == b
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.floats(0, 1), st.floats(-60, 150)), min_size=1,
+                max_size=6, unique_by=lambda t: t[0]), st.randoms())
+def test_every_speaker_reaches_the_same_answer_whatever_order_it_heard_the_claims_in(values, rng):
+    claims = [claim(f"{i:016x}", score=s, loudness=loud) for i, s, loud in values]
+    first = winner(claims)
+    rng.shuffle(claims)
+    assert winner(claims) == first
+    assert all(strength(first) >= strength(c) for c in claims)
+
+
+# -- claims off the wire ------------------------------------------------------------------
+def test_a_claim_holds_exactly_id_room_word_time_score_loudness():
+    c = claim()
+    assert json.loads(c.encode()).keys() == {"v", "id", "room", "word", "time", "score", "loudness"}
+    assert parse_claim(c.encode()) == c
+
+
+@pytest.mark.parametrize("bad", [
+    b"", b"null", b"[]", b"{}", b"\xff\xfe", b'{"v":1}' * 100,
+    json.dumps({**json.loads(claim().encode()), "serial": "10000000abcdef12"}).encode(),  # one field more
+    json.dumps({**json.loads(claim().encode()), "id": "b8:27:eb:12:34:56"}).encode(),  # not a random id
+    json.dumps({**json.loads(claim().encode()), "room": "kitchen\n\u202e"}).encode(),
+    json.dumps({**json.loads(claim().encode()), "score": 1.5}).encode(),
+    json.dumps({**json.loads(claim().encode()), "loudness": True}).encode(),
+    json.dumps({**json.loads(claim().encode()), "v": 2}).encode(),
+    claim().encode().replace(b'"loudness":20.0', b'"loudness":NaN'),
+    claim().encode().replace(b'"score":0.9', b'"score":1e999'),
+    b"[" * 400 + b"]" * 400,
+])
+def test_what_is_not_a_claim_is_refused_by_name(bad):
+    with pytest.raises(BadClaim):
+        parse_claim(bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=600), st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=8),
+    max_leaves=20).map(lambda v: json.dumps(v).encode())))
+def test_fuzzed_claims_are_refused_never_crash(data):
+    try:
+        c = parse_claim(data)
+    except BadClaim:
+        return
+    assert math.isfinite(c.score) and math.isfinite(c.loudness)
+
+
+# -- the arbiter, without a broker ---------------------------------------------------------
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def simulate(offsets, loudness, delay=0.002, window=WINDOW_S, times=None):
+    """Speakers whose wakes come at `offsets` (s) on one broker that passes every claim to every speaker
+    (the sender too) after `delay`: each Arbiter as the uplink runs it, timers on a simulated clock.
+    Returns each speaker's Decision. `times` are the wall-clock times the claims carry (clock skew)."""
+    clock, events, answers, seq = Clock(), [], {}, itertools.count()
+    start, n = clock.now, len(offsets)
+
+    def at(t, fn):
+        events.append((t, next(seq), fn))
+
+    arbiters = []
+    for i in range(n):
+        def publish(data, i=i):
+            for j in range(n):
+                at(clock.now + delay, lambda j=j, data=data: arbiters[j].heard(data))
+            return True
+
+        a = Arbiter(f"{i:016x}", f"room {i}", window, publish, lambda: True, clock)
+        a._later = lambda d, fn: at(clock.now + max(d, 0.0), fn)
+        arbiters.append(a)
+    for i, offset in enumerate(offsets):
+        at(start + offset, lambda i=i: arbiters[i].ask("hey_jarvis", 0.9, loudness[i],
+                                                       (times or [1.7e9] * n)[i],
+                                                       lambda d, i=i: answers.setdefault(i, (d, clock.now))))
+    while events:
+        events.sort()
+        t, _, fn = events.pop(0)
+        clock.now = t
+        fn()
+    return [answers[i] for i in range(n)]
+
+
+def test_one_wake_heard_together_the_loudest_goes_whatever_the_clocks_say():
+    answers = simulate([0.0, 0.0, 0.0], [12.0, 31.0, 20.5], times=[1.7e9, 1.7e9 + 3600, 1.7e9 - 7])
+    assert [d.go for d, _ in answers] == [False, True, False]
+    assert {d.room for d, _ in answers} == {"room 1"} and {d.claims for d, _ in answers} == {3}
+    assert all(t - 100.0 <= WINDOW_S + 0.005 for _, t in answers)  # the window and the broker's delay
+
+
+def test_a_speaker_that_woke_after_the_window_stands_down_for_the_wake_already_settled():
+    # The loudest woke 0.2 s after the first: the first two settled it among themselves.
+    answers = simulate([0.0, 0.1, 0.2], [20.0, 10.0, 40.0])
+    assert [d.go for d, _ in answers] == [True, False, False]
+    assert answers[2][0].why.startswith("late") and answers[2][0].room == "room 0"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 0.5), st.floats(-10, 60)), min_size=1, max_size=5),
+       st.floats(0.0005, 0.02))
+def test_exactly_one_speaker_goes_whenever_the_wakes_are_within_a_second(speakers, delay):
+    answers = simulate([o for o, _ in speakers], [loud for _, loud in speakers], delay)
+    assert sum(d.go for d, _ in answers) == 1
+
+
+def test_a_claim_for_another_word_is_another_wake():
+    clock = Clock()
+    me = Arbiter("a" * 16, "kitchen", WINDOW_S, lambda data: True, lambda: True, clock)
+    me.heard(claim("d" * 16, "attic", word="alexa", loudness=50.0).encode())
+    assert me.decide(claim("a" * 16), 100.0).go
+
+
+def test_with_the_broker_away_the_answer_is_go_at_once():
+    answers = []
+    me = Arbiter("a" * 16, "kitchen", WINDOW_S, lambda data: True, lambda: False)
+    began = time.monotonic()
+    me.ask("hey_jarvis", 0.9, 20.0, time.time(), answers.append)
+    assert time.monotonic() - began < 0.01
+    (decision,) = answers
+    assert decision.go and decision.claims == 1 and "unreachable" in decision.why
+
+
+# -- uplinks on a real broker ---------------------------------------------------------------
+@pytest.fixture
+def broker(tmp_path):
+    b = Broker(tmp_path).start()
+    yield b
+    b.stop()
+
+
+class Asker:
+    """The listener's end of one speaker's uplink socket: asks for the floor as the listener does."""
+
+    def __init__(self, speaker: Speaker):
+        self.ring = Ring(JsonlDriver(str(speaker.dir / "ring.jsonl")))
+        self.ring.set_state("idle")
+        self.mutes = []
+        self.events = []
+        self.link = UplinkLink(speaker.config.uplink_socket(), self.ring,
+                               lock=speaker.config.paths.state_dir / "listener.lock",
+                               on_mute=lambda: self.mutes.append(time.monotonic()),
+                               on_event=lambda name, detail: self.events.append((name, detail)))
+        self.link.start()
+        assert wait_for(lambda: self.link.connected and speaker.uplink.listener is not None, 10)
+
+    def close(self):
+        self.link.close()
+        self.ring.close()
+
+
+@pytest.fixture
+def household(tmp_path, broker):
+    made = []
+
+    def make(rooms=("kitchen", "hall", "study"), **settings):
+        for room in rooms:
+            s = Speaker(tmp_path, room, broker.port, window_ms=int(WINDOW_S * 1000), **settings)
+            made.append(s)
+        for s in made:
+            assert s.connected(), s.room
+            s.asker = Asker(s)
+        return made
+
+    yield make
+    for s in made:
+        s.asker.close()
+        s.close()
+
+
+def ask_together(speakers, loudness, score=0.9):
+    """Each speaker's listener asks for the floor at the same moment; (go, room, seconds) per speaker."""
+    start = threading.Event()
+    floors = [None] * len(speakers)
+
+    def one(i):
+        start.wait()
+        floors[i] = speakers[i].asker.link.ask_floor("hey_jarvis", score, loudness[i])
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(speakers))]
+    for t in threads:
+        t.start()
+    start.set()
+    for t in threads:
+        t.join()
+    assert all(f is not None for f in floors)
+    assert all(f.answered.wait(WINDOW_S + 1.0) for f in floors)
+    return [(f.go, f.room, f.latency_s) for f in floors]
+
+
+def test_three_uplinks_agree_the_loudest_goes_and_the_others_stand_down_for_its_room(household):
+    speakers = household()
+    answers = ask_together(speakers, [12.0, 31.0, 20.5])
+    assert [go for go, _, _ in answers] == [False, True, False]
+    assert {room for _, room, _ in answers} == {"hall"}
+    assert all(latency < WINDOW_S + 0.1 for _, _, latency in answers)
+    for s, (go, _, _) in zip(speakers, answers, strict=True):
+        assert wait_for(lambda s=s: [a for a in s.audit() if a["outcome"] in ("floor", "stood_down")], 5)
+        (entry,) = [a for a in s.audit() if a["outcome"] in ("floor", "stood_down")]
+        assert entry["claims"] == 3
+        if not go:
+            assert entry["outcome"] == "stood_down" and entry["reason"] == "stood down for hall"
+    # Nothing heard crossed: the claims hold the random install id, the room, word, time, score, loudness.
+    for s in speakers:
+        ident = (s.config.paths.state_dir / "install-id").read_text().strip()
+        assert len(ident) == 16 and int(ident, 16) >= 0
+
+
+def test_malformed_claims_on_the_topic_change_nothing(household, broker):
+    import paho.mqtt.client as mqtt
+
+    speakers = household()
+    noisy = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    noisy.connect("127.0.0.1", broker.port)
+    noisy.loop_start()
+    junk = [b"", b"\x00" * 2000, b'{"v":1}', b"[[[[[[[[[[", json.dumps({**json.loads(claim().encode()),
+                                                                          "loudness": 1e308}).encode()]
+    for payload in junk:
+        noisy.publish("earmuff/arbitration", payload, qos=1).wait_for_publish(5)
+    assert wait_for(lambda: all(s.uplink.arbiter.bad >= len(junk) for s in speakers), 10)
+    answers = ask_together(speakers, [30.0, 10.0, 20.0])
+    assert [go for go, _, _ in answers] == [True, False, False]
+    noisy.loop_stop()
+
+
+def test_with_the_broker_down_each_speaker_goes_on_alone_in_time(household, broker):
+    speakers = household()
+    broker.stop()
+    assert wait_for(lambda: not any(s.uplink.household.connected for s in speakers), 10)
+    answers = ask_together(speakers, [30.0, 10.0, 20.0])
+    assert all(go for go, _, _ in answers)
+    assert all(latency <= WINDOW_S + 0.05 for _, _, latency in answers)
+    assert wait_for(lambda: all(any(a["outcome"] == "floor" for a in s.audit()) for s in speakers), 5)
+    assert all("unreachable" in a.get("reason", "") for s in speakers for a in s.audit() if a["outcome"] == "floor")
+    # And when it is back, they arbitrate again.
+    broker.start()
+    assert wait_for(lambda: all(s.uplink.household.connected for s in speakers), 20)
+    answers = ask_together(speakers, [30.0, 10.0, 20.0])
+    assert [go for go, _, _ in answers] == [True, False, False]
+
+
+def test_a_room_that_names_the_device_never_reaches_the_broker(tmp_path, broker):
+    # The owner's never_send list stands in for the hostname: the identity guard checks the room too.
+    from device import config as cfg
+    from device.uplink.service import Uplink
+
+    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "state"), "runtime_dir": str(tmp_path / "run")},
+                            "arbitration": {"enabled": True, "host": "127.0.0.1", "port": broker.port,
+                                            "room": "flat 7731"},
+                            "identity": {"never_send": ["flat 7731"]}})
+    uplink = Uplink(config)
+    assert uplink.household is None and uplink.arbiter is None
+    assert "identifier" in uplink.problem
+
+
+def test_the_listener_takes_mute_from_its_uplink_and_nothing_else(tmp_path):
+    """The uplink's end is played by this test: an unmute, or anything else, is refused and reported."""
+    path = tmp_path / "uplink.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    ring = Ring(JsonlDriver(str(tmp_path / "ring.jsonl")))
+    mutes, events = [], []
+    link = UplinkLink(path, ring, on_mute=lambda: mutes.append(1), on_event=lambda n, d: events.append((n, d)))
+    link.start()
+    conn, _ = server.accept()
+    conn.recv(1024)  # hello
+    for message in ({"type": "unmute"}, {"type": "privacy", "muted": False}, {"type": "mute", "muted": False},
+                    {"type": "toggle"}, {"type": "set", "state": "idle"}, {"type": "mute"}):
+        conn.sendall((json.dumps(message) + "\n").encode())
+    assert wait_for(lambda: len(mutes) == 1 and len([e for e in events if e[0] == "uplink_refused"]) == 5, 5)
+    assert [d["type"] for n, d in events if n == "uplink_refused"] == ["unmute", "privacy", "mute", "toggle", "set"]
+    link.close()
+    conn.close()
+    server.close()
+    ring.close()
+
+
+# -- three whole speakers -------------------------------------------------------------------
+def mixed(phrase: np.ndarray, gain: float, noise_level: float, seed: int) -> np.ndarray:
+    """The phrase as one speaker hears it: at `gain`, in its own noise."""
+    voice = phrase.astype(np.float64) * gain
+    noise = speech.noise(len(phrase) / speech.RATE, noise_level, seed=seed).astype(np.float64)
+    return np.clip(voice + noise[: len(voice)], -32768, 32767).astype(np.int16)
+
+
+@pytest.mark.slow
+def test_three_speakers_hear_one_wake_and_only_the_loudest_answers(tmp_path, broker, ko_model, wake_command):
+    go = threading.Event()
+    rooms = {"kitchen": (0.25, 0.004), "hall": (1.0, 0.006), "study": (0.5, 0.003)}  # gain, noise (RMS)
+    speakers = [Speaker(tmp_path, room, broker.port, model=ko_model, audio=mixed(wake_command, gain, noise, i),
+                        go=go, window_ms=int(WINDOW_S * 1000), control=True)
+                for i, (room, (gain, noise)) in enumerate(rooms.items())]
+    try:
+        assert all(s.connected(30) for s in speakers)
+        go.set()
+        assert wait_for(lambda: len(speakers[1].sent()) == 1, 60), [s.events for s in speakers]
+        for s in speakers:
+            assert wait_for(lambda s=s: s.named("floor") or s.named("stood_down"), 20), s.room
+        hall, others = speakers[1], [speakers[0], speakers[2]]
+        assert hall.named("floor")[0]["go"] and hall.named("utterance")
+        (sent,) = hall.sent()
+        assert sent["text"]
+        for s in others:
+            assert s.named("stood_down") == [{"wakeword": "hey_jarvis", "room": "hall"}]
+            assert not s.named("utterance") and not s.sent()  # never transcribed, nothing sent
+            assert s.listener.state == "idle" and s.listener.counters.utterances == 0
+            assert wait_for(lambda s=s: s.ring()[-1]["state"] == "idle", 5)  # the ring is back to idle
+            assert any(a.get("reason") == "stood down for hall" for a in s.audit())
+        # The winner's wait: the window and a little, measured from its claim to the answer.
+        assert hall.listener.last_floor["ms"] < WINDOW_S * 1000 + 100
+        # `earmuff status` shows the settings and the stand-downs.
+        shown = subprocess.run([sys.executable, "-m", "device", "status", "--socket",
+                                str(speakers[0].config.control_socket())], capture_output=True, text=True, timeout=60)
+        assert (f"arbitration:  on, room 'kitchen', broker 127.0.0.1:{broker.port}, topic earmuff/arbitration, "
+                "window 150 ms; stood down 1, went on alone 0") in shown.stdout, shown
+    finally:
+        for s in speakers:
+            s.close()
+
+
+# -- settings -------------------------------------------------------------------------------
+def test_config_check_names_every_bad_arbitration_and_discovery_setting(tmp_path):
+    from device.owner.config_check import check_file
+
+    path = tmp_path / "earmuff.toml"
+    path.write_text('[arbitration]\nenabled = true\ntopic = "earmuff/#"\nwindow_ms = 5\nroom = ""\n'
+                    'password_file = "/nonexistent/pw"\n[discovery]\nprefix = "$SYS"\n')
+    _, errors, _ = check_file(path)
+    text = "\n".join(errors)
+    for key in ("[arbitration] topic", "[arbitration] window_ms", "[arbitration] room", "[discovery] prefix",
+                "[arbitration] password_file"):
+        assert key in text, (key, text)
+    path.write_text('[arbitration]\nenabled = true\nroom = "flat 7731"\n[identity]\nnever_send = ["flat 7731"]\n')
+    _, errors, _ = check_file(path)
+    assert len(errors) == 1 and "[arbitration] room" in errors[0] and "names this device" in errors[0]
+    path.write_text('[arbitration]\nenabled = true\nroom = "living room"\n[discovery]\nenabled = true\n')
+    assert check_file(path)[1] == []
+
+
+def test_doctor_says_whether_the_household_broker_answers(tmp_path, broker):
+    from device import config as cfg
+    from device.owner.doctor import household_checks
+
+    assert household_checks(cfg.Config()) == []  # off by default: nothing to check, nothing changes
+    on = cfg.from_dict({"arbitration": {"enabled": True, "host": "127.0.0.1", "port": broker.port,
+                                        "room": "kitchen"}})
+    (check,) = household_checks(on)
+    assert check.ok and f"127.0.0.1:{broker.port} answers" in check.what
+    broker.stop()
+    (check,) = household_checks(on)
+    assert not check.ok and check.warn and "unreachable" in check.what and "alone" in check.fix
+
+
+# -- the listener's side, with the uplink played by a stand-in ----------------------------------
+class FakeLink:
+    """Answers claims as told: "go", "down", or never (None)."""
+
+    def __init__(self, answer):
+        self.answer, self.asked = answer, []
+
+    def ask_floor(self, wakeword, score, loudness):
+        from device.listener.link import Floor
+
+        floor = Floor(len(self.asked))
+        self.asked.append((wakeword, score, loudness))
+        if self.answer is not None:
+            floor.settle(self.answer == "go", "hall")
+        return floor
+
+
+class Frames:
+    description, health, problem = {}, "healthy", None
+
+    def __init__(self, n):
+        self.n = n
+
+    def frames(self):
+        for i in range(self.n):
+            yield np.full(1280, 1000 if 10 <= i < 20 else 10, np.int16)  # a louder stretch: the "wake"
+
+    def pause(self):
+        pass
+
+    def resume(self):
+        pass
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("answer", ["go", "down", None])
+def test_the_listener_holds_the_audio_until_the_floor_is_settled(tmp_path, answer):
+    from types import SimpleNamespace
+
+    from device import config as cfg
+    from device.listener.service import Listener
+
+    fed = []
+
+    class Detector:
+        verifiers, rules = {}, {}
+
+        def process(self, frame):
+            fed.append("detector")
+            return [SimpleNamespace(wakeword="hey_jarvis", score=0.93)] if len(fed) == 19 else []
+
+        def reset(self):
+            pass
+
+    class Transcriber:
+        def utterance(self):
+            return SimpleNamespace(feed=lambda frame: fed.append("vosk") and False,
+                                   finish=lambda: SimpleNamespace(words=[], duration=0.0, reason="end"))
+
+    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "state")},
+                            "arbitration": {"enabled": True, "room": "kitchen", "window_ms": 20}})
+    lst = Listener(config, Detector(), Transcriber(), source=Frames(200))
+    lst.link = FakeLink(answer)
+    lst.source.frames = lambda: (time.sleep(0.005) or f for f in Frames(200).frames())  # 5 ms a frame
+    lst.run()
+    ((word, score, loudness),) = lst.link.asked
+    assert (word, score) == ("hey_jarvis", 0.93) and loudness > 30  # the louder stretch over the quiet
+    if answer == "down":
+        assert "vosk" not in fed and lst.counters.stood_down == 1 and lst.state == "idle"
+        assert lst.last_floor["room"] == "hall"
+    else:  # go, or no answer within the window and the margin: on alone, with every frame held
+        assert fed.count("vosk") == 200 - 19 and lst.counters.stood_down == 0
+        assert lst.counters.went_alone == (answer is None)
