@@ -163,6 +163,14 @@ def test_names_that_are_helper_verbs(redactor, text, expected):
         assert got == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("how old is anneli now", "how old is [PERSON] now"), ("how old was oskari", "how old was [PERSON]"),
+    ("how old is the eiffel tower", "how old is the eiffel tower"), ("how old is earth", "how old is earth"),
+])
+def test_how_old_is_a_person(redactor, text, expected):
+    assert redactor.redact(text).text == expected
+
+
 def test_person_taking_verbs_in_every_form():
     from device.redact import lexicon as lx
 

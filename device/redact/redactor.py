@@ -244,7 +244,8 @@ class Redactor:
                 return False
         if not places or norms[j - 1] in _PLACE_JOINS:
             return False
-        return places > 1 or not lone_places or (norms[i - 1] if i else "") in _PLACE_CONTEXT
+        return places > 1 or not lone_places or (norms[i - 1] if i else "") in _PLACE_CONTEXT \
+            or j < len(norms) and _phrase_at(lx.place_names(), norms, j, len(norms)) is not None  # "[beaumont] tx"
 
     @staticmethod
     def _person_before(norms, i: int) -> bool:
@@ -604,6 +605,8 @@ class Redactor:
                     or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
                                                                 ["as", "a", "contact"])
                     or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
+                    or (prev2, prev) in (("old", "is"), ("old", "was"), ("old", "will")) and i > 2
+                    and norms[i - 3] == "how"  # "how old is X": a person's age (a thing's is "how old is the ...")
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in lx.TO_A_PERSON)
             possessive = tokens[i].raw.lower().rstrip(_STRIP).endswith("'s")
