@@ -126,3 +126,34 @@ def test_main_prints_a_line_per_corpus(capsys):
     out = capsys.readouterr().out
     for corpus in CORPORA:
         assert f"{corpus}: " in out and "identifier-free" in out
+
+
+def test_training_reads_sgd_train_only_with_generated_identifiers():
+    """scripts/train-redactor: SGD's dev and test splits stay out of training (benchmarks/redaction.py holds them
+    out), and a request's identifiers come back as generated ones, labelled, the rest of its words as they were."""
+    pytest.importorskip("faker")
+    import importlib.machinery
+    import importlib.util
+    import random
+    from pathlib import Path
+
+    from benchmarks import redaction
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "train-redactor"
+    loader = importlib.machinery.SourceFileLoader("train_redactor", str(path))
+    spec = importlib.util.spec_from_loader("train_redactor", loader)
+    train = importlib.util.module_from_spec(spec)
+    loader.exec_module(train)
+    assert {r.id.split("/")[0] for r in train.real_requests_of("sgd:train")} == {"train"}
+    assert set(redaction.HELD_OUT_SPLITS["sgd"]) == {"dev", "test"}
+    assert "sgd:train" in train.REAL_DEFAULT and "sgd" not in train.REAL_DEFAULT
+    samples = train.real_samples(["sgd:train"], 1, random.Random(1))
+    with_names = [s for s in samples if "PERSON" in s.labels]
+    assert len(with_names) >= 4 * 400  # each request with a name, and three copies with generated names
+    texts = {r.text for r in rr.load("sgd")}
+    copies = [s for s in with_names if s.text not in texts]
+    assert len(copies) >= 3 * 400
+    for s in samples[:2000]:
+        assert len(s.tokens) == len(s.labels)
+        norms, labels = train.as_sequence(s, random.Random(2))
+        assert len(norms) == len(labels)

@@ -149,6 +149,20 @@ we've they've i'd you'd we'd they'd can't won't don't doesn't didn't isn't aren'
 # Aunts and uncles go by their first names: "call uncle bob", "pick up aunt may" ("grandma" is a name
 # itself: "what did grandma say").
 KIN_TITLES = frozenset("aunt auntie uncle cousin".split())
+# Grandparents go by a first name too ("grandma rose", "nana pearl"), and alone ("what did grandma say").
+GRAND_TITLES = frozenset("grandma grandpa granny gran nana nan grandad granddad grandmother grandfather".split())
+POSSESSIVES = frozenset("my our your his her their".split())
+# Names that are also helper verbs ("will", "may"): after a relation ("my son will ...") a name only when
+# what follows cannot go on a helper verb ("text my son will that i'm late", "tell my sister may to call").
+NOT_AFTER_A_HELPER = frozenset("""
+that to at about and i i'm im on for know please now tomorrow tonight today if when what where the a an
+she he they we you is was has had hi hello
+""".split())
+# "reply to X", "send fifty dollars to X": after these, "to" is followed by a person.
+TO_A_PERSON = frozenset("""
+message text email talk write hi hello say letter note reply send it this speak respond replied responded
+dollars dollar bucks pounds euros money payment transfer cash
+""".split())
 # "emails from X", "a text from X": the person who sent or called.
 MESSAGE_NOUNS = frozenset("""
 email emails mail mails message messages text texts call calls voicemail voicemails reply replies note notes

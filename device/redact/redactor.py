@@ -244,7 +244,8 @@ class Redactor:
                 return False
         if not places or norms[j - 1] in _PLACE_JOINS:
             return False
-        return places > 1 or not lone_places or (norms[i - 1] if i else "") in _PLACE_CONTEXT
+        return places > 1 or not lone_places or (norms[i - 1] if i else "") in _PLACE_CONTEXT \
+            or j < len(norms) and _phrase_at(lx.place_names(), norms, j, len(norms)) is not None  # "[beaumont] tx"
 
     @staticmethod
     def _person_before(norms, i: int) -> bool:
@@ -580,7 +581,23 @@ class Redactor:
             # Context is what a second pass would still see: words no recogniser took.
             prev = norms[i - 1] if i > 0 and labels[i - 1] is None else ""
             prev2 = norms[i - 2] if i > 1 and labels[i - 2] is None else ""
+            # A title or a kin title not after "my" is part of the name: the word after it is one, even a
+            # helper verb ("aunt may", "dr will"); after "my sister" or "reply to" too, unless what follows
+            # goes on a helper verb ("my sister may come").
+            titled = prev in lx.TITLES or (prev in lx.KIN_TITLES or prev in lx.GRAND_TITLES) and prev2 not in \
+                lx.POSSESSIVES and tok in self.first_names
+            related = (prev in lx.RELATIONS or prev in lx.GRAND_TITLES) and prev2 in lx.POSSESSIVES \
+                or prev == "to" and prev2 in lx.TO_A_PERSON or prev == "with" and prev2 in lx.MEETING_NOUNS
+            after = norms[i + 1] if i + 1 < n and labels[i + 1] is None else ""
+            surnamed = after.isalpha() and after in self.surnames and after not in self.common  # "may peterson"
+            if tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
+                    titled or surnamed or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
+                end = i + 1 + (after != "" and after not in self.common and after.isalpha()
+                               and self._surname_end(norms, labels, i + 1) > i + 1)
+                self._claim(labels, i, end, "PERSON")
+                continue
             cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES and tok in self.first_names
+                    or prev in lx.GRAND_TITLES and tok in self.first_names and prev2 not in lx.POSSESSIVES
                     or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                     or prev == "from" and prev2 in lx.MESSAGE_NOUNS  # "emails from X"
                     or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
@@ -588,10 +605,10 @@ class Redactor:
                     or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
                                                                 ["as", "a", "contact"])
                     or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
+                    or (prev2, prev) in (("old", "is"), ("old", "was"), ("old", "will")) and i > 2
+                    and norms[i - 3] == "how"  # "how old is X": a person's age (a thing's is "how old is the ...")
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
-                    or prev == "to" and prev2 in ("message", "text", "email", "talk", "write", "hi", "hello", "say",
-                                                  "letter", "note", "reply", "send", "it", "this", "speak"))
-            after = norms[i + 1] if i + 1 < n and labels[i + 1] is None else ""
+                    or prev == "to" and prev2 in lx.TO_A_PERSON)
             possessive = tokens[i].raw.lower().rstrip(_STRIP).endswith("'s")
             if cued and self._name_like(tok, strong=prev in lx.TITLES or prev2 in ("name", "my")):
                 end = self._surname_end(norms, labels, i + 1)
