@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -164,6 +165,9 @@ def within_budget(calibration: dict) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", nargs="+", default=vc.MODELS, choices=vc.MODELS)
+    parser.add_argument("--out", type=Path, default=vmod.PACKAGE_DIR,
+                        help="where the verifiers go (default: the shipped ones); candidates go elsewhere until "
+                             "`python -m benchmarks.wake --verifier-dir DIR` has measured them on held-out engines")
     args = parser.parse_args()
     started = time.monotonic()
     with vc.open_pool(vc.babbles(("train", SPLIT))) as pool:
@@ -184,11 +188,11 @@ def main() -> None:
         verifier.info = {"trained_on": "espeak-ng training voices and Festival kal_diphone, cmu_us_slt_arctic_hts, "
                                        "widened (benchmarks/verifier_train.py)",
                          "positives": str(int(y.sum())), "negatives": str(int(len(y) - y.sum()))}
-        path = verifier.save(vmod.PACKAGE_DIR / f"{model}.npz")
+        path = verifier.save(args.out / f"{model}.npz")
         # The negatives it scores highest go along, for enrolment's personal verifiers to learn from.
         negatives = x[y == 0]
         hardest = np.argsort(verifier.score_many(negatives))[-HARD_NEGATIVES:]
-        np.save(vmod.PACKAGE_DIR / f"{model}-hard-negatives.npy", negatives[hardest].astype(np.float16))
+        np.save(args.out / f"{model}-hard-negatives.npy", negatives[hardest].astype(np.float16))
         print(f"{model}: {int(y.sum())} positive and {int(len(y) - y.sum())} negative windows; gate "
               f"{verifier.gate}, {len(verifier.layers) - 1} hidden layer(s), threshold {verifier.threshold:.4g}, "
               f"patience {verifier.patience} (calibration clips: recall {calibration['recall']:.1%}, near misses "
