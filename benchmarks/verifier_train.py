@@ -168,6 +168,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=vmod.PACKAGE_DIR,
                         help="where the verifiers go (default: the shipped ones); candidates go elsewhere until "
                              "`python -m benchmarks.wake --verifier-dir DIR` has measured them on held-out engines")
+    parser.add_argument("--gates", nargs="+", type=float, default=GATES, help="gates to try (default: %(default)s)")
+    parser.add_argument("--hidden", nargs="+", type=int, default=HIDDEN, help="hidden sizes to try (0: none)")
     args = parser.parse_args()
     started = time.monotonic()
     with vc.open_pool(vc.babbles(("train", SPLIT))) as pool:
@@ -178,7 +180,7 @@ def main() -> None:
         t0 = time.monotonic()
         # Gate and model size are chosen like the threshold: the best recall on the calibration clips
         # within the budgets.
-        candidates = [fit(sets, model, gate, hidden) for gate in GATES for hidden in HIDDEN]
+        candidates = [fit(sets, model, gate, hidden) for gate in args.gates for hidden in args.hidden]
         for v, c, _, _ in candidates:
             print(f"  {model} candidate gate {v.gate} hidden {len(v.layers) > 1 and v.layers[0][0].shape[1] or 0}: "
                   f"threshold {v.threshold:.4g} patience {v.patience}: recall {c['recall']:.1%}, near "

@@ -55,7 +55,7 @@ SEEDS = {"train": 1000, "held_out": 2000, "festival": 5000, "festival_train": 60
          "kokoro": 8000}
 # Per split: takes of the wake phrase (half also in noise), takes in rooms, takes of each near-miss phrase,
 # minutes of ordinary talk.
-SIZES = {"held_out": (60, 30, 2, 60), "kokoro": (40, 20, 1, 0), "festival_held": (60, 30, 2, 30),
+SIZES = {"held_out": (60, 30, 2, 30), "kokoro": (40, 20, 1, 0), "festival_held": (60, 30, 2, 20),
          "festival_train": (60, 30, 2, 30)}
 DEFAULT_SIZE = (60, 30, 2, 60)
 
