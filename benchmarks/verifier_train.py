@@ -1,10 +1,16 @@
-"""Train the shipped verifiers (device/listener/data/verifiers/WORD.npz) from espeak-ng speech.
+"""Train the shipped verifiers (device/listener/data/verifiers/WORD.npz) from espeak-ng and Festival speech.
 
     nice python -m benchmarks.verifier_train [--words alexa hey_jarvis hey_mycroft]
 
-Seeded and cached: the corpus (benchmarks/verifier_corpus.py, training voices
-and training near-miss phrases only) is made once, a few minutes on two cores;
-training then takes seconds per word. Per word:
+Seeded and cached: the corpus (benchmarks/verifier_corpus.py, split "mixed":
+espeak-ng's training voices and Festival's kal_diphone and
+cmu_us_slt_arctic_hts, widened by vocal-tract length, microphone colouring,
+simulated rooms and noise; training near-miss phrases only) is made once,
+about half an hour with one worker (EARMUFF_BENCH_WORKERS=1); training then
+takes a minute or two per word. Needs `apt install festival festvox-kallpc16k
+festvox-us-slt-hts` and pyroomacoustics. Never trained on: espeak-ng's
+held-out voices, Festival's ked_diphone and all of Kokoro (benchmarks/wake.py
+measures on them). Positives and near misses come from the same voices. Per word:
   positives  the windows the base model sees from the end of the wake phrase
              to half a second after it, clean and in noise;
   negatives  every window where the base model reaches the gate on anything
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -32,9 +39,10 @@ IGNORE_FRAMES = (-3, 14)  # around that, neither label: nearly all of the phrase
 # Windows before that hold only the start of the phrase ("hey jar"): negatives, so the verifier waits for the end.
 HIDDEN = (0, 32)  # logistic regression, or one hidden layer of 32 units
 HARD_NEGATIVES = 200
-POSITIVE_TAKES = 300  # takes of each wake phrase (each once clean, once in noise)
-NEAR_TAKES = 12  # takes of each training near-miss phrase
-TALK_MINUTES = 240  # ordinary talk (4 h): false wakes on talk are what the threshold is set against
+POSITIVE_TAKES = 200  # takes of each wake phrase (each twice, widened: once without noise, once in noise)
+SPLIT = "mixed"  # espeak-ng training voices and two of Festival's three voices
+NEAR_TAKES = 6  # takes of each training near-miss phrase
+TALK_MINUTES = 90  # ordinary talk (1.5 h): false wakes on talk are what the threshold is set against
 NEAR_WEIGHT = 3.0  # near-miss windows count this many times over
 NEAR_BUDGET = 0.03  # calibration: at most this share of near-miss clips may wake it (or raw's / 5) ...
 FA_BUDGET = 0.5  # ... and at most this many wakes per hour of everything else
@@ -45,16 +53,20 @@ THRESHOLDS = np.round(1 / (1 + np.exp(-np.arange(-1.0, 6.01, 0.25))), 4)
 SEED = 1
 
 
-def training_sets(pool) -> dict[str, vc.FeatureSet]:
+def training_sets(pool, words=tuple(vc.MODELS)) -> dict[str, vc.FeatureSet]:
+    """The training clips of the given words (each word's positives and near misses), talk and noise."""
     phon = vc.phonemes()
     sets = {}
     for i, model in enumerate(vc.MODELS):
-        positives = vc.positive_clips(model, "train", POSITIVE_TAKES, "one", 100 + i)
-        sets[f"pos-{model}"] = vc.build_set(f"train-pos-{model}", positives, pool)
+        if model not in words:
+            continue
+        positives = vc.positive_clips(model, SPLIT, POSITIVE_TAKES, "augment", 100 + i)
+        sets[f"pos-{model}"] = vc.build_set(f"train-{SPLIT}-pos-{model}", positives, pool)
         phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
-        sets[f"near-{model}"] = vc.build_set(f"train-near-{model}", vc.near_miss_clips(
-            model, phrases, "train", NEAR_TAKES, 200 + i, noisy=True), pool)
-    sets["speech"] = vc.build_set("train-speech", vc.speech_clips("train", TALK_MINUTES, 300, noisy=True), pool)
+        sets[f"near-{model}"] = vc.build_set(f"train-{SPLIT}-near-{model}", vc.near_miss_clips(
+            model, phrases, SPLIT, NEAR_TAKES, 200 + i, augment=True), pool)
+    sets["speech"] = vc.build_set(f"train-{SPLIT}-speech", vc.speech_clips(SPLIT, TALK_MINUTES, 300, augment=True),
+                                  pool)
     sets["noise"] = vc.build_set("train-noise", vc.noise_clips("train", 120, 400), pool)
     return sets
 
@@ -153,30 +165,36 @@ def within_budget(calibration: dict) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", nargs="+", default=vc.MODELS, choices=vc.MODELS)
+    parser.add_argument("--out", type=Path, default=vmod.PACKAGE_DIR,
+                        help="where the verifiers go (default: the shipped ones); candidates go elsewhere until "
+                             "`python -m benchmarks.wake --verifier-dir DIR` has measured them on held-out engines")
+    parser.add_argument("--gates", nargs="+", type=float, default=GATES, help="gates to try (default: %(default)s)")
+    parser.add_argument("--hidden", nargs="+", type=int, default=HIDDEN, help="hidden sizes to try (0: none)")
     args = parser.parse_args()
     started = time.monotonic()
-    with vc.open_pool(vc.babbles()) as pool:
-        sets = training_sets(pool)
+    with vc.open_pool(vc.babbles(("train", SPLIT))) as pool:
+        sets = training_sets(pool, args.words)
     print(f"corpus: {sum(fs.hours for fs in sets.values()):.2f} h of audio, "
           f"ready in {time.monotonic() - started:.0f} s")
     for model in args.words:
         t0 = time.monotonic()
         # Gate and model size are chosen like the threshold: the best recall on the calibration clips
         # within the budgets.
-        candidates = [fit(sets, model, gate, hidden) for gate in GATES for hidden in HIDDEN]
+        candidates = [fit(sets, model, gate, hidden) for gate in args.gates for hidden in args.hidden]
         for v, c, _, _ in candidates:
             print(f"  {model} candidate gate {v.gate} hidden {len(v.layers) > 1 and v.layers[0][0].shape[1] or 0}: "
                   f"threshold {v.threshold:.4g} patience {v.patience}: recall {c['recall']:.1%}, near "
                   f"{c['near']:.1%}, {c['fa_h']:.2f}/h {'(within budget)' if within_budget(c) else ''}")
         verifier, calibration, x, y = max(candidates, key=lambda c: (within_budget(c[1]), c[1]["recall"],
                                                                      -c[1]["near"], -len(c[0].layers)))
-        verifier.info = {"trained_on": "espeak-ng training voices (benchmarks/verifier_train.py)",
+        verifier.info = {"trained_on": "espeak-ng training voices and Festival kal_diphone, cmu_us_slt_arctic_hts, "
+                                       "widened (benchmarks/verifier_train.py)",
                          "positives": str(int(y.sum())), "negatives": str(int(len(y) - y.sum()))}
-        path = verifier.save(vmod.PACKAGE_DIR / f"{model}.npz")
+        path = verifier.save(args.out / f"{model}.npz")
         # The negatives it scores highest go along, for enrolment's personal verifiers to learn from.
         negatives = x[y == 0]
         hardest = np.argsort(verifier.score_many(negatives))[-HARD_NEGATIVES:]
-        np.save(vmod.PACKAGE_DIR / f"{model}-hard-negatives.npy", negatives[hardest].astype(np.float16))
+        np.save(args.out / f"{model}-hard-negatives.npy", negatives[hardest].astype(np.float16))
         print(f"{model}: {int(y.sum())} positive and {int(len(y) - y.sum())} negative windows; gate "
               f"{verifier.gate}, {len(verifier.layers) - 1} hidden layer(s), threshold {verifier.threshold:.4g}, "
               f"patience {verifier.patience} (calibration clips: recall {calibration['recall']:.1%}, near misses "

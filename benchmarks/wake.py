@@ -3,14 +3,16 @@
     nice python -m benchmarks.wake [--words ...] [--splits ...] [--no-enrolled] [--confident C ...]
 
 Test clips come from benchmarks/verifier_corpus.py with other seeds than the
-training clips, for each split of the voices: training voices (new takes),
-held-out espeak-ng voices no training clip uses, and Festival's voices (an engine
-no verifier was trained on). Per word 60 takes of the wake phrase clean and 30 of
+training clips, for each split of the voices (SPLITS): the training voices of
+espeak-ng and of Festival (new takes), held-out espeak-ng voices and Festival's
+ked_diphone (whole voices no training clip uses), and Kokoro-82M (a whole engine
+no training clip uses). Per word (SIZES) 60 takes of the wake phrase clean and 30 of
 them in white, pink, brown and babble noise at 10 and 5 dB SNR; 30 takes in
 simulated rooms (pyroomacoustics, RT60 0.3-0.8 s, 1-4 m), half of them also in
 each noise at 10 dB; every generated near-miss phrase twice (the training side's
-phrases and the held-out quarter reported apart); and ordinary talk (3 h for
-held-out voices, 1 h otherwise). Systems, on the same audio:
+phrases and the held-out quarter reported apart); and ordinary talk. Kokoro
+is slow here (about 5 s of one core per short phrase), so it has 40 takes, 20
+in rooms, each near-miss phrase once and no talk (no FA/h). Systems, on the same audio:
   raw         openWakeWord as most integrations use it: a wake when the score rises to 0.5
   base        earmuff's calibrated WakeRule without the verifier
   verifier    earmuff as shipped: the base rule wakes from its threshold on, and the
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
@@ -41,9 +44,20 @@ from device.config import WakeSettings
 from device.listener.audio import FRAME_SECONDS
 from device.listener.verifier import Verifier, builtin_verifier, with_threshold
 
-SPLITS = {"train": "training voices", "held_out": "held-out voices",
-          "festival": "Festival voices (an engine no verifier was trained on)"}
-SEEDS = {"train": 1000, "held_out": 2000, "festival": 5000}
+SPLITS = {"train": "espeak-ng, training voices (new takes)",
+          "festival_train": "Festival kal_diphone and cmu_us_slt_arctic_hts, trained on (new takes)",
+          "held_out": "espeak-ng, held-out voices",
+          "festival_held": "Festival ked_diphone, a voice never trained on",
+          "kokoro": "Kokoro-82M, an engine never trained on",
+          "festival": "Festival, all three voices (two trained on since issue 21)"}
+DEFAULT_SPLITS = ["train", "festival_train", "held_out", "festival_held", "kokoro"]
+SEEDS = {"train": 1000, "held_out": 2000, "festival": 5000, "festival_train": 6000, "festival_held": 7000,
+         "kokoro": 8000}
+# Per split: takes of the wake phrase (half also in noise), takes in rooms, takes of each near-miss phrase,
+# minutes of ordinary talk.
+SIZES = {"held_out": (60, 30, 2, 30), "kokoro": (40, 20, 1, 0), "festival_held": (60, 30, 2, 20),
+         "festival_train": (60, 30, 2, 30)}
+DEFAULT_SIZE = (60, 30, 2, 60)
 
 
 def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minutes: float | None = None
@@ -51,20 +65,22 @@ def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minu
     """The test clips of one side of the voice split (tag names a variant, e.g. after a front end)."""
     phon = vc.phonemes()
     seed = SEEDS[split]
+    takes, room_takes, near_takes, minutes = SIZES.get(split, DEFAULT_SIZE)
     sets = {}
     for model in words:
         i = vc.MODELS.index(model)
         sets[f"pos-{model}"] = vc.build_set(f"test-{tag}{split}-pos-{model}",
-                                            vc.positive_clips(model, split, 60, "grid", seed + i), pool)
+                                            vc.positive_clips(model, split, takes, "grid", seed + i), pool)
         sets[f"room-{model}"] = vc.build_set(f"test-{tag}{split}-room-{model}",
-                                             vc.positive_clips(model, split, 30, "room", seed + 30 + i), pool)
+                                             vc.positive_clips(model, split, room_takes, "room", seed + 30 + i), pool)
         phrases = vc.split_phrases(vc.near_misses(model, phon))
         for side in ("train", "held_out"):
             sets[f"near-{side}-{model}"] = vc.build_set(
                 f"test-{tag}{split}-near-{side}-{model}",
-                vc.near_miss_clips(model, phrases[side], split, 2, seed + 10 + i), pool)
-    minutes = talk_minutes or (180 if split == "held_out" else 60)
-    sets["speech"] = vc.build_set(f"test-{tag}{split}-speech", vc.speech_clips(split, minutes, seed + 20), pool)
+                vc.near_miss_clips(model, phrases[side], split, near_takes, seed + 10 + i), pool)
+    minutes = talk_minutes if talk_minutes is not None else minutes
+    if minutes:
+        sets["speech"] = vc.build_set(f"test-{tag}{split}-speech", vc.speech_clips(split, minutes, seed + 20), pool)
     return sets
 
 
@@ -97,7 +113,9 @@ class Systems:
         counts = [self.count(fs, i) for i in range(len(fs.clips))]
         return {name: np.array([c[name] > 0 for c in counts]) for name in self.names}
 
-    def per_hour(self, fs: vc.FeatureSet) -> dict[str, float]:
+    def per_hour(self, fs: vc.FeatureSet | None) -> dict[str, float]:
+        if fs is None:  # no talk in this set (Kokoro): not measured
+            return {name: float("nan") for name in self.names}
         counts = [self.count(fs, i) for i in range(len(fs.clips))]
         return {name: sum(c[name] for c in counts) / fs.hours for name in self.names}
 
@@ -114,7 +132,7 @@ def report(model: str, sets: dict[str, vc.FeatureSet], systems: Systems) -> dict
     cond_of = np.array([condition(c) for c in pos.clips])
     noisy10 = np.array([c.endswith(" 10 dB") for c in cond_of])
     near = {side: systems.woken(sets[f"near-{side}-{model}"]) for side in ("train", "held_out")}
-    fa = systems.per_hour(sets["speech"])
+    fa = systems.per_hour(sets.get("speech"))
     room = sets[f"room-{model}"]
     in_room = systems.woken(room)
     room_clean = np.array([c.noise == "clean" for c in room.clips])
@@ -127,10 +145,11 @@ def report(model: str, sets: dict[str, vc.FeatureSet], systems: Systems) -> dict
         row.update({f"near {side}": float(np.mean(near[side][name])) for side in near})
         row["FA/h"] = fa[name]
         rows[name] = row
+    talk_h = sets["speech"].hours if "speech" in sets else 0.0
     n_near = {side: len(sets[f"near-{side}-{model}"].clips) for side in ("train", "held_out")}
     print(f"  {model}: {int(np.sum(cond_of == 'clean'))} clean takes, {int(np.sum(cond_of == 'white 10 dB'))} per "
           f"noise condition, {n_near['train']}+{n_near['held_out']} near-miss clips (trained / held-out phrases), "
-          f"{sets['speech'].hours:.2f} h talk; in rooms {int(room_clean.sum())} takes, {int((~room_clean).sum())} "
+          f"{talk_h:.2f} h talk; in rooms {int(room_clean.sum())} takes, {int((~room_clean).sum())} "
           "of them in noise at 10 dB")
     keys = ["clean", "noise 10 dB", "room", "room 10 dB"] + conditions[1:] + ["near train", "near held_out", "FA/h"]
     print_rows(rows, keys)
@@ -164,7 +183,7 @@ def sensitivity(model: str, sets: dict[str, dict[str, vc.FeatureSet]], verifier:
             ten = np.array([c.noise != "clean" and c.snr_db == 10 for c in pos.clips])
             near = np.concatenate([systems.woken(sets[split][f"near-{side}-{model}"])["v"]
                                    for side in ("train", "held_out")])
-            fa = systems.per_hour(sets[split]["speech"])["v"]
+            fa = systems.per_hour(sets[split].get("speech"))["v"]
             cells.append(f"{woken[clean].mean():>9.1%}{woken[ten].mean():>9.1%}{near.mean():>9.1%}{fa:>9.2f}")
         print(f"    {name:18}" + "".join(cells))
 
@@ -263,18 +282,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", nargs="+", default=vc.MODELS, choices=vc.MODELS)
     parser.add_argument("--no-enrolled", action="store_true", help="skip the household enrolment system")
-    parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=list(SPLITS))
+    parser.add_argument("--splits", nargs="+", default=DEFAULT_SPLITS, choices=list(SPLITS))
+    parser.add_argument("--verifier-dir", type=Path, help="measure the verifiers in this folder (WORD.npz) instead of "
+                        "the shipped ones, e.g. candidates before they ship")
     parser.add_argument("--confident", nargs="*", type=float, default=[],
                         help="also show the verifier judging base scores below each of these (the base rule wakes "
                              "from there on)")
     args = parser.parse_args()
     started = time.monotonic()
-    with vc.open_pool(vc.babbles()) as pool:
-        sets = {split: test_sets(pool, split) for split in args.splits}
+    babble = sorted({vc.BABBLE_OF.get(split, split) for split in args.splits})
+    with vc.open_pool(vc.babbles(babble)) as pool:
+        sets = {split: test_sets(pool, split, args.words) for split in args.splits}
         print(f"test corpus ready in {time.monotonic() - started:.0f} s; recall per condition, share of near-miss "
               "utterances that wake the word, false wakes per hour of ordinary talk")
         for model in args.words:
-            path = builtin_verifier(model)
+            path = builtin_verifier(model) if args.verifier_dir is None else args.verifier_dir / f"{model}.npz"
+            path = path if path and path.is_file() else None
             verifier = Verifier.load(path) if path else None
             if verifier:
                 print(f"{model}: verifier gate {verifier.gate}, threshold {verifier.threshold:.4g}, patience "
