@@ -129,9 +129,6 @@ class WakeTuning:
     refractory_s: float | None = field(default=None, metadata=_range(0.0, 60))
     verifier_threshold: float | None = field(default=None, metadata=_range(0.01, 0.9999))
     verifier_confident: float | None = field(default=None, metadata=_range(0.0, 1.0))
-    # The quiet-room gate (device/listener/quiet.py): while no frame is louder than the room's noise floor,
-    # the wake word models rest, and catch up when one is; the scores are the same either way.
-    rest_when_quiet: bool = True
 
 
 @dataclass(frozen=True)

@@ -347,3 +347,12 @@ def test_fresh_set_b_is_well_formed():
         assert "{" not in w.text and "}" not in w.text
         for start, end, _ in w.spans:
             assert w.text[start:end].strip() == w.text[start:end] and start < end
+
+
+def test_a_digit_left_in_a_word_is_a_number():
+    # A recogniser that writes digits ("[5]" from the Korean test model): the uplink refuses any text
+    # holding one, so the listener must not hand it over: the utterance would be lost.
+    from device.redact import Redactor
+
+    assert Redactor().redact("제 [5] 개 처지 이다").text == "제 [NUMBER] 개 처지 이다"
+    assert Redactor().redact("[PERSON] called").text == "[PERSON] called"

@@ -20,6 +20,7 @@ changes nothing. Every step is linear in the number of tokens.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -196,6 +197,12 @@ class Redactor:
         if self._tagger is not None:
             self._tagged(tokens, norms, labels, cues)
         self._keep_places_and_brands(tokens, norms, labels)
+        # A digit left in a word ("[5]" from a recogniser that writes digits) is a number the rules did
+        # not read: redacted, since the uplink refuses any text that still holds one (the utterance is lost).
+        for k, token in enumerate(tokens):
+            if labels[k] is None and not _PLACEHOLDER.fullmatch(token.raw) \
+                    and any(unicodedata.numeric(ch, None) is not None for ch in token.raw):
+                labels[k] = "NUMBER"
         return labels
 
     # -- what is not an identifier: cities, states, countries, brands (issue 23) ----
