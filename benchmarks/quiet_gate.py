@@ -13,8 +13,8 @@
                talk; alexa, hey_jarvis and hey_mycroft with their shipped
                verifiers, as the listener runs them (the gate holds 16 frames)
 
-Each clip (a negative file is one stream; a verifier clip after 4.8 s of its
-own quiet start, so that the gate rests first) goes frame by frame through
+Each clip (a negative file is one stream; a take, of either corpus, after 4.8 s
+of its own quiet start, so that the gate rests first) goes frame by frame through
 WakeDetector.process() twice, with `rest_when_quiet` on and off. Compared:
 the detections (word and frame) and every score the gated detector computed.
 Printed per set: clips, hours, share of frames rested, detections, detections
@@ -69,17 +69,21 @@ def compare(audio: np.ndarray, words: tuple[str, ...]) -> dict:
             "differ": len(found[0] ^ found[1]), "worst": worst}
 
 
-def _file_job(job: tuple[str, tuple[str, ...]]) -> dict:
-    path, words = job
-    return compare(wakecorpus.read_wav(path), words)
+def after_quiet(audio: np.ndarray) -> np.ndarray:
+    """A short clip after 4.8 s of its own quiet start (its first 0.48 s, repeated), so that the
+    gate rests before it and has to catch up at its first sound: on its own, it would not rest."""
+    return np.concatenate([np.tile(audio[: 6 * FRAME_SAMPLES], 10), audio])
+
+
+def _file_job(job: tuple[str, tuple[str, ...], bool]) -> dict:
+    path, words, short = job
+    audio = wakecorpus.read_wav(path)
+    return compare(after_quiet(audio) if short else audio, words)
 
 
 def _clip_job(job: tuple[vc.Clip, tuple[str, ...]]) -> dict:
-    """A clip after 4.8 s of its own quiet start (its first 0.48 s, repeated), so that the gate
-    rests before the clip and has to catch up at its first sound: on its own, a clip is too short."""
     clip, words = job
-    audio = vc.render(clip)[0]
-    return compare(np.concatenate([np.tile(audio[: 6 * FRAME_SAMPLES], 10), audio]), words)
+    return compare(after_quiet(vc.render(clip)[0]), words)
 
 
 def _init(babbles: dict[str, np.ndarray]) -> None:
@@ -89,8 +93,8 @@ def _init(babbles: dict[str, np.ndarray]) -> None:
 def calibration_sets(negative_minutes: float) -> dict[str, list]:
     words = tuple(wakecorpus.WAKE_PHRASES)
     positives, negatives = wakecorpus.build(list(words), minutes=negative_minutes)
-    sets = {f"takes of {word}": [(str(p), words) for p in paths] for word, paths in positives.items()}
-    sets["negative hours"] = [(str(p), words) for p in negatives]
+    sets = {f"takes of {word}": [(str(p), words, True) for p in paths] for word, paths in positives.items()}
+    sets["negative hours"] = [(str(p), words, False) for p in negatives]
     return sets
 
 
