@@ -39,6 +39,13 @@ class AudioError(Exception):
     """An audio source cannot be opened or read."""
 
 
+def mean_square(frame: np.ndarray) -> float:
+    """A frame's mean power, in int16 sample units squared: the level the quiet-room gate and the
+    arbitration's level meter both measure."""
+    x = frame.astype(np.float32)
+    return float(np.dot(x, x)) / max(len(x), 1)
+
+
 def decode_pcm(data: bytes, sample_width: int) -> np.ndarray:
     """Interleaved PCM bytes -> float32 in [-1, 1). 8-bit WAV is unsigned."""
     if sample_width == 1:

@@ -16,7 +16,7 @@ from collections import deque
 
 import numpy as np
 
-from device.listener.audio import FRAME_SECONDS
+from device.listener.audio import FRAME_SECONDS, mean_square
 
 SEGMENT_S = 1.5  # the wake word's window: about what a wake phrase lasts
 HISTORY_S = 8.0  # for the noise floor
@@ -30,8 +30,7 @@ class LevelMeter:
         self._powers: deque[float] = deque(maxlen=max(self.segment + 1, round(HISTORY_S / FRAME_SECONDS)))
 
     def add(self, frame: np.ndarray) -> None:
-        x = frame.astype(np.float32)
-        self._powers.append(float(np.dot(x, x)) / max(1, len(x)))
+        self._powers.append(mean_square(frame))
 
     def reset(self) -> None:
         self._powers.clear()

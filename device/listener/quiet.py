@@ -26,6 +26,8 @@ from collections import deque
 
 import numpy as np
 
+from device.listener.audio import mean_square
+
 FLOOR_SECONDS = 3.0  # the noise floor: the quietest frame of this long
 MARGIN_DB = 6.0  # louder than the floor by this: the room is not quiet
 # Louder than this is never quiet, however steady: a TV's babble or a vacuum cleaner can hold
@@ -39,8 +41,7 @@ MEL_CONTEXT_FRAMES = 10  # 80 ms frames of audio one embedding needs (76 melspec
 
 def level_dbfs(frame: np.ndarray) -> float:
     """A frame's RMS level in dB below a full-scale 16-bit sine's peak (-96 for zeros)."""
-    x = frame.astype(np.float32)
-    power = float(np.dot(x, x)) / max(len(x), 1) / 32768.0**2
+    power = mean_square(frame) / 32768.0**2
     return max(10 * np.log10(power) if power > 0 else SILENT_DBFS, SILENT_DBFS)
 
 

@@ -228,10 +228,16 @@ class Listener:
                 self._on_wake(detection)
                 break
         else:
-            if self.config.uplink.send_audio:
-                self._utterance_audio.append(frame)
-            if self._utterance.feed(frame):
-                self._finish_utterance()
+            self._hear_utterance(frame)
+
+    def _hear_utterance(self, frame: np.ndarray) -> bool:
+        """One frame of the utterance to Vosk (and kept, if audio is sent); True once it has ended."""
+        if self.config.uplink.send_audio:
+            self._utterance_audio.append(frame)
+        if self._utterance.feed(frame):
+            self._finish_utterance()
+            return True
+        return False
 
     def _on_wake(self, detection) -> None:
         self.counters.wakes += 1
@@ -270,10 +276,7 @@ class Listener:
             return
         self._begin_utterance()
         for frame in held:
-            if self.config.uplink.send_audio:
-                self._utterance_audio.append(frame)
-            if self._utterance.feed(frame):
-                self._finish_utterance()
+            if self._hear_utterance(frame):
                 return
 
     def _floor_done(self, go: bool, room: str | None, why: str, latency_s: float | None) -> None:
