@@ -17,14 +17,15 @@ fly (the detector runs first, then the claims are made at the detectors'
 relative times), and the three speakers share one machine and one broker on
 loopback (a home's Wi-Fi adds a few ms to each claim's trip).
 
-It prints: trials; double answers (more than one speaker went on); lost wakes
-(at least one speaker woke, none went on); how often the winner was the
+It prints: trials; double answers (more than one speaker held the floor once
+the wake was over); lost wakes (at least one speaker woke, none went on); how often the winner was the
 speaker that heard the voice loudest over its noise (the true level from the
 mix, not the measured one) and the one whose voice level was highest
 (regardless of noise); the added time from claim to answer, median and max,
 for the speaker that went on, with the broker up, with it stopped (the uplinks
 know it is gone) and with it hung (SIGSTOP: connected, passing nothing on);
-and the machine.
+how often a later, louder claim took the floor over and how long the speaker
+that yielded had been listening; and the machine.
 """
 
 from __future__ import annotations
@@ -150,11 +151,12 @@ def main() -> None:
                     t.join()
                 for f in floors.values():
                     f.answered.wait(window_s + 2)
-                time.sleep(SAME_WAKE_S + 0.1)  # the next trial is another wake
-                return [(i, f.go, f.latency_s) for i, f in sorted(floors.items())]
+                time.sleep(SAME_WAKE_S + 0.1)  # the next trial is another wake; a late claim may take the floor
+                held.extend(f.lost_after_s for f in floors.values() if f.lost)
+                return [(i, f.go and not f.lost, f.latency_s) for i, f in sorted(floors.items())]
 
             doubles = lost = woke_any = loudest = highest = clear = clear_won = 0
-            added, offsets = [], []
+            added, offsets, held = [], [], []
             for woke, snrs, gains in trials:
                 fired = [w[0] for w in woke if w is not None]
                 if fired:
@@ -173,6 +175,8 @@ def main() -> None:
                     loudest += went[0] == int(np.argmax(snrs))
                     highest += went[0] == int(np.argmax(gains))
                     added += [lat for i, go, lat in results if go]
+
+            handed_over_after = list(held)  # the trials with the broker down below add none
 
             def down_trials(how: str):
                 latencies, alone = [], 0
@@ -208,6 +212,8 @@ def main() -> None:
     print(f"  where the loudest led the next by more than {CLOSE_DB} dB: {clear_won}/{clear} "
           f"({100 * clear_won / max(1, clear):.1f}%)")
     print(f"added time, claim to go, broker up: {ms(added)}")
+    print(f"the floor was handed over to a later, louder claim {len(handed_over_after)} times; "
+          f"the speaker that yielded had been listening for {ms(handed_over_after)} (in memory, dropped; nothing sent)")
     print(f"broker hung (SIGSTOP): {ms(hung)}; every speaker that woke went on alone in {hung_alone}/{args.down}")
     print(f"broker stopped: {ms(stopped)}; every speaker that woke went on alone in {stopped_alone}/{args.down}")
     print(f"machine: {platform.machine()}, {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}; "

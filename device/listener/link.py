@@ -68,7 +68,8 @@ class UplinkLink:
         # With [discovery] on: what the ring shows goes to the uplink (Home Assistant shows it).
         self.report_state = report_state
         self._state: tuple[str, bool] | None = None
-        self._floors: dict[int, Floor] = {}
+        self._floors: dict[int, Floor] = {}  # claims not answered yet
+        self._held_floors: dict[int, Floor] = {}  # claims answered go, while a late, louder claim may take them
         self._floor_seq = 0
 
     def start(self) -> None:
@@ -167,6 +168,7 @@ class UplinkLink:
             for floor in list(self._floors.values()):  # no answer will come on this connection
                 floor.settle(True, None, "the uplink went away")
             self._floors.clear()
+            self._held_floors.clear()
             with contextlib.suppress(OSError):
                 sock.close()
             if not self._closing.is_set():
@@ -252,6 +254,16 @@ class UplinkLink:
                 if not isinstance(go, bool) or not (room is None or isinstance(room, str) and len(room) <= 64):
                     raise TypeError("floor answer is not go true/false with a room")
                 floor.settle(go, room)
+                if go:
+                    self._held_floors[floor.id] = floor
+                    for old in sorted(self._held_floors)[:-4]:  # only the last wakes can still be taken over
+                        del self._held_floors[old]
+        elif kind == "floor_lost":
+            # Another speaker's late, louder claim took a floor we were given: this speaker can only stop.
+            ident, room = message.get("id"), message.get("room")
+            floor = self._held_floors.pop(ident, None) if isinstance(ident, int) else None
+            if floor is not None and isinstance(room, str) and len(room) <= 64:
+                floor.lose(room)
         elif kind == "hello":  # the uplink's answer to ours (its spool, whether we light the ring)
             pass
         elif kind == "mute" and set(message) == {"type"}:
@@ -346,6 +358,9 @@ class Floor:
         self.room: str | None = None
         self.why = ""
         self.latency_s: float | None = None
+        self.lost = False  # a go taken back: another speaker's late, louder claim has the floor
+        self.lost_to: str | None = None
+        self.lost_after_s: float | None = None
 
     def settle(self, go: bool, room: str | None, why: str = "") -> None:
         if self.answered.is_set():
@@ -353,3 +368,9 @@ class Floor:
         self.go, self.room, self.why = go, room, why
         self.latency_s = time.monotonic() - self.asked
         self.answered.set()
+
+    def lose(self, room: str) -> None:
+        """After a go: a louder speaker's claim came late and took the floor; this speaker stands down."""
+        if self.go and not self.lost:
+            self.lost_to, self.lost_after_s = room, time.monotonic() - self.asked
+            self.lost = True

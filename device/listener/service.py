@@ -88,6 +88,7 @@ class Listener:
             self.level = LevelMeter()
         self._floor = None
         self._floor_deadline = 0.0
+        self._granted = None  # the floor this utterance goes on with: a late, louder claim may still take it
         self._held: list[np.ndarray] = []
         self.last_floor: dict | None = None
 
@@ -189,7 +190,7 @@ class Listener:
         if self.frontend is not None:  # the next audio is a new stream: no noise estimate carried over
             self.frontend = frontend.from_settings(self.config.audio)
         if self._utterance is not None:
-            self._utterance = None
+            self._utterance, self._granted = None, None
             self.counters.dropped += 1
             log.info("utterance dropped: the microphone closed while it was being spoken")
             self._emit("utterance_dropped", {"wakeword": self._wake.wakeword if self._wake else None})
@@ -217,6 +218,8 @@ class Listener:
         self._gap_handled = False
         if self.frontend is not None:
             frame = self.frontend.process(frame)
+        if self._granted is not None and self._granted.lost and self._utterance is not None:
+            self._handed_over()
         if self._floor is not None:  # waiting for the floor: hold the audio, in memory only
             if len(self._held) * FRAME_SECONDS < MAX_HELD_S:
                 self._held.append(frame)
@@ -275,9 +278,26 @@ class Listener:
             self._set_state("idle")
             return
         self._begin_utterance()
+        self._granted = floor
         for frame in held:
             if self._hear_utterance(frame):
                 return
+
+    def _handed_over(self) -> None:
+        """A louder speaker's claim came late and took the floor: drop this utterance before anything of it
+        is sent (what Vosk heard so far stays in memory and is dropped with it)."""
+        floor, self._granted = self._granted, None
+        self._utterance, self._utterance_audio = None, []
+        self.detector.reset()
+        self.counters.stood_down += 1
+        self.last_floor = {"time": time.time(), "go": False, "room": floor.lost_to,
+                           "why": "handed over: its claim came late but louder",
+                           "ms": round(floor.lost_after_s * 1000, 1)}
+        log.info("wake %s: handed over to %s after %.0f ms", self._wake.wakeword if self._wake else None,
+                 floor.lost_to, floor.lost_after_s * 1000)
+        self._emit("stood_down", {"wakeword": self._wake.wakeword if self._wake else None, "room": floor.lost_to,
+                                  "handed_over": True})
+        self._set_state("idle")
 
     def _floor_done(self, go: bool, room: str | None, why: str, latency_s: float | None) -> None:
         wakeword = self._wake.wakeword if self._wake else None
@@ -297,7 +317,7 @@ class Listener:
     def _finish_utterance(self) -> None:
         self._set_state("thinking")
         transcript = self._utterance.finish()
-        self._utterance = None
+        self._utterance, self._granted = None, None  # sent from here on: too late to hand it over
         self.detector.reset()
         self.counters.utterances += 1
         if not transcript.words:

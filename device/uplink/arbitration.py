@@ -12,11 +12,15 @@ not by the time they carry: the speakers' clocks may disagree by seconds, the
 broker's delivery by milliseconds. One wake's group is every claim for the
 word that arrives within `window` of the first one (its anchor); every speaker
 sees the same anchor, so all agree on the group, and each decides when the
-anchor's window closes. A speaker whose own wake comes later than that, but
-within SAME_WAKE_S of the anchor, is late for a wake the others have already
-settled: it stands down at once (two wakes of one word by one household within
-a second are one wake). A claim more than SAME_WAKE_S after the anchor starts
-a new wake.
+anchor's window closes. A claim that comes later than that, but within
+SAME_WAKE_S of the anchor, is late for a wake already settled (two wakes of one
+word by one household within a second are one wake): if it beats every claim of
+the wake so far it takes the floor over (detectors fire up to half a second apart, and
+the louder speaker is often the later one), and the speaker that held it yields
+(`on_lost`: it drops what it has heard, before anything was sent); else it
+stands down at once. Every speaker replays the same claims in the order the
+broker delivered them (`_holder`), so all agree on who holds the floor. A claim
+more than SAME_WAKE_S after the anchor starts a new wake.
 
 A claim holds only: a random id made at install (identity.install_id, never
 the serial, MAC or hostname), the room the owner named, the wake word, the
@@ -140,6 +144,7 @@ class Arbiter:
         self.same_wake_s = max(SAME_WAKE_S, 2 * window_s)
         self._heard: deque[tuple[float, Claim]] = deque(maxlen=256)  # (arrival, claim), ours included
         self._pending: dict[bytes, _Pending] = {}  # our claims posted, not yet back from the broker
+        self._holding: dict[str, _Holding] = {}  # word -> the wake whose floor we hold, while a late claim may take it
         self._lock = threading.Lock()
         self.bad = 0  # claims that did not parse
 
@@ -161,13 +166,31 @@ class Arbiter:
                 self._heard.popleft()
             self._heard.append((now, claim))
             pending = self._pending.pop(claim.encode(), None) if claim.id == self.me else None
+            lost = self._taken_over(claim, now)
         if pending is not None:
             self._placed(pending, now)
+        if lost is not None:
+            lost()
         return None
 
+    def _taken_over(self, claim: Claim, now: float) -> Callable[[], None] | None:
+        """(Under the lock.) If a late claim takes over a floor we hold, what tells our listener to yield."""
+        holding = self._holding.get(claim.word)
+        if holding is None or claim.id == self.me:
+            return None
+        if now - holding.anchor > self.same_wake_s:  # that wake is over: no one can take it now
+            del self._holding[claim.word]
+            return None
+        best, claims = self._holder(claim.word, holding.anchor, now)
+        if best == holding.own:
+            return None
+        del self._holding[claim.word]
+        return lambda: holding.on_lost(Decision(False, best.room, claims, "a louder claim came late"))
+
     def ask(self, word: str, score: float, loudness: float, wake_time: float,
-            answer: Callable[[Decision], None]) -> None:
-        """Claim the floor for a wake; `answer` is called once, from this thread or a timer's."""
+            answer: Callable[[Decision], None], on_lost: Callable[[Decision], None] = lambda d: None) -> None:
+        """Claim the floor for a wake; `answer` is called once, from this thread or a timer's. After a go,
+        `on_lost` is called (at most once, within SAME_WAKE_S of the wake) if a late claim takes the floor."""
         if not self.connected():
             answer(Decision(True, self.room, 1, "the household broker is unreachable"))
             return
@@ -178,7 +201,7 @@ class Arbiter:
         except BadClaim as e:  # a wake word's name a claim cannot carry, say
             answer(Decision(True, self.room, 1, f"no claim could be made: {e}"))
             return
-        pending = _Pending(own, answer)
+        pending = _Pending(own, answer, on_lost)
         with self._lock:
             self._pending[own.encode()] = pending
         if not self.publish(own.encode()):
@@ -196,11 +219,22 @@ class Arbiter:
 
     def _placed(self, pending: _Pending, arrived: float) -> None:
         """Our claim is back from the broker: late for a settled wake, or wait for its window to close."""
-        anchor, first = self.anchor(pending.own.word, arrived)
-        if arrived - anchor > self.window_s:  # that wake was settled without us
-            pending.answer(Decision(False, first.room, 1, "late: the others had settled this wake"))
+        anchor, _ = self.anchor(pending.own.word, arrived)
+        if arrived - anchor > self.window_s:  # that wake was settled without us: take it over, or stand down
+            self._settle(pending, anchor, arrived)
             return
-        self._later(anchor + self.window_s - self.clock(), lambda: pending.answer(self.decide(pending.own, anchor)))
+        self._later(anchor + self.window_s - self.clock(), lambda: self._settle(pending, anchor, self.clock()))
+
+    def _settle(self, pending: _Pending, anchor: float, now: float) -> None:
+        """Answer our claim with who holds the floor now; if we do, a late claim may still take it over."""
+        own = pending.own
+        with self._lock:
+            best, claims = self._holder(own.word, anchor, now, own)
+            if best == own:
+                self._holding[own.word] = _Holding(anchor, own, pending.on_lost)
+        late = now - anchor > self.window_s and best != own
+        why = "late: the others had settled this wake" if late else ""
+        pending.answer(Decision(best == own, best.room, claims, why))
 
     def anchor(self, word: str, now: float) -> tuple[float, Claim]:
         """When the wake that a claim arriving at `now` belongs to began (its first claim's arrival), and
@@ -213,20 +247,43 @@ class Arbiter:
                 anchor, first = t, c
         return anchor, first
 
+    def _holder(self, word: str, anchor: float, now: float, own: Claim | None = None) -> tuple[Claim, int]:
+        """(Under the lock.) Who holds the floor of the wake that began at `anchor`, given the claims for the
+        word that arrived until `now` (ours as `own` too, should its echo be missing), and how many speakers
+        claimed it. The window's claims decide first (`winner`); then each later claim, in the order it
+        arrived, takes the floor if it beats the holder (which beats every claim before it)."""
+        arrived = sorted(((t, c) for t, c in self._heard if c.word == word and anchor <= t <= now),
+                         key=lambda x: x[0])
+        group = {c.id: c for t, c in arrived if t <= anchor + self.window_s}
+        if own is not None:
+            group.setdefault(own.id, own)
+        best, ids = winner(list(group.values())), set(group)
+        for t, c in arrived:
+            if t > anchor + self.window_s:
+                ids.add(c.id)
+                best = winner([best, c])
+        return best, len(ids)
+
     def decide(self, own: Claim, anchor: float) -> Decision:
         """The rule over the claims for the word that arrived within the anchor's window, ours among them."""
         with self._lock:
-            group = {c.id: c for t, c in self._heard if anchor <= t <= anchor + self.window_s and c.word == own.word}
-        group[self.me] = own
-        best = winner(list(group.values()))
-        return Decision(best.id == self.me, best.room, len(group))
+            best, claims = self._holder(own.word, anchor, anchor + self.window_s, own)
+        return Decision(best == own, best.room, claims)
+
+
+@dataclass(frozen=True)
+class _Holding:
+    """A wake whose floor we hold: when it began here, our claim, and whom to tell if a late claim takes it."""
+    anchor: float
+    own: Claim
+    on_lost: Callable[[Decision], None]
 
 
 class _Pending:
     """One claim's answer, given once: the first of the decision and the no-echo fallback wins."""
 
-    def __init__(self, own: Claim, answer: Callable[[Decision], None]):
-        self.own, self._answer = own, answer
+    def __init__(self, own: Claim, answer: Callable[[Decision], None], on_lost: Callable[[Decision], None]):
+        self.own, self._answer, self.on_lost = own, answer, on_lost
         self._lock = threading.Lock()
         self.done = False
 

@@ -425,7 +425,16 @@ class Uplink:
             with contextlib.suppress(AuditError):
                 self.audit.append(entry)
 
-        self.arbiter.ask(word, float(message["score"]), float(message["loudness"]), float(message["time"]), answer)
+        def lost(decision) -> None:  # a louder speaker's late claim took the floor: ours drops what it heard
+            conn.send({"type": "floor_lost", "id": seq, "room": decision.room})
+            log.info("wake %s: handed over to %s (its claim came late but louder)", word, decision.room)
+            with contextlib.suppress(AuditError):
+                self.audit.append({"outcome": "stood_down", "wakeword": word, "go": False, "claims": decision.claims,
+                                   "room": decision.room, "reason": f"stood down for {decision.room}: "
+                                   "handed over, its claim came late but louder"})
+
+        self.arbiter.ask(word, float(message["score"]), float(message["loudness"]), float(message["time"]),
+                         answer, lost)
 
     def _state(self, conn: _Connection, message: dict) -> None:
         """What the ring shows, from the listener that drives it: for Home Assistant."""
