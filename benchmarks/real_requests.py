@@ -3,6 +3,7 @@
     python -m benchmarks.real_requests                       # per corpus: utterances, spans per label
     python -m benchmarks.real_requests --extract-snips DIR   # rebuild benchmarks/data/real/snips.jsonl.gz
     python -m benchmarks.real_requests --extract-sgd DIR     # rebuild benchmarks/data/real/sgd.jsonl.gz
+    python -m benchmarks.real_requests --extract-taskmaster3 TSV ...  # rebuild .../taskmaster3.jsonl.gz
 
 Every other corpus the redactor is measured on is generated. These are requests people wrote for voice
 assistants and task-oriented dialogue systems, kept in the repository (CI reaches no code host) as
@@ -25,6 +26,15 @@ How the files were made (LICENCES.md beside them names each source, its commit a
   the dialogue files of 4 MiB and more (31 of 127 in train, 3 of 20 in dev, 10 of 34 in test); the rest
   give about 156,000 user turns, of which `extract_sgd(DIR)` keeps every one with a PERSON, PHONE, EMAIL or
   ADDRESS span and a seeded random sample of the others, SGD_SIZE in all, after removing repeated texts.
+- taskmaster3: github google-research-datasets/Taskmaster, TM-3-2020/splits/train/train-bc.tsv, the one file
+  of Taskmaster-3's splits the store this was made from held (the dialogue files and the other split files are
+  larger than it kept): movie-ticketing dialogues, each line a dialogue's context up to an agent turn, user
+  turns after <U>, the API calls made after them as <PN>name<PAN>argument<PAV>value. These files carry no
+  span annotations (the dialogue files do), so `extract_taskmaster3(FILES)` marks the values of a dialogue's
+  API arguments where its user turns say them (case aside, on word boundaries): movies, theaters, places,
+  people (actors, directors: public figures in a media request) and characters as KEEP. No argument names a
+  private person, a phone number, an email or a street address: this corpus measures what must be left
+  alone, not what must be caught. HELD OUT WHOLE: never trained on, its errors never looked at.
 
 Spoken form (`spoken_tokens`): the way Vosk writes what was said. Lower case; punctuation a recogniser
 would not write removed (apostrophes inside words kept: "mom's"); accents dropped; numbers as words with
@@ -112,6 +122,13 @@ SLOT_LABELS: dict[str, dict[str, str]] = {
         "destination_airport_name": "KEEP", "origin_airport_name": "KEEP", "from_station": "KEEP",
         "to_station": "KEEP", "origin_station_name": "KEEP", "destination_station_name": "KEEP",
         "pickup_location": "KEEP",
+    },
+    # Taskmaster-3 (TicketTalk) API arguments (TM-3-2020/ontology/entities.json). A location is a city, a
+    # state or a part of town ("nearby" and the like are not marked: see TM3_NOT_PLACES); one with a digit
+    # (a zip code) is not marked either. Not marked: dates, times, counts, prices, genres, seating, ratings.
+    "taskmaster3": {
+        "name.movie": "KEEP", "name.theater": "KEEP", "location": "KEEP", "name.person": "KEEP",
+        "name.character": "KEEP",
     },
 }
 
@@ -653,6 +670,80 @@ def extract_sgd(root: str, size: int = SGD_SIZE, seed: int = SGD_SEED) -> list[d
     return [r for i, r in enumerate(out) if i in chosen]
 
 
+TM3_NOT_PLACES = {"nearby", "near me", "closer", "close", "here", "home", "my area", "around here", "local",
+                  "close by", "close to me", "near by", "my location", "current location", "downtown", "in town"}
+
+
+def taskmaster3_dialogues(lines: Iterable[str]) -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
+    """Dialogue id -> its user turns, each with the (argument, value) pairs of the API calls made after it,
+    from Taskmaster-3 split lines (context TAB target TAB dialogue id). A dialogue has one line per agent turn,
+    each with the context so far: the longest is kept."""
+    longest: dict[str, str] = {}
+    for line in lines:
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) < 3:
+            continue
+        context, dialogue = parts[0], parts[-1]
+        context = context.split("<C>", 1)[1] if "<C>" in context else context
+        if len(context) > len(longest.get(dialogue, "")):
+            longest[dialogue] = context
+    out = {}
+    for dialogue, context in longest.items():
+        turns: list[tuple[str, list[tuple[str, str]]]] = []
+        pieces = re.split(r"(<[A-Z]+>)", context)
+        argument = None
+        for tag, value in zip(pieces[1::2], pieces[2::2], strict=True):
+            if tag == "<U>":
+                turns.append((value, []))
+            elif tag == "<PAN>":
+                argument = value
+            elif tag == "<PAV>" and argument and turns:
+                turns[-1][1].append((argument, value))
+            elif tag in ("<A>", "<PN>"):
+                argument = None
+        out[dialogue] = turns
+    return out
+
+
+def taskmaster3_records(dialogue: str, turns: list[tuple[str, list[tuple[str, str]]]]) -> list[dict]:
+    """Records for one dialogue's user turns: each value its API calls name anywhere in the dialogue is
+    marked where a user turn says it (longest values first; the first span wins)."""
+    table = SLOT_LABELS["taskmaster3"]
+    values = {}
+    for _, args in turns:
+        for argument, value in args:
+            value = value.strip().strip(".,!?")
+            if argument not in table or len(value) < 2 or re.search(r"\d", value) and argument == "location":
+                continue
+            if argument == "location" and value.lower() in TM3_NOT_PLACES:
+                continue
+            values.setdefault(value.lower(), table[argument])
+    out = []
+    for k, (raw, _) in enumerate(turns):
+        raw = raw.replace("’", "'")
+        slots: list[tuple[int, int, str | None]] = []
+        for value in sorted(values, key=len, reverse=True):
+            for m in re.finditer(r"(?<!\w)" + re.escape(value.replace("’", "'")) + r"(?!\w)", raw, re.I):
+                if not any(max(a, m.start()) < min(b, m.end()) for a, b, _ in slots):
+                    slots.append((m.start(), m.end(), values[value]))
+        rec = record(f"train/{dialogue}/{k}", "movie_tickets", raw, sorted(slots))
+        if rec:
+            out.append(rec)
+    return out
+
+
+def extract_taskmaster3(paths: Iterable[str]) -> list[dict]:
+    """User turns of Taskmaster-3 split files (TSV), dialogues in the order first seen, repeated texts removed."""
+    lines: list[str] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            lines += f.readlines()
+    out = []
+    for dialogue, turns in taskmaster3_dialogues(lines).items():
+        out += taskmaster3_records(dialogue, turns)
+    return dedupe(out)
+
+
 def dedupe(records: list[dict]) -> list[dict]:
     seen, out = set(), []
     for r in records:
@@ -688,11 +779,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract-snips", metavar="DIR",
                         help="nlu-benchmark's 2017-06-custom-intent-engines folder")
     parser.add_argument("--extract-sgd", metavar="DIR", help="dstc8-schema-guided-dialogue's top folder")
+    parser.add_argument("--extract-taskmaster3", metavar="TSV", nargs="+",
+                        help="Taskmaster's TM-3-2020/splits/*/*.tsv files (held out whole)")
     args = parser.parse_args(argv)
     if args.extract_snips:
         print(write("snips", extract_snips(args.extract_snips)))
     if args.extract_sgd:
         print(write("sgd", extract_sgd(args.extract_sgd)))
+    if args.extract_taskmaster3:
+        print(write("taskmaster3", extract_taskmaster3(args.extract_taskmaster3)))
     for corpus in corpora():
         s = summary(corpus)
         spans = " ".join(f"{label}={n}" for label, n in s["spans"].items())

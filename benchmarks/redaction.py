@@ -123,19 +123,25 @@ def report(name: str, r: dict) -> None:
 
 
 def summary_line(name: str, r: dict) -> str:
-    worst = max(r["totals"], key=lambda k: r["leaks"][k] / r["totals"][k])
     untouched = f"{r['untouched']:6.1%}" if r["clean_utts"] else "   n/a"
-    return (f"  {name:38} leak {leak(r):6.1%}  worst {worst} {r['leaks'][worst] / r['totals'][worst]:5.1%}  "
-            f"over {r['over']:4.1%}  untouched {untouched}  median {r['median_ms']:.3f} ms")
+    if r["totals"]:
+        worst = max(r["totals"], key=lambda k: r["leaks"][k] / r["totals"][k])
+        leaks = f"leak {leak(r):6.1%}  worst {worst} {r['leaks'][worst] / r['totals'][worst]:5.1%}"
+    else:
+        leaks = "leak    n/a (no identifiers)"
+    return f"  {name:38} {leaks}  over {r['over']:4.1%}  untouched {untouched}  median {r['median_ms']:.3f} ms"
 
 
 # Real requests (benchmarks/real_requests.py), per corpus and, for SGD, per its own split. The shipped tagger is
 # trained on SNIPS and SGD's train split (scripts/train-redactor --real, names and numbers in their slots
 # replaced by generated ones); SGD's dev and test splits (dialogues of other people, test with services
 # train has not) are held out: never trained on, their errors never looked at. Some of SNIPS' were (issue 23).
+# Taskmaster-3 is held out whole: another corpus, other writers, never trained or tuned on, its errors never
+# looked at (scripts/train-redactor refuses it). It names no private person: it measures what must stay.
 TRAINED_ON: tuple[str, ...] = ("snips", "sgd train")
 LOOKED_AT = ("snips",)
 HELD_OUT_SPLITS = {"sgd": ("dev", "test")}
+HELD_OUT_WHOLE = ("taskmaster3",)
 REAL_TARGETS = ("targets (issue 23), held out: PERSON leak <= 5%; identifier-free requests untouched >= 97%; "
                 "over-redaction <= 1%")
 
@@ -180,10 +186,11 @@ def report_real(redactor) -> None:
     print(REAL_TARGETS)
     for corpus, requests in real_sets().items():
         side = ("trained on" if corpus in TRAINED_ON else "looked at, never trained on" if corpus in LOOKED_AT
+                else "HELD OUT WHOLE: another corpus, never trained or tuned on" if corpus in HELD_OUT_WHOLE
                 else "HELD OUT: never trained or tuned on")
         r = score(requests, redact)
         labels = ", ".join(f"{label} {r['leaks'][label] / r['totals'][label]:.1%} of {r['totals'][label]}"
-                           for label in sorted(r["totals"]))
+                           for label in sorted(r["totals"])) or "no identifiers annotated"
         print(summary_line(f"{corpus} ({side})", r))
         print(f"    leak by label: {labels}; names that must stay, untouched: {kept(requests, redact):.1%}")
 

@@ -47,6 +47,31 @@ def test_each_corpus_has_the_spans_it_should(corpus, least):
     assert 0 < summary["identifier_free"] < summary["utterances"]
 
 
+def test_taskmaster3_is_held_out_whole_and_marks_what_must_stay():
+    summary = rr.summary("taskmaster3")
+    assert summary["spans"]["KEEP"] >= 1500
+    assert summary["identifier_free"] == summary["utterances"]  # no argument names a private person
+
+
+def test_taskmaster3_extraction(tmp_path):
+    path = tmp_path / "train-zz.tsv"
+    first = ("<PR>find_movies<PRAN>name.movie<PRAV>Mulan<C><U>Is Mulan on in Spring Hills, Kansas?"
+             "<PN>find_movies<PAN>name.movie<PAV>Mulan<PAN>location<PAV>Spring Hills, Kansas")
+    second = (first + "<A>Yes, at AMC Mercado 24.<U>Two at the amc mercado 24 near me please, with Dana"
+              "<PN>book_tickets<PAN>name.theater<PAV>AMC Mercado 24<PAN>location<PAV>near me"
+              "<PAN>num.tickets<PAV>Two")
+    path.write_text(f"{first}\t[A]Yes.\tdlg-1\n{second}\t[A]Done.\tdlg-1\n"
+                    "<C><U>Movies in 90210?<PN>find_movies<PAN>location<PAV>90210\t[A]Sure.\tdlg-2\n")
+    records = rr.extract_taskmaster3([str(path)])
+    marked = {r["text"]: [(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records}
+    assert marked == {
+        "is mulan on in spring hills kansas": [("mulan", "KEEP"), ("spring hills kansas", "KEEP")],
+        "two at the amc mercado twenty four near me please with dana": [("amc mercado twenty four", "KEEP")],
+        "movies in ninety thousand two hundred ten": [],  # as SNIPS and SGD say numbers
+    }
+    assert records[0]["id"] == "train/dlg-1/0" and records[1]["id"] == "train/dlg-1/1"
+
+
 def test_private_people_and_public_names_are_told_apart():
     snips = {r.text: r for r in rr.load("snips")}
     people = [r.text[a:b] for r in snips.values() for a, b, label in r.spans if label == "PERSON"]
@@ -147,6 +172,10 @@ def test_training_reads_sgd_train_only_with_generated_identifiers():
     assert {r.id.split("/")[0] for r in train.real_requests_of("sgd:train")} == {"train"}
     assert set(redaction.HELD_OUT_SPLITS["sgd"]) == {"dev", "test"}
     assert "sgd:train" in train.REAL_DEFAULT and "sgd" not in train.REAL_DEFAULT
+    for corpus in redaction.HELD_OUT_WHOLE:
+        assert not any(spec.split(":")[0] == corpus for spec in train.REAL_DEFAULT)
+        with pytest.raises(SystemExit, match="held out whole"):
+            train.real_requests_of(corpus)
     samples = train.real_samples(["sgd:train"], 1, random.Random(1))
     with_names = [s for s in samples if "PERSON" in s.labels]
     assert len(with_names) >= 4 * 400  # each request with a name, and three copies with generated names

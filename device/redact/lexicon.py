@@ -78,7 +78,7 @@ def _by_first_word(names) -> dict[str, list[tuple[str, ...]]]:
 def place_names() -> dict[str, list[tuple[str, ...]]]:
     """Cities, US states (and postal codes), countries and continents (scripts/make-place-names,
     from GeoNames), by first word: places are not identifiers."""
-    return _by_first_word((DATA / "place_names.txt").read_text().splitlines())
+    return _by_first_word((DATA / "place_names.txt").read_text().splitlines() + sorted(PLACE_NICKNAMES))
 
 
 @cache
@@ -182,8 +182,21 @@ facebook, whatsapp, twitter, snapchat, pinterest, linkedin, reddit, gmail, outlo
 xfinity, verizon, at and t, t mobile, sprint, vodafone, disney plus, disney, hbo, peacock, roku, sonos,
 philips hue, nest, fitbit, garmin, tesla, toyota, honda, bmw, audi, nike, adidas, zara, walgreens, cvs,
 rite aid, home depot, lowes, lowe's, best buy, apple music, apple, samsung, microsoft, skype, zoom, slack,
-dropbox, paypal, venmo, zelle, audible, kindle, npr, bbc, cnn, espn, fox news
+dropbox, paypal, venmo, zelle, audible, kindle, npr, bbc, cnn, espn, fox news,
+itunes, lastfm, last fm, deezer, shazam, vimeo, zvooq, soundcloud, imax, loews, cineplex, cineplex odeon, arclight,
+kerasotes, harkins, santikos, alamo drafthouse, dipson, plitt
 """.replace("\n", " ").split(","))
+# Places people say by a short name that the gazetteer (GeoNames) does not list.
+PLACE_NICKNAMES = frozenset(phrase.strip() for phrase in """
+vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay area, socal, norcal
+""".split(","))
+# Words that are never a person's name though no word list knows them: music genres and moods, and
+# words of technology and listings. A name the tagger has never seen is not a name by default (issue 23).
+NOT_NAMES = frozenset("""
+indie reggaeton hipster gothic bossa nova electro edm lofi kpop jpop synthpop synthwave dubstep techno trance
+grunge emo punk hiphop rnb acapella afrobeat afrobeats dancehall bachata cumbia merengue salsa flamenco
+wifi wi fi bpm showtimes showtime playlist playlists podcast podcasts livestream
+""".split())
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 
 STREET_TYPES = frozenset("""

@@ -40,6 +40,7 @@ from device.redact.numbers import (
     to_digits,
 )
 from device.redact.tagger import HOMOPHONES, Tagger, person_slot
+from device.redact.tagger import _lists as tagger_name_lists
 
 MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
 UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability on
@@ -151,6 +152,7 @@ class Redactor:
         for phrases in self._household.values():
             phrases.sort(key=len, reverse=True)
         self._tagger = Tagger() if tagger else None
+        self._tagger_firsts, self._tagger_lasts, _, _ = tagger_name_lists()
 
     @classmethod
     def from_config(cls, config) -> Redactor:
@@ -241,7 +243,10 @@ class Redactor:
         places, lone_places, k = 0, 0, i
         while k < j:
             place = _phrase_at(lx.place_names(), norms, k, j)
-            if found := place or _phrase_at(lx.brand_names(), norms, k, j):
+            brand = _phrase_at(lx.brand_names(), norms, k, j)
+            if brand and (not place or len(brand) > len(place)):  # "alamo drafthouse" is no town of alamo
+                place = None
+            if found := place or brand:
                 places += 1
                 lone_places += place is not None and len(place) == 1
                 k += len(found)
@@ -251,8 +256,20 @@ class Redactor:
                 return False
         if not places or norms[j - 1] in _PLACE_JOINS:
             return False
-        return places > 1 or not lone_places or (norms[i - 1] if i else "") in _PLACE_CONTEXT \
+        prev, prev2 = (norms[i - 1] if i else ""), (norms[i - 2] if i > 1 else "")
+        return places > 1 or not lone_places or prev in _PLACE_CONTEXT \
+            or prev in ("from", "to") and prev2 in _TRAVEL_WORDS \
+            or prev in ("to", "and", "or") and i > 1 and _phrase_at(lx.place_names(), norms, i - 2, i - 1) \
+            or j - i == 1 and self._only_a_place(norms[i]) and prev not in lx.HELPER_VERBS \
+            and (j == len(norms) or norms[j] not in lx.PERSON_ACTIONS and norms[j] not in lx.PERSONAL_NOUNS) \
             or j < len(norms) and _phrase_at(lx.place_names(), norms, j, len(norms)) is not None  # "[beaumont] tx"
+
+    def _only_a_place(self, word: str) -> bool:
+        """A place of one word that no list of names knows ("seattle", "atlanta"; not "jackson", "florida"),
+        or a short name for a city ("vegas", "philly")."""
+        return word in lx.PLACE_NICKNAMES or len(word) > 3 and word not in self.first_names \
+            and word not in self.surnames and word not in lx.EVERYDAY_NAMES \
+            and word not in self._tagger_firsts and word not in self._tagger_lasts
 
     @staticmethod
     def _person_before(norms, i: int) -> bool:
@@ -302,7 +319,8 @@ class Redactor:
                     # was born on; countries and nationalities are not people, and names that are
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
                     # An everyday word alone ("my favorite season") needs the tagger to be sure.
-                    if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME or (
+                    if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME
+                            or norms[k] in lx.NOT_NAMES or (
                             confidence[k] < LONE_WORD_CONFIDENCE and norms[k] in self.common
                             and not name_words[i:j].count(True) > 1) or (
                             norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
@@ -648,7 +666,7 @@ class Redactor:
 
     def _name_like(self, tok: str, strong: bool) -> bool:
         if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
-                or tok in self.places or tok in lx.ASSISTANTS:
+                or tok in self.places or tok in lx.ASSISTANTS or tok in lx.NOT_NAMES:
             return False
         if tok in self.first_names or tok in self.surnames and strong:
             return True
@@ -656,6 +674,7 @@ class Redactor:
 
     def _unknown_word(self, tok: str) -> bool:
         return tok.isalpha() and len(tok) > 2 and tok not in self.common and tok not in self.all_places \
+            and tok not in lx.NOT_NAMES \
             and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME and tok not in lx.STREET_TYPES
 
     def _bare_name(self, tok: str) -> bool:
@@ -807,6 +826,12 @@ _PLACE_JOINS = frozenset("to and or via in near city state county".split())
 _PLACE_CONTEXT = frozenset("""
 in near around weather forecast visit visiting flights flight fly flying trip drive driving directions train trains
 bus buses downtown temperature rain snow
+""".split())
+# "leaving from X", "flying to X": a one-word place after these is a place, not a person ("emails from X" is).
+_TRAVEL_WORDS = frozenset("""
+leave leaving left depart departing departure go going went travel traveling travelling traveled fly flying
+flight flights head heading headed drive driving return returning trip trips ticket tickets train trains bus
+buses move moving ride cab taxi coming come get getting way
 """.split())
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
