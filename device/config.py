@@ -350,6 +350,8 @@ class ArbitrationSettings:
     enabled: bool = False
     host: str = "localhost"
     port: int = field(default=1883, metadata=_range(1, 65535))
+    tls: bool = False  # TLS to the broker (its port is then usually 8883), the certificate checked
+    ca_file: str = ""  # the CA that signed the broker's certificate; "" = the system's CAs
     username: str = ""
     password_file: str = ""
     topic: str = "earmuff/arbitration"
@@ -369,6 +371,8 @@ class ArbitrationSettings:
             problems.append(("room", "arbitration needs the room's name (the other speakers' audit logs show it)"))
         if self.enabled and not self.host:
             problems.append(("host", "arbitration needs the household's MQTT broker"))
+        if self.ca_file and not self.tls:
+            problems.append(("ca_file", "is set but tls is false: set tls = true to use it"))
         for key, problem in problems[:-1]:
             where.collect(ConfigError(problem, where.path, f"[{where.section}] {key}"))
         if problems:

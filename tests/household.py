@@ -13,6 +13,7 @@ import json
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import wave
@@ -33,13 +34,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Broker:
-    """A real mosquitto on 127.0.0.1, no persistence: a restart forgets every retained message."""
+def make_certificates() -> dict[str, Path]:
+    """A CA of our own and a certificate it signed for 127.0.0.1 / localhost (openssl), as a household
+    would make for its mosquitto: {"ca": ..., "cert": ..., "key": ..., "dir": ...}. In a folder of their
+    own that every user may read (mosquitto started as root reads them as the user mosquitto); test
+    keys, nothing else: remove "dir" when done."""
+    d = Path(tempfile.mkdtemp(prefix="earmuff-test-certs-"))
+    d.chmod(0o755)
+    files = {"ca": d / "ca.crt", "ca_key": d / "ca.key", "cert": d / "broker.crt", "key": d / "broker.key"}
 
-    def __init__(self, directory: Path, port: int | None = None):
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=household test CA",
+        "-keyout", str(files["ca_key"]), "-out", str(files["ca"]))
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", str(files["key"]),
+        "-out", str(d / "broker.csr"))
+    (d / "san.ext").write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+    run("x509", "-req", "-in", str(d / "broker.csr"), "-CA", str(files["ca"]), "-CAkey", str(files["ca_key"]),
+        "-CAcreateserial", "-days", "2", "-extfile", str(d / "san.ext"), "-out", str(files["cert"]))
+    for path in d.iterdir():
+        path.chmod(0o644)
+    return files | {"dir": d}
+
+
+class Broker:
+    """A real mosquitto on 127.0.0.1, no persistence: a restart forgets every retained message.
+    With `certificates` (make_certificates), it speaks only TLS."""
+
+    def __init__(self, directory: Path, port: int | None = None, certificates: dict[str, Path] | None = None):
         self.port = port or free_port()
         self.conf = Path(directory) / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        tls = "" if certificates is None else \
+            f"cafile {certificates['ca']}\ncertfile {certificates['cert']}\nkeyfile {certificates['key']}\n"
+        self.conf.write_text(f"listener {self.port} 127.0.0.1\n{tls}allow_anonymous true\npersistence false\n")
         self.log = Path(directory) / "mosquitto.log"
         self.proc: subprocess.Popen | None = None
 
@@ -87,7 +115,8 @@ class StartTogether(WavSource):
 
 
 def speaker_config(directory: Path, room: str, broker_port: int, model: Path | None = None, window_ms: int = 150,
-                   arbitration: bool = True, discovery: bool = False, **uplink) -> cfg.Config:
+                   arbitration: bool = True, discovery: bool = False, tls: dict | None = None,
+                   **uplink) -> cfg.Config:
     return cfg.from_dict({
         "paths": {"state_dir": str(directory / "state"), "runtime_dir": str(directory / "run"),
                   "models_dir": str(directory)},
@@ -97,7 +126,7 @@ def speaker_config(directory: Path, room: str, broker_port: int, model: Path | N
         "control": {"group": ""},
         "uplink": {"sinks": ["file"], "retry_min_s": 0.05, "retry_max_s": 0.2, "light_timeout_s": 1.0, **uplink},
         "arbitration": {"enabled": arbitration, "host": "127.0.0.1", "port": broker_port, "room": room,
-                        "window_ms": window_ms},
+                        "window_ms": window_ms, **(tls or {})},
         "discovery": {"enabled": discovery},
     })
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from device.listener.link import UplinkLink
 from device.ring.led import JsonlDriver, Ring
 from device.uplink.arbitration import Arbiter, BadClaim, Claim, parse_claim, strength, winner
 from tests import speech
-from tests.household import Broker, Speaker
+from tests.household import Broker, Speaker, make_certificates
 from tests.waiting import wait_for
 
 WINDOW_S = 0.15
@@ -448,6 +449,60 @@ def test_doctor_says_whether_the_household_broker_answers(tmp_path, broker):
     broker.stop()
     (check,) = household_checks(on)
     assert not check.ok and check.warn and "unreachable" in check.what and "alone" in check.fix
+
+
+def test_over_tls_the_speakers_arbitrate_and_a_broker_they_cannot_trust_gets_nothing(tmp_path):
+    from device import config as cfg
+    from device.owner.doctor import household_checks
+
+    certificates = make_certificates()
+    made, broker = [], None
+    try:
+        broker = Broker(tmp_path, certificates=certificates).start()
+        trusted = {"tls": True, "ca_file": str(certificates["ca"])}
+        for room in ("kitchen", "hall"):
+            made.append(Speaker(tmp_path, room, broker.port, window_ms=int(WINDOW_S * 1000), tls=trusted))
+        for s in made:
+            assert s.connected(), s.room
+            s.asker = Asker(s)
+        answers = ask_together(made, [12.0, 31.0])
+        assert [go for go, _, _ in answers] == [False, True] and {room for _, room, _ in answers} == {"hall"}
+        settings = {"enabled": True, "host": "127.0.0.1", "port": broker.port, "room": "study"}
+        (check,) = household_checks(cfg.from_dict({"arbitration": settings | trusted}))
+        assert check.ok and "over TLS" in check.what
+
+        # The system's CAs do not know the household's own: no connection, a clear word, every wake answered alone.
+        (check,) = household_checks(cfg.from_dict({"arbitration": settings | {"tls": True}}))
+        assert not check.ok and "TLS failed" in check.what and "certificate" in check.what and "ca_file" in check.fix
+        untrusting = Speaker(tmp_path, "study", broker.port, window_ms=int(WINDOW_S * 1000), tls={"tls": True})
+        made.append(untrusting)
+        assert not untrusting.connected(timeout=1.5)
+        untrusting.asker = Asker(untrusting)
+        floor = untrusting.asker.link.ask_floor("hey_jarvis", 0.9, 40.0)
+        assert floor.answered.wait(1.0) and floor.go  # alone: the others never saw its claim
+        # And one speaking plain MQTT to the TLS port is not let in either.
+        plain = Speaker(tmp_path, "attic", broker.port, window_ms=int(WINDOW_S * 1000))
+        made.append(plain)
+        assert not plain.connected(timeout=1.5)
+    finally:
+        for s in made:
+            if hasattr(s, "asker"):
+                s.asker.close()
+            s.close()
+        if broker is not None:
+            broker.stop()
+        shutil.rmtree(certificates["dir"])
+
+
+def test_a_ca_file_without_tls_or_unreadable_is_named(tmp_path):
+    from device import config as cfg
+    from device.owner.config_check import household_problems
+
+    with pytest.raises(cfg.ConfigError, match="ca_file"):
+        cfg.from_dict({"arbitration": {"enabled": True, "room": "kitchen", "ca_file": "/etc/ssl/ca.crt"}})
+    on = cfg.from_dict({"arbitration": {"enabled": True, "room": "kitchen", "tls": True,
+                                        "ca_file": str(tmp_path / "missing.crt")}})
+    assert ("[arbitration] ca_file", f"{tmp_path / 'missing.crt'}: no such file") in household_problems(on)
 
 
 # -- the listener's side, with the uplink played by a stand-in ----------------------------------

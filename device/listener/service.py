@@ -395,8 +395,9 @@ class Listener:
 
     def _arbitration_status(self) -> dict:
         a, c = self.config.arbitration, self.counters
-        return {"enabled": a.enabled, "broker": f"{a.host}:{a.port}", "topic": a.topic, "window_ms": a.window_ms,
-                "room": a.room, "stood_down": c.stood_down, "went_alone": c.went_alone, "last": self.last_floor,
+        return {"enabled": a.enabled, "broker": f"{a.host}:{a.port}" + (" (TLS)" if a.tls else ""),
+                "topic": a.topic, "window_ms": a.window_ms, "room": a.room, "stood_down": c.stood_down,
+                "went_alone": c.went_alone, "last": self.last_floor,
                 "discovery": self.config.discovery.enabled}
 
     @property

@@ -112,9 +112,11 @@ def household_problems(config: Config) -> list[tuple[str, str]]:
     if not (a.enabled or d.enabled):
         return []
     problems = []
-    if a.password_file and not os.access(a.password_file, os.R_OK):
-        why = "no such file" if not Path(a.password_file).exists() else "not readable by this user"
-        problems.append(("[arbitration] password_file", f"{a.password_file}: {why}"))
+    for key in ("password_file", "ca_file"):
+        path = getattr(a, key)
+        if path and not os.access(path, os.R_OK):
+            why = "no such file" if not Path(path).exists() else "not readable by this user"
+            problems.append((f"[arbitration] {key}", f"{path}: {why}"))
     if a.password_file and not a.username:
         problems.append(("[arbitration] username", "password_file is set but username is empty"))
     forbidden = Forbidden(hardware_identifiers() + list(config.identity.never_send))

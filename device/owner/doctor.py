@@ -7,6 +7,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -61,11 +62,28 @@ def household_checks(config: Config) -> list[Check]:
         return []
     out = [Check(False, f"{key}: {problem}", "correct it; `earmuff config check` re-checks")
            for key, problem in household_problems(config)]
+    context = None
+    if a.tls:  # the handshake the uplink will make: the broker's certificate, checked against ca_file
+        from device.uplink.sinks import tls_context
+
+        try:
+            context = tls_context(a.ca_file)
+        except (OSError, ssl.SSLError) as e:
+            out.append(Check(False, f"[arbitration] ca_file {a.ca_file}: {getattr(e, 'strerror', None) or e}",
+                             "give the CA certificate (PEM) that signed the broker's; until then this speaker "
+                             "does not connect and answers every wake alone"))
+            return out
     try:
-        with socket.create_connection((a.host, a.port), timeout=2):
-            pass
-        out.append(Check(True, f"household broker {a.host}:{a.port} answers"
+        with socket.create_connection((a.host, a.port), timeout=2) as sock:
+            if context is not None:
+                context.wrap_socket(sock, server_hostname=a.host).close()
+        out.append(Check(True, f"household broker {a.host}:{a.port} answers" + (" over TLS" if a.tls else "")
                                + (f" (arbitration for room {a.room!r})" if a.enabled else "")))
+    except ssl.SSLError as e:
+        why = getattr(e, "verify_message", None) or e.reason or e
+        out.append(Check(False, f"household broker {a.host}:{a.port}: TLS failed: {why}",
+                         "set [arbitration] ca_file to the CA that signed the broker's certificate, and host to "
+                         "the name on it; until then this speaker answers every wake alone", warn=True))
     except OSError as e:
         out.append(Check(False, f"household broker {a.host}:{a.port} unreachable: {e.strerror or e}",
                          "start mosquitto there (or correct [arbitration] host and port); until then this speaker "
@@ -386,12 +404,12 @@ def homeassistant_token_check(settings) -> Check:
     import urllib.error
     import urllib.request
 
-    from device.uplink.sinks import _tls_context
+    from device.uplink.sinks import tls_context
 
     token = Path(settings.token_file).read_text(encoding="utf-8").strip()
     url = settings.url.rstrip("/") + "/api/"
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    context = _tls_context(settings.verify_tls) if url.startswith("https:") else None
+    context = tls_context(verify=settings.verify_tls) if url.startswith("https:") else None
     try:
         with urllib.request.urlopen(request, timeout=settings.timeout_s, context=context):
             return Check(True, f"Home Assistant at {settings.url} accepts the token")

@@ -22,8 +22,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Callable
+
+from device.uplink.sinks import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class Household:
         self.connects = 0
         self.password = password
         self._client = None
+        self._failing = False  # a failed connection was logged; quiet until one succeeds
 
     # -- the connection -------------------------------------------------------
     def start(self) -> None:
@@ -61,9 +65,17 @@ class Household:
                              protocol=mqtt.MQTTv311)
         if s.username:
             client.username_pw_set(s.username, self.password)
+        if s.tls:
+            try:
+                client.tls_set_context(tls_context(s.ca_file))
+            except (OSError, ssl.SSLError) as e:  # an unreadable or broken ca_file: never send in the clear
+                log.error("household broker: [arbitration] ca_file %s: %s; not connecting (this speaker answers "
+                          "its own wakes)", s.ca_file, getattr(e, "strerror", None) or e)
+                return
         client.will_set(self.availability, "offline", qos=1, retain=True)
         client.reconnect_delay_set(0.2, 5)
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._client = client
@@ -84,6 +96,7 @@ class Household:
                       self.settings.port, reason_code)
             return
         self.connects += 1
+        self._failing = False
         self._connected.set()
         log.info("household broker %s:%d connected", self.settings.host, self.settings.port)
         if self.on_claim is not None:
@@ -93,6 +106,14 @@ class Household:
             client.subscribe(self.birth_topic, qos=1)
             self.publish_discovery()
         client.publish(self.availability, "online", qos=1, retain=True)
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        if not self._failing:  # once per outage: paho tries again every few seconds
+            self._failing = True
+            hint = " (tls: is ca_file the CA that signed the broker's certificate, and host its name?)" \
+                if self.settings.tls else ""
+            log.warning("household broker %s:%d: cannot connect%s; trying again in the background",
+                        self.settings.host, self.settings.port, hint)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self._connected.is_set() and self._client is not None:

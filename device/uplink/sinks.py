@@ -50,7 +50,8 @@ def _read_secret(path: str, what: str) -> str | None:
         raise SinkError(f"cannot read the {what} file {path}: {e.strerror}") from None
 
 
-def _tls_context(verify: bool, ca_file: str = "") -> ssl.SSLContext:
+def tls_context(ca_file: str = "", verify: bool = True) -> ssl.SSLContext:
+    """For https and MQTT over TLS: the system's CAs, or `ca_file`'s; `verify` False checks nothing."""
     context = ssl.create_default_context(cafile=ca_file or None)
     if not verify:
         context.check_hostname = False
@@ -61,7 +62,7 @@ def _tls_context(verify: bool, ca_file: str = "") -> ssl.SSLContext:
 def _post_json(url: str, body: bytes, headers: dict, timeout: float, verify: bool) -> bytes:
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json", **headers})
-    context = _tls_context(verify) if url.startswith("https:") else None
+    context = tls_context(verify=verify) if url.startswith("https:") else None
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             return response.read()
@@ -191,7 +192,7 @@ class MqttSink:
         if s.username:
             client.username_pw_set(s.username, _read_secret(s.password_file, "MQTT password"))
         if s.tls:
-            client.tls_set_context(_tls_context(True, s.ca_file))
+            client.tls_set_context(tls_context(s.ca_file))
         answered, answer = threading.Event(), []
 
         def on_connect(client, userdata, flags, reason_code, properties):
