@@ -400,12 +400,13 @@ def test_three_speakers_hear_one_wake_and_only_the_loudest_answers(tmp_path, bro
         assert hall.named("floor")[0]["go"] and hall.named("utterance")
         (sent,) = hall.sent()
         assert sent["text"]
-        for s in others:
-            assert s.named("stood_down") == [{"wakeword": "hey_jarvis", "room": "hall"}]
+        for s in others:  # stood down in the window, or went and was handed over (a later, louder claim)
+            downs = [{k: v for k, v in e.items() if k != "handed_over"} for e in s.named("stood_down")]
+            assert downs == [{"wakeword": "hey_jarvis", "room": "hall"}]
             assert not s.named("utterance") and not s.sent()  # never transcribed, nothing sent
             assert s.listener.state == "idle" and s.listener.counters.utterances == 0
             assert wait_for(lambda s=s: s.ring()[-1]["state"] == "idle", 5)  # the ring is back to idle
-            assert any(a.get("reason") == "stood down for hall" for a in s.audit())
+            assert any(a.get("reason", "").startswith("stood down for hall") for a in s.audit())
         # The winner's wait: the window and a little, measured from its claim to the answer.
         assert hall.listener.last_floor["ms"] < WINDOW_S * 1000 + 100
         # `earmuff status` shows the settings and the stand-downs.
@@ -413,6 +414,7 @@ def test_three_speakers_hear_one_wake_and_only_the_loudest_answers(tmp_path, bro
                                 str(speakers[0].config.control_socket())], capture_output=True, text=True, timeout=60)
         assert (f"arbitration:  on, room 'kitchen', broker 127.0.0.1:{broker.port}, topic earmuff/arbitration, "
                 "window 150 ms; stood down 1, went on alone 0") in shown.stdout, shown
+        assert "last wake:    stood down for 'hall'" in shown.stdout, shown
     finally:
         for s in speakers:
             s.close()

@@ -302,6 +302,10 @@ def cmd_status(args) -> int:
         print(f"arbitration:  on, room {arbitration['room']!r}, broker {arbitration['broker']}, topic "
               f"{arbitration['topic']}, window {arbitration['window_ms']} ms; stood down "
               f"{arbitration['stood_down']}, went on alone {arbitration['went_alone']}")
+        if last := arbitration.get("last"):
+            outcome = "went on" if last["go"] else f"stood down for {last['room']!r}"
+            print(f"last wake:    {outcome}" + (f" ({last['why']})" if last.get("why") else "")
+                  + (f", answered in {last['ms']:.0f} ms" if last.get("ms") is not None else ""))
     else:
         print("arbitration:  off (a single speaker; [arbitration] in docs/arbitration.md)")
     if arbitration.get("discovery"):
