@@ -186,3 +186,28 @@ def test_training_reads_sgd_train_only_with_generated_identifiers():
         assert len(s.tokens) == len(s.labels)
         norms, labels = train.as_sequence(s, random.Random(2))
         assert len(norms) == len(labels)
+
+
+def test_must_stay_lists_come_from_the_trained_on_corpora_only(tmp_path):
+    """scripts/train-redactor --keep-lists-only rebuilds device/redact/data/keep_*.txt byte for byte from SNIPS and
+    SGD's train split, whatever --real says: nothing of SGD dev+test or Taskmaster-3 goes into them."""
+    pytest.importorskip("faker")
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    from device.redact import lexicon
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "train-redactor"
+    loader = importlib.machinery.SourceFileLoader("train_redactor_lists", str(path))
+    spec = importlib.util.spec_from_loader("train_redactor_lists", loader)
+    train = importlib.util.module_from_spec(spec)
+    loader.exec_module(train)
+    assert train.REAL_DEFAULT_FOR_LISTS == ("snips", "sgd:train")
+    shipped = {name: (lexicon.DATA / name).read_bytes() for name in ("keep_titles.txt", "keep_artists.txt")}
+    train.write_keep_lists(out=tmp_path)
+    for name, data in shipped.items():
+        assert (tmp_path / name).read_bytes() == data
+        assert len(data) < 200_000
+    lexicon.keep_titles.cache_clear()
+    lexicon.keep_artists.cache_clear()

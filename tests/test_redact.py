@@ -129,6 +129,21 @@ def test_places_and_brands_stay(redactor, text):
 
 
 @pytest.mark.parametrize("text, expected", [
+    # Issue 23: titles, venues and artists the real requests trained on say must stay (device/redact/data/keep_*),
+    # and media cues for a title or a performer; a person's cue, a household's action and a possessive still win.
+    ("hellboy is great", None), ("i would like to see dumbo in daly city", None),
+    ("i like bebe rexha songs", None), ("add ricky nelson to my classical playlist", None),
+    ("two tickets for hellboy please", None), ("play music from dorothy ashby", None),
+    ("add john to my contacts", "add [PERSON] to my contacts"), ("text dumbo", "text [PERSON]"),
+    ("call aaron lewis", "call [PERSON]"), ("is aaron lewis home", "is [PERSON] home"),
+    ("sappho will pick up the kids", "[PERSON] will pick up the kids"),
+    ("i want tickets for mary smith", "i want tickets for [PERSON]"),
+])
+def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
+    assert redactor.redact(text).text == (expected or text)
+
+
+@pytest.mark.parametrize("text, expected", [
     # Issue 23: cues for people, even when the name is also a word or a city.
     ("emails from john", "emails from [PERSON]"), ("meeting with mark tomorrow", "meeting with [PERSON] tomorrow"),
     ("add tom to my contacts", "add [PERSON] to my contacts"), ("call uncle bob", "call uncle [PERSON]"),

@@ -301,3 +301,38 @@ PERSON_TAKING_BASES = tuple(sorted(set(_PERSON_TAKING.split())))
 PERSON_TAKING_VERBS = frozenset(f for v in PERSON_TAKING_BASES for forms in verb_forms(v).values() for f in forms)
 # What joins such a verb to its person: "drove her to", "talk to X", "signed for by X", "thanks to X".
 PERSON_LINKS = frozenset("to for with from by about up off in on at".split())
+
+
+@cache
+def keep_titles() -> dict[str, list[tuple[str, ...]]]:
+    """Titles, venues and businesses that real requests the tagger was trained on say must stay
+    (scripts/train-redactor writes the list from their KEEP slots), by first word, as place_names()."""
+    return _by_first_word((DATA / "keep_titles.txt").read_text().splitlines()[1:])
+
+
+@cache
+def keep_artists() -> dict[str, list[tuple[str, ...]]]:
+    """Artists' full names from the same slots: kept in a media request only."""
+    return _by_first_word((DATA / "keep_artists.txt").read_text().splitlines()[1:])
+
+
+# Words that make a request a media request: an artist named in it may stay (docs/redaction.md: public names).
+MEDIA_REQUEST_WORDS = frozenset("""
+play playing played listen listening hear song songs music album albums track tracks playlist band singer artist
+concert concerts gig tour movie movies film films watch watching director directed starring actor actress
+performing performs perform performance show shows theater theatre cinema
+""".split())
+# Words after a name that make it an artist's or a title's in a media request ("bebe rexha songs").
+MEDIA_AFTER = frozenset("""
+song songs album albums track tracks music concert concerts tour band movie movies film films
+""".split())
+# Words before a name that make it a title in a media request ("watch X", "tickets for X", "showtimes of X"):
+# not for a run of names only ("tickets for john" are john's), and words after it that make it a venue.
+TITLE_BEFORE = frozenset("watch watching see seeing showtimes showtime showings screenings".split())
+TITLE_BEFORE_TWO = frozenset(("tickets for", "tickets to", "ticket for", "ticket to", "times for", "times of",
+                              "playing at", "showing at", "showtimes for", "showtimes of", "the movie", "the film",
+                              "movie called", "film called", "movie named"))
+VENUE_AFTER = frozenset("theater theaters theatre theatres cinema cinemas cineplex multiplex imax".split())
+# Words before a name that make it a performer's ("music from X"), even a run of names.
+ARTIST_BEFORE_TWO = frozenset(("music from", "songs from", "song from", "album from", "record from", "tracks from",
+                               "track from"))

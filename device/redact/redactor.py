@@ -199,6 +199,7 @@ class Redactor:
         if self._tagger is not None:
             self._tagged(tokens, norms, labels, cues)
         self._keep_places_and_brands(tokens, norms, labels)
+        self._keep_known_titles(tokens, norms, labels)
         # A digit left in a word ("[5]" from a recogniser that writes digits) is a number the rules did
         # not read: redacted, since the uplink refuses any text that still holds one (the utterance is lost).
         for k, token in enumerate(tokens):
@@ -235,6 +236,60 @@ class Redactor:
                     and self._only_places(norms, i, j) and not (label == "PERSON" and self._person_before(norms, i)):
                 labels[i:j] = [None] * (j - i)
             i = j
+
+    def _keep_known_titles(self, tokens, norms, labels) -> None:
+        """Undo a PERSON run that is a title, venue or business the real requests trained on say must
+        stay ("[hellboy] is great", "tickets at [cinelux tennant station]"), or, in a media request only,
+        an artist's full name from them or a name just before a media word ("[bebe rexha] songs"): the
+        policy is that a person's name is redacted unless it is an artist in a media request. Not after a
+        person's cue ("call X", "dr X", "emails from X"), not a household name, not a possessive ("john's
+        songs" are a private person's), not before a person's action ("did X call", "X will pick up")."""
+        n = len(norms)
+        if "PERSON" not in labels:
+            return
+        household: list[str | None] = [None] * n
+        self._household_names(tokens, norms, household, (), ())
+        media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms)
+
+        def undo(i: int, j: int) -> bool:
+            if "PERSON" not in labels[i:j] or not set(labels[i:j]) <= {None, "PERSON"} or any(household[i:j]) \
+                    or i and labels[i - 1] == "PERSON" or j < n and labels[j] == "PERSON" \
+                    or self._person_before(norms, i) or tokens[j - 1].raw.lower().rstrip(_STRIP).endswith("'s"):
+                return False
+            labels[i:j] = [None] * (j - i)
+            return True
+
+        i = 0
+        while i < n:
+            found = _phrase_at(lx.keep_titles(), norms, i, n)
+            artist = _phrase_at(lx.keep_artists(), norms, i, n) if media else None
+            longest = max(found or (), artist or (), key=len)
+            j = i + len(longest)
+            # "sappho will pick up the kids": a name, whatever book it is the title of
+            acts = j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS and j + 1 < n
+                              and norms[j + 1] in lx.PERSON_ACTIONS and norms[j + 1] not in ("be", "been"))
+            if longest and not acts and undo(i, j):
+                i += len(longest)
+                continue
+            i += 1
+        if media:
+            i = 0
+            while i < n:
+                j = i
+                while j < n and labels[j] == "PERSON":
+                    j += 1
+                before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
+                names_only = all(w in self.first_names or w in self.surnames or w in self._tagger_firsts
+                                 or w in self._tagger_lasts for w in norms[i:j])
+                if j > i and (j < n and (norms[j] in lx.MEDIA_AFTER or norms[j] in lx.VENUE_AFTER)
+                              or before in lx.ARTIST_BEFORE_TWO
+                              # "add X to my road trip playlist" (not "add X to my contacts")
+                              or i and norms[i - 1] == "add" and j < n and norms[j] == "to"
+                              and "playlist" in norms[j:]
+                              or not names_only and (i and norms[i - 1] in lx.TITLE_BEFORE
+                                                     or before in lx.TITLE_BEFORE_TWO)):
+                    undo(i, j)
+                i = max(j, i + 1)
 
     def _only_places(self, norms, i: int, j: int) -> bool:
         """Whether tokens i..j are place and brand names (and words joining them), and surely so: a
