@@ -123,6 +123,8 @@ def test_the_same_verbs_with_things_stay(redactor, text):
     "i'm leaving from seattle on the tenth", "i am leaving from atlanta to vegas", "chicago",
     "find alamo drafthouse cinema with animated movies", "book a restaurant with wifi",
     "add this song to my indie playlist", "play it on deezer",
+    # A name just before a landmark word is the landmark's.
+    "navigate to yosemite national park", "is the getty museum open today", "how far is o'hare airport",
 ])
 def test_places_and_brands_stay(redactor, text):
     assert redactor.redact(text).text == text
@@ -150,6 +152,8 @@ def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
     ("pick up lily tomorrow", "pick up [PERSON] tomorrow"), ("call austin", "call [PERSON]"),
     ("send a text to paris", "send a text to [PERSON]"), ("call vegas", "call [PERSON]"),
     ("emails from atlanta", "emails from [PERSON]"),
+    ("call john park", "call [PERSON]"), ("call dr smith museum", "call dr [PERSON] museum"),
+    ("did emma's university email", "did [PERSON]'s university email"),
     ("send the parcel to jalna seven seven six seven nine one", "send the parcel to [ADDRESS] [NUMBER]"),
     ("book a table for me violet and dianne", "book a table for me [PERSON] and [PERSON]"),
     ("holly and brittany need a reservation", "[PERSON] and [PERSON] need a reservation"),

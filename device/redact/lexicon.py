@@ -333,6 +333,11 @@ TITLE_BEFORE_TWO = frozenset(("tickets for", "tickets to", "ticket for", "ticket
                               "playing at", "showing at", "showtimes for", "showtimes of", "the movie", "the film",
                               "movie called", "film called", "movie named"))
 VENUE_AFTER = frozenset("theater theaters theatre theatres cinema cinemas cineplex multiplex imax".split())
+# Words after a name that make it a landmark's, in any request ("yosemite national park", "o'hare airport").
+# Not the ones that are common surnames too ("park", "hill", "church", "hall", "field", "lake").
+LANDMARK_AFTER = frozenset("airport museum stadium zoo aquarium university mall cathedral arena speedway".split())
+LANDMARK_AFTER_TWO = frozenset(("national park", "state park", "national forest", "national monument",
+                                "international airport", "state university", "national seashore"))
 # Words before a name that make it a performer's ("music from X"), even a run of names.
 ARTIST_BEFORE_TWO = frozenset(("music from", "songs from", "song from", "album from", "record from", "tracks from",
                                "track from"))

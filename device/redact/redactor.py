@@ -235,6 +235,12 @@ class Redactor:
             if label in ("PERSON", "ADDRESS") and alone and not any(household[i:j]) \
                     and self._only_places(norms, i, j) and not (label == "PERSON" and self._person_before(norms, i)):
                 labels[i:j] = [None] * (j - i)
+            # "navigate to [yosemite] national park": a name before a landmark word is the landmark's
+            elif label == "PERSON" and j < n and (norms[j] in lx.LANDMARK_AFTER
+                                                  or " ".join(norms[j:j + 2]) in lx.LANDMARK_AFTER_TWO) \
+                    and (i == 0 or labels[i - 1] is None) and not any(household[i:j]) \
+                    and not self._person_before(norms, i) and not tokens[j - 1].raw.lower().endswith("'s"):
+                labels[i:j] = [None] * (j - i)
             i = j
 
     def _keep_known_titles(self, tokens, norms, labels) -> None:
