@@ -37,6 +37,7 @@ TARGETS = ("targets: held-out leak <= 3% overall and <= 5% per label; <= 5% with
 
 
 FRESH_B = Path(__file__).resolve().parent / "data" / "fresh_b.txt"
+PUBLIC_FIGURES = Path(__file__).resolve().parent / "data" / "public_figures.txt"
 
 
 @dataclass
@@ -180,6 +181,27 @@ def kept(requests: list[Real], redact) -> float:
     return intact / max(1, total)
 
 
+def public_figures(path: Path = PUBLIC_FIGURES) -> list[tuple[str, str, str]]:
+    """(outcome, request, name): the hand-written set that measures the public-figure policy."""
+    rows = [line.split(" | ") for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    return [(outcome.strip(), text.strip(), name.strip()) for outcome, text, name in rows]
+
+
+def report_public_figures(redactor) -> None:
+    """The policy: a person's name is redacted, famous or not, unless it is an artist in a media request."""
+    held: dict[str, list[int]] = {"redact": [0, 0], "keep": [0, 0]}
+    for outcome, text, name in public_figures():
+        out = redactor.redact(text).text
+        gone = not any(word in out.split() for word in name.split())
+        held[outcome][0] += gone if outcome == "redact" else out == text
+        held[outcome][1] += 1
+    (redacted, asked), (kept, media) = held["redact"], held["keep"]
+    print(f"\npublic figures (benchmarks/data/public_figures.txt, hand-written; read once, see its header): the "
+          f"policy held on "
+          f"{redacted + kept} of {asked + media}: redacted outside media requests {redacted} of {asked}, "
+          f"an artist kept in a media request {kept} of {media}")
+
+
 def report_real(redactor) -> None:
     redact = lambda text: [(s.start, s.end) for s in redactor.redact(text).spans]  # noqa: E731
     print("\nreal requests (benchmarks/real_requests.py; identifier-free = no annotated identifier):")
@@ -276,6 +298,7 @@ def main() -> None:
                              ("held-out set B + everyday commands", redaction_corpus.heldout(fresh=True))):
         print(summary_line(name, score(utterances, lambda t: [(s.start, s.end) for s in full.redact(t).spans])))
     report_real(full)
+    report_public_figures(full)
     print(f"\nmemory added by the redactor (resident, fresh interpreter with numpy): {memory_added_mb():.1f} MB")
     print("long inputs ('1 main street' repeated): " + ", ".join(
         f"{n / 1000:.0f} KB {t * 1000:.0f} ms" for n, t in long_inputs(full)))

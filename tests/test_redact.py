@@ -154,6 +154,8 @@ def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
     ("emails from atlanta", "emails from [PERSON]"),
     ("call john park", "call [PERSON]"), ("call dr smith museum", "call dr [PERSON] museum"),
     ("did emma's university email", "did [PERSON]'s university email"),
+    ("when was barack obama born", "when was [PERSON] born"), ("where was the house built", None),
+    ("where was lily born", "where was [PERSON] born"), ("when was my son born", None),
     ("send the parcel to jalna seven seven six seven nine one", "send the parcel to [ADDRESS] [NUMBER]"),
     ("book a table for me violet and dianne", "book a table for me [PERSON] and [PERSON]"),
     ("holly and brittany need a reservation", "[PERSON] and [PERSON] need a reservation"),
@@ -163,7 +165,7 @@ def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
     ("dial five five five one two three four extension one hundred and two", "dial [PHONE] extension [PHONE]"),
 ])
 def test_people_cued_and_places_in_addresses_still_go(redactor, text, expected):
-    assert redactor.redact(text).text == expected
+    assert redactor.redact(text).text == (expected or text)
 
 
 @pytest.mark.parametrize("text, expected", [

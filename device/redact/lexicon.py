@@ -191,11 +191,13 @@ PLACE_NICKNAMES = frozenset(phrase.strip() for phrase in """
 vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay area, socal, norcal
 """.split(","))
 # Words that are never a person's name though no word list knows them: music genres and moods, and
-# words of technology and listings. A name the tagger has never seen is not a name by default (issue 23).
+# words of technology and listings, and "born" ("when was my son born"). A name the tagger has never seen
+# is not a name by default (issue 23).
 NOT_NAMES = frozenset("""
 indie reggaeton hipster gothic bossa nova electro edm lofi kpop jpop synthpop synthwave dubstep techno trance
 grunge emo punk hiphop rnb acapella afrobeat afrobeats dancehall bachata cumbia merengue salsa flamenco
 wifi wi fi bpm showtimes showtime playlist playlists podcast podcasts livestream
+born
 """.split())
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 

@@ -693,6 +693,7 @@ class Redactor:
                     or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
                     or (prev2, prev) in (("old", "is"), ("old", "was"), ("old", "will")) and i > 2
                     and norms[i - 3] == "how"  # "how old is X": a person's age (a thing's is "how old is the ...")
+                    or (prev2, prev) in (("when", "was"), ("where", "was")) and "born" in norms[i + 1:i + 4]
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in lx.TO_A_PERSON)
             possessive = tokens[i].raw.lower().rstrip(_STRIP).endswith("'s")
@@ -748,7 +749,8 @@ class Redactor:
             return j
         tok = norms[j]
         if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
-                and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS:
+                and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS \
+                and tok not in lx.NOT_NAMES:
             return j + 1
         return j
 
