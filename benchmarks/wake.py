@@ -20,6 +20,7 @@ in rooms, each near-miss phrase once and no talk (no FA/h). Systems, on the same
               wakes below that (device/listener/wake.py's VerifiedRule)
   judges all  the verifier's rule alone, as shipped until issue 21 (verifier_confident = 1.0)
   below C     the base rule wakes from base score C on, the verifier judges below it (--confident)
+  all at T    the verifier judges every wake at threshold T of its own (--judge-thresholds)
   enrolled    the shipped verifier plus personal verifiers of a synthesized household
               (HOUSEHOLDS: voices of that side of the split, each enrolled with 8 takes
               and a minute of talk as `earmuff enroll` does)
@@ -291,6 +292,8 @@ def main() -> None:
     parser.add_argument("--confident", nargs="*", type=float, default=[],
                         help="also show the verifier judging base scores below each of these (the base rule wakes "
                              "from there on)")
+    parser.add_argument("--judge-thresholds", nargs="*", type=float, default=[],
+                        help="also show the verifier judging all wakes at each of these thresholds of its own")
     args = parser.parse_args()
     started = time.monotonic()
     babble = sorted({vc.BABBLE_OF.get(split, split) for split in args.splits})
@@ -317,6 +320,7 @@ def main() -> None:
                 else:
                     print(f" {title}")
                 judges = {"judges all": (verifier, 2.0)} | {f"below {c:g}": (verifier, c) for c in args.confident}
+                judges |= {f"all at {t:g}": (with_threshold(verifier, t), 2.0) for t in args.judge_thresholds}
                 systems = Systems(model, {"verifier": verifier, **(judges if verifier else {}), "enrolled": group})
                 report(model, sets[split], systems)
                 if group is not None:
