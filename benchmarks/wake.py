@@ -20,6 +20,7 @@ in rooms, each near-miss phrase once and no talk (no FA/h). Systems, on the same
               wakes below that (device/listener/wake.py's VerifiedRule)
   judges all  the verifier's rule alone, as shipped until issue 21 (verifier_confident = 1.0)
   below C     the base rule wakes from base score C on, the verifier judges below it (--confident)
+  all at T    the verifier judges every wake at threshold T of its own (--judge-thresholds)
   enrolled    the shipped verifier plus personal verifiers of a synthesized household
               (HOUSEHOLDS: voices of that side of the split, each enrolled with 8 takes
               and a minute of talk as `earmuff enroll` does)
@@ -49,13 +50,16 @@ SPLITS = {"train": "espeak-ng, training voices (new takes)",
           "held_out": "espeak-ng, held-out voices",
           "festival_held": "Festival ked_diphone, a voice never trained on",
           "kokoro": "Kokoro-82M, an engine never trained on",
-          "festival": "Festival, all three voices (two trained on since issue 21)"}
+          "festival": "Festival, all three voices (two trained on since issue 21)",
+          "kokoro_held": "Kokoro-82M jf_tebukuro and jm_kumo, voices never trained on",
+          "kokoro_train": "Kokoro-82M jf_alpha, jf_gongitsune, jf_nezumi (trained on with --kokoro; new takes)"}
 DEFAULT_SPLITS = ["train", "festival_train", "held_out", "festival_held", "kokoro"]
 SEEDS = {"train": 1000, "held_out": 2000, "festival": 5000, "festival_train": 6000, "festival_held": 7000,
-         "kokoro": 8000}
+         "kokoro": 8000, "kokoro_held": 9000, "kokoro_train": 9500}
 # Per split: takes of the wake phrase (half also in noise), takes in rooms, takes of each near-miss phrase,
 # minutes of ordinary talk.
 SIZES = {"held_out": (60, 30, 2, 30), "kokoro": (40, 20, 1, 0), "festival_held": (60, 30, 2, 20),
+         "kokoro_held": (40, 20, 1, 0), "kokoro_train": (20, 10, 1, 0),
          "festival_train": (60, 30, 2, 30)}
 DEFAULT_SIZE = (60, 30, 2, 60)
 
@@ -288,6 +292,8 @@ def main() -> None:
     parser.add_argument("--confident", nargs="*", type=float, default=[],
                         help="also show the verifier judging base scores below each of these (the base rule wakes "
                              "from there on)")
+    parser.add_argument("--judge-thresholds", nargs="*", type=float, default=[],
+                        help="also show the verifier judging all wakes at each of these thresholds of its own")
     args = parser.parse_args()
     started = time.monotonic()
     babble = sorted({vc.BABBLE_OF.get(split, split) for split in args.splits})
@@ -314,6 +320,7 @@ def main() -> None:
                 else:
                     print(f" {title}")
                 judges = {"judges all": (verifier, 2.0)} | {f"below {c:g}": (verifier, c) for c in args.confident}
+                judges |= {f"all at {t:g}": (with_threshold(verifier, t), 2.0) for t in args.judge_thresholds}
                 systems = Systems(model, {"verifier": verifier, **(judges if verifier else {}), "enrolled": group})
                 report(model, sets[split], systems)
                 if group is not None:
