@@ -39,8 +39,7 @@ from device.redact.numbers import (
     runs,
     to_digits,
 )
-from device.redact.tagger import HOMOPHONES, Tagger, person_slot
-from device.redact.tagger import _lists as tagger_name_lists
+from device.redact.tagger import HOMOPHONES, Tagger, name_lists, person_slot
 
 MIN_CONFIDENCE = 0.5  # the tagger's marginal probability for its label, below which it is ignored
 UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability on
@@ -152,7 +151,7 @@ class Redactor:
         for phrases in self._household.values():
             phrases.sort(key=len, reverse=True)
         self._tagger = Tagger() if tagger else None
-        self._tagger_firsts, self._tagger_lasts, _, _ = tagger_name_lists()
+        self._tagger_firsts, self._tagger_lasts, _, _ = name_lists()
 
     @classmethod
     def from_config(cls, config) -> Redactor:

@@ -73,7 +73,8 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
 
 
 @cache
-def _lists() -> tuple:
+def name_lists() -> tuple:
+    """The tagger's word lists: (first names, surnames, common words, places)."""
     firsts = lx.first_names() | lx._load("tagger_first_names.txt")
     lasts = lx.word_set("surnames.txt", "tagger_surnames.txt")
     return firsts, lasts, lx.common_words(), lx.places()
@@ -113,7 +114,7 @@ def _kind(w: str, firsts, lasts, common, places) -> str:
 
 def features(norms: list[str]) -> list[list[str]]:
     """CRF features of each token (norms: lowercased tokens, "" for an earlier redaction)."""
-    lists = _lists()
+    lists = name_lists()
     n = len(norms)
     kinds = [_kind(w, *lists) for w in norms]
     # Length of the run of number-like tokens (homophones and letters included) each token sits in.
