@@ -38,6 +38,7 @@ TARGETS = ("targets: held-out leak <= 3% overall and <= 5% per label; <= 5% with
 
 FRESH_B = Path(__file__).resolve().parent / "data" / "fresh_b.txt"
 PUBLIC_FIGURES = Path(__file__).resolve().parent / "data" / "public_figures.txt"
+FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 
 
 @dataclass
@@ -202,6 +203,13 @@ def report_public_figures(redactor) -> None:
           f"an artist kept in a media request {kept} of {media}")
 
 
+def report_fresh_untouched(redactor, path: Path = FRESH_UNTOUCHED) -> None:
+    requests = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    untouched = sum(redactor.redact(text).text == text for text in requests)
+    print(f"identifier-free requests (benchmarks/data/fresh_untouched.txt, hand-written; read once, see its header): "
+          f"{untouched} of {len(requests)} untouched")
+
+
 def report_real(redactor) -> None:
     redact = lambda text: [(s.start, s.end) for s in redactor.redact(text).spans]  # noqa: E731
     print("\nreal requests (benchmarks/real_requests.py; identifier-free = no annotated identifier):")
@@ -299,6 +307,7 @@ def main() -> None:
         print(summary_line(name, score(utterances, lambda t: [(s.start, s.end) for s in full.redact(t).spans])))
     report_real(full)
     report_public_figures(full)
+    report_fresh_untouched(full)
     print(f"\nmemory added by the redactor (resident, fresh interpreter with numpy): {memory_added_mb():.1f} MB")
     print("long inputs ('1 main street' repeated): " + ", ".join(
         f"{n / 1000:.0f} KB {t * 1000:.0f} ms" for n, t in long_inputs(full)))

@@ -125,6 +125,8 @@ def test_the_same_verbs_with_things_stay(redactor, text):
     "add this song to my indie playlist", "play it on deezer",
     # A name just before a landmark word is the landmark's.
     "navigate to yosemite national park", "is the getty museum open today", "how far is o'hare airport",
+    # A list named after its shop.
+    "add paper towels to my costco list",
 ])
 def test_places_and_brands_stay(redactor, text):
     assert redactor.redact(text).text == text
@@ -154,6 +156,7 @@ def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
     ("emails from atlanta", "emails from [PERSON]"),
     ("call john park", "call [PERSON]"), ("call dr smith museum", "call dr [PERSON] museum"),
     ("did emma's university email", "did [PERSON]'s university email"),
+    ("add milk to john's list", "add milk to [PERSON]'s list"), ("what's on sarah's list", "what's on [PERSON]'s list"),
     ("when was barack obama born", "when was [PERSON] born"), ("where was the house built", None),
     ("where was lily born", "where was [PERSON] born"), ("when was my son born", None),
     ("send the parcel to jalna seven seven six seven nine one", "send the parcel to [ADDRESS] [NUMBER]"),

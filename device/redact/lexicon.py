@@ -134,6 +134,7 @@ write wrote awake asleep home ready
 PERSONAL_NOUNS = frozenset("""
 birthday party house place car phone number email address school mom dad mother father wife husband son daughter
 friend friends teacher office room flight appointment wedding graduation game recital practice kids dog cat
+list lists calendar schedule
 """.split())
 TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.

@@ -240,6 +240,11 @@ class Redactor:
                     and (i == 0 or labels[i - 1] is None) and not any(household[i:j]) \
                     and not self._person_before(norms, i) and not tokens[j - 1].raw.lower().endswith("'s"):
                 labels[i:j] = [None] * (j - i)
+            # "add paper towels to my [costco list]": a list's name ("john's list" stays a person's)
+            elif label == "PERSON" and i and norms[i - 1] in ("my", "our", "the") and not any(household[i:j]) \
+                    and (norms[j - 1] in _LIST_WORDS or j < n and norms[j] in _LIST_WORDS) \
+                    and "'s" not in " ".join(t.raw.lower() for t in tokens[i:j]):
+                labels[i:j] = [None] * (j - i)
             i = j
 
     def _keep_known_titles(self, tokens, norms, labels) -> None:
@@ -712,6 +717,8 @@ class Redactor:
                 end = self._surname_end(norms, labels, i + 1)
             else:
                 continue
+            if possessive:  # "sarah's list": what follows is hers, not her surname
+                end = i + 1
             self._claim(labels, i, end, "PERSON")
             # "john and mary": a second name joined to a first.
             if end + 1 < n and norms[end] == "and" and self._name_like(norms[end + 1], strong=False) and (
@@ -895,6 +902,7 @@ leave leaving left depart departing departure go going went travel traveling tra
 flight flights head heading headed drive driving return returning trip trips ticket tickets train trains bus
 buses move moving ride cab taxi coming come get getting way
 """.split())
+_LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
 
