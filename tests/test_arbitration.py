@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -544,33 +545,41 @@ class Frames:
         pass
 
 
-@pytest.mark.parametrize("answer", ["go", "down", None])
-def test_the_listener_holds_the_audio_until_the_floor_is_settled(tmp_path, answer):
-    from types import SimpleNamespace
+class WakesAtFrame19:
+    """A wake detector that wakes once, on the 19th frame it hears; `fed` records what heard each frame."""
+    verifiers, rules = {}, {}
 
+    def __init__(self, fed: list):
+        self.fed = fed
+
+    def process(self, frame):
+        self.fed.append("detector")
+        return [SimpleNamespace(wakeword="hey_jarvis", score=0.93)] if len(self.fed) == 19 else []
+
+    def reset(self):
+        pass
+
+
+def arbitrating_listener(tmp_path, transcriber, frames: int, fed: list):
+    """A listener with arbitration on, waking at frame 19 of `frames` quiet frames with a louder stretch."""
     from device import config as cfg
     from device.listener.service import Listener
 
+    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "state")},
+                            "arbitration": {"enabled": True, "room": "kitchen", "window_ms": 20}})
+    return Listener(config, WakesAtFrame19(fed), transcriber, source=Frames(frames))
+
+
+@pytest.mark.parametrize("answer", ["go", "down", None])
+def test_the_listener_holds_the_audio_until_the_floor_is_settled(tmp_path, answer):
     fed = []
-
-    class Detector:
-        verifiers, rules = {}, {}
-
-        def process(self, frame):
-            fed.append("detector")
-            return [SimpleNamespace(wakeword="hey_jarvis", score=0.93)] if len(fed) == 19 else []
-
-        def reset(self):
-            pass
 
     class Transcriber:
         def utterance(self):
             return SimpleNamespace(feed=lambda frame: fed.append("vosk") and False,
                                    finish=lambda: SimpleNamespace(words=[], duration=0.0, reason="end"))
 
-    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "state")},
-                            "arbitration": {"enabled": True, "room": "kitchen", "window_ms": 20}})
-    lst = Listener(config, Detector(), Transcriber(), source=Frames(200))
+    lst = arbitrating_listener(tmp_path, Transcriber(), 200, fed)
     lst.link = FakeLink(answer)
     lst.source.frames = lambda: (time.sleep(0.005) or f for f in Frames(200).frames())  # 5 ms a frame
     lst.run()
@@ -585,22 +594,7 @@ def test_the_listener_holds_the_audio_until_the_floor_is_settled(tmp_path, answe
 
 
 def test_the_listener_drops_its_utterance_when_a_louder_speaker_takes_the_floor_over(tmp_path):
-    from types import SimpleNamespace
-
-    from device import config as cfg
-    from device.listener.service import Listener
-
     fed, sent = [], []
-
-    class Detector:
-        verifiers, rules = {}, {}
-
-        def process(self, frame):
-            fed.append("detector")
-            return [SimpleNamespace(wakeword="hey_jarvis", score=0.93)] if len(fed) == 19 else []
-
-        def reset(self):
-            pass
 
     class Transcriber:
         def utterance(self):
@@ -619,9 +613,7 @@ def test_the_listener_drops_its_utterance_when_a_louder_speaker_takes_the_floor_
         def submit(self, message):
             sent.append(message)
 
-    config = cfg.from_dict({"paths": {"state_dir": str(tmp_path / "state")},
-                            "arbitration": {"enabled": True, "room": "kitchen", "window_ms": 20}})
-    lst = Listener(config, Detector(), Transcriber(), source=Frames(100))
+    lst = arbitrating_listener(tmp_path, Transcriber(), 100, fed)
     lst.link = link = Link("go")
     lst.run()
     assert fed.count("vosk") == 10 and not sent  # not one frame more to Vosk; nothing finished, nothing sent

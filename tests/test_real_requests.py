@@ -153,22 +153,28 @@ def test_main_prints_a_line_per_corpus(capsys):
         assert f"{corpus}: " in out and "identifier-free" in out
 
 
+def train_redactor():
+    """scripts/train-redactor (a script without .py) as a module."""
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "train-redactor"
+    loader = importlib.machinery.SourceFileLoader("train_redactor", str(path))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("train_redactor", loader))
+    loader.exec_module(module)
+    return module
+
+
 def test_training_reads_sgd_train_only_with_generated_identifiers():
     """scripts/train-redactor: SGD's dev and test splits stay out of training (benchmarks/redaction.py holds them
     out), and a request's identifiers come back as generated ones, labelled, the rest of its words as they were."""
     pytest.importorskip("faker")
-    import importlib.machinery
-    import importlib.util
     import random
-    from pathlib import Path
 
     from benchmarks import redaction
 
-    path = Path(__file__).resolve().parent.parent / "scripts" / "train-redactor"
-    loader = importlib.machinery.SourceFileLoader("train_redactor", str(path))
-    spec = importlib.util.spec_from_loader("train_redactor", loader)
-    train = importlib.util.module_from_spec(spec)
-    loader.exec_module(train)
+    train = train_redactor()
     assert {r.id.split("/")[0] for r in train.real_requests_of("sgd:train")} == {"train"}
     assert set(redaction.HELD_OUT_SPLITS["sgd"]) == {"dev", "test"}
     assert "sgd:train" in train.REAL_DEFAULT and "sgd" not in train.REAL_DEFAULT
@@ -192,17 +198,9 @@ def test_must_stay_lists_come_from_the_trained_on_corpora_only(tmp_path):
     """scripts/train-redactor --keep-lists-only rebuilds device/redact/data/keep_*.txt byte for byte from SNIPS and
     SGD's train split, whatever --real says: nothing of SGD dev+test or Taskmaster-3 goes into them."""
     pytest.importorskip("faker")
-    import importlib.machinery
-    import importlib.util
-    from pathlib import Path
-
     from device.redact import lexicon
 
-    path = Path(__file__).resolve().parent.parent / "scripts" / "train-redactor"
-    loader = importlib.machinery.SourceFileLoader("train_redactor_lists", str(path))
-    spec = importlib.util.spec_from_loader("train_redactor_lists", loader)
-    train = importlib.util.module_from_spec(spec)
-    loader.exec_module(train)
+    train = train_redactor()
     assert train.REAL_DEFAULT_FOR_LISTS == ("snips", "sgd:train")
     shipped = {name: (lexicon.DATA / name).read_bytes() for name in ("keep_titles.txt", "keep_artists.txt")}
     train.write_keep_lists(out=tmp_path)
