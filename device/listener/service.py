@@ -289,24 +289,20 @@ class Listener:
         floor, self._granted = self._granted, None
         self._utterance, self._utterance_audio = None, []
         self.detector.reset()
-        self.counters.stood_down += 1
-        self.last_floor = {"time": time.time(), "go": False, "room": floor.lost_to,
-                           "why": "handed over: its claim came late but louder",
-                           "ms": round(floor.lost_after_s * 1000, 1)}
-        log.info("wake %s: handed over to %s after %.0f ms", self._wake.wakeword if self._wake else None,
-                 floor.lost_to, floor.lost_after_s * 1000)
-        self._emit("stood_down", {"wakeword": self._wake.wakeword if self._wake else None, "room": floor.lost_to,
-                                  "handed_over": True})
+        self._floor_done(False, floor.lost_to, "handed over: its claim came late but louder", floor.lost_after_s,
+                         handed_over=True)
         self._set_state("idle")
 
-    def _floor_done(self, go: bool, room: str | None, why: str, latency_s: float | None) -> None:
+    def _floor_done(self, go: bool, room: str | None, why: str, latency_s: float | None,
+                    handed_over: bool = False) -> None:
         wakeword = self._wake.wakeword if self._wake else None
         self.last_floor = {"time": time.time(), "go": go, "room": room, "why": why or None,
                            "ms": round(latency_s * 1000, 1) if latency_s is not None else None}
         if not go:
             self.counters.stood_down += 1
-            log.info("wake %s: stood down for %s", wakeword, room)
-            self._emit("stood_down", {"wakeword": wakeword, "room": room})
+            log.info("wake %s: stood down for %s%s", wakeword, room, f" ({why})" if why else "")
+            detail = {"wakeword": wakeword, "room": room}
+            self._emit("stood_down", detail | {"handed_over": True} if handed_over else detail)
         else:
             if why:
                 self.counters.went_alone += 1
