@@ -264,12 +264,6 @@ class Arbiter:
                 best = winner([best, c])
         return best, len(ids)
 
-    def decide(self, own: Claim, anchor: float) -> Decision:
-        """The rule over the claims for the word that arrived within the anchor's window, ours among them."""
-        with self._lock:
-            best, claims = self._holder(own.word, anchor, anchor + self.window_s, own)
-        return Decision(best == own, best.room, claims)
-
 
 @dataclass(frozen=True)
 class _Holding:
