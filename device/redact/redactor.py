@@ -103,6 +103,11 @@ def _placeholder(raw: str) -> re.Match | None:
     return _PLACEHOLDER.fullmatch(raw.rstrip(_STRIP.replace("]", "") + _REPLACEMENT))
 
 
+def _possessive(token: _Token) -> bool:
+    """"jennifer's", "john's,": what follows is the person's, not part of the name."""
+    return token.raw.lower().rstrip(_STRIP).endswith("'s")
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens = []
     for m in re.finditer(r"\S+", text):
@@ -238,12 +243,12 @@ class Redactor:
             elif label == "PERSON" and j < n and (norms[j] in lx.LANDMARK_AFTER
                                                   or " ".join(norms[j:j + 2]) in lx.LANDMARK_AFTER_TWO) \
                     and (i == 0 or labels[i - 1] is None) and not any(household[i:j]) \
-                    and not self._person_before(norms, i) and not tokens[j - 1].raw.lower().endswith("'s"):
+                    and not self._person_before(norms, i) and not _possessive(tokens[j - 1]):
                 labels[i:j] = [None] * (j - i)
             # "add paper towels to my [costco list]": a list's name ("john's list" stays a person's)
             elif label == "PERSON" and i and norms[i - 1] in ("my", "our", "the") and not any(household[i:j]) \
                     and (norms[j - 1] in _LIST_WORDS or j < n and norms[j] in _LIST_WORDS) \
-                    and "'s" not in " ".join(t.raw.lower() for t in tokens[i:j]):
+                    and not any(_possessive(t) for t in tokens[i:j]):
                 labels[i:j] = [None] * (j - i)
             i = j
 
@@ -264,7 +269,7 @@ class Redactor:
         def undo(i: int, j: int) -> bool:
             if "PERSON" not in labels[i:j] or not set(labels[i:j]) <= {None, "PERSON"} or any(household[i:j]) \
                     or i and labels[i - 1] == "PERSON" or j < n and labels[j] == "PERSON" \
-                    or self._person_before(norms, i) or tokens[j - 1].raw.lower().rstrip(_STRIP).endswith("'s"):
+                    or self._person_before(norms, i) or _possessive(tokens[j - 1]):
                 return False
             labels[i:j] = [None] * (j - i)
             return True
@@ -389,7 +394,7 @@ class Redactor:
                             confidence[k] < LONE_WORD_CONFIDENCE and norms[k] in self.common
                             and not name_words[i:j].count(True) > 1) or (
                             norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
-                            or media_before(i) and not tokens[k].raw.lower().rstrip(_STRIP).endswith("'s")):
+                            or media_before(i) and not _possessive(tokens[k])):
                         continue
                     # A run that carries on what a rule found ("expires [CARD] two thousand and thirty")
                     # is judged by that rule's cue, not as a number on its own.
@@ -700,7 +705,7 @@ class Redactor:
                     or (prev2, prev) in (("when", "was"), ("where", "was")) and "born" in norms[i + 1:i + 4]
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in lx.TO_A_PERSON)
-            possessive = tokens[i].raw.lower().rstrip(_STRIP).endswith("'s")
+            possessive = _possessive(tokens[i])
             if cued and self._name_like(tok, strong=prev in lx.TITLES or prev2 in ("name", "my")):
                 end = self._surname_end(norms, labels, i + 1)
             elif (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS
