@@ -49,14 +49,17 @@ class Written:
     locale: str = ""
 
 
+def data_lines(path: Path) -> list[str]:
+    """A hand-written set's lines: blank lines and lines starting with # (comments) left out."""
+    return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
 def fresh_b(path: Path = FRESH_B) -> list[Written]:
-    """Fresh set B: "{LABEL: words}" marks an identifier; lines starting with # are comments."""
+    """Fresh set B: "{LABEL: words}" marks an identifier."""
     out = []
-    for line in path.read_text().splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in data_lines(path):
         text, spans = "", []
-        for piece in re.split(r"(\{[A-Z_]+: [^}]+\})", line.strip()):
+        for piece in re.split(r"(\{[A-Z_]+: [^}]+\})", line):
             if m := re.fullmatch(r"\{([A-Z_]+): ([^}]+)\}", piece):
                 spans.append((len(text), len(text) + len(m.group(2)), m.group(1)))
                 text += m.group(2)
@@ -184,7 +187,7 @@ def kept(requests: list[Real], redact) -> float:
 
 def public_figures(path: Path = PUBLIC_FIGURES) -> list[tuple[str, str, str]]:
     """(outcome, request, name): the hand-written set that measures the public-figure policy."""
-    rows = [line.split(" | ") for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    rows = [line.split(" | ") for line in data_lines(path)]
     return [(outcome.strip(), text.strip(), name.strip()) for outcome, text, name in rows]
 
 
@@ -204,7 +207,7 @@ def report_public_figures(redactor) -> None:
 
 
 def report_fresh_untouched(redactor, path: Path = FRESH_UNTOUCHED) -> None:
-    requests = [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    requests = data_lines(path)
     untouched = sum(redactor.redact(text).text == text for text in requests)
     print(f"identifier-free requests (benchmarks/data/fresh_untouched.txt, hand-written; read once, see its header): "
           f"{untouched} of {len(requests)} untouched")
