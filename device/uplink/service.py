@@ -411,27 +411,27 @@ class Uplink:
             return
         asked = time.monotonic()
 
-        def answer(decision) -> None:
-            conn.send({"type": "floor", "id": seq, "go": decision.go, "room": decision.room})
+        def record(decision, handed_over: bool = False) -> None:
             entry = {"outcome": "floor", "wakeword": word, "go": decision.go, "claims": decision.claims,
                      "ms": round((time.monotonic() - asked) * 1000, 1)}
             if not decision.go:
-                entry |= {"outcome": "stood_down", "room": decision.room,
-                          "reason": f"stood down for {decision.room}"}
-                log.info("wake %s: stood down for %s (%d speakers claimed it)", word, decision.room, decision.claims)
+                reason = f"stood down for {decision.room}" + (": handed over, its claim came late but louder"
+                                                               if handed_over else "")
+                entry |= {"outcome": "stood_down", "room": decision.room, "reason": reason}
+                log.info("wake %s: %s (%d speakers claimed it)", word, reason, decision.claims)
             elif decision.why:
                 entry["reason"] = f"went on alone: {decision.why}"
                 log.warning("wake %s: went on alone: %s", word, decision.why)
             with contextlib.suppress(AuditError):
                 self.audit.append(entry)
 
+        def answer(decision) -> None:
+            conn.send({"type": "floor", "id": seq, "go": decision.go, "room": decision.room})
+            record(decision)
+
         def lost(decision) -> None:  # a louder speaker's late claim took the floor: ours drops what it heard
             conn.send({"type": "floor_lost", "id": seq, "room": decision.room})
-            log.info("wake %s: handed over to %s (its claim came late but louder)", word, decision.room)
-            with contextlib.suppress(AuditError):
-                self.audit.append({"outcome": "stood_down", "wakeword": word, "go": False, "claims": decision.claims,
-                                   "room": decision.room, "reason": f"stood down for {decision.room}: "
-                                   "handed over, its claim came late but louder"})
+            record(decision, handed_over=True)
 
         self.arbiter.ask(word, float(message["score"]), float(message["loudness"]), float(message["time"]),
                          answer, lost)
