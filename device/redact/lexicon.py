@@ -197,8 +197,20 @@ vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay ar
 NOT_NAMES = frozenset("""
 indie reggaeton hipster gothic bossa nova electro edm lofi kpop jpop synthpop synthwave dubstep techno trance
 grunge emo punk hiphop rnb acapella afrobeat afrobeats dancehall bachata cumbia merengue salsa flamenco
-wifi wi fi bpm showtimes showtime playlist playlists podcast podcasts livestream
+wifi wi fi bpm showtimes showtime playlist playlists podcast podcasts livestream music
+stock stocks shares
 born
+""".split())
+# Words after a name that make it a company's ("is ibm stock up", "call comcast customer service"): a person
+# has no share price and no customer service.
+COMPANY_AFTER = frozenset("stock stocks shares".split())
+COMPANY_AFTER_TWO = frozenset(("share price", "stock price", "customer service", "customer support",
+                               "customer care", "help desk", "tech support"))
+# Words that make a request a cooking request: a name the lists do not know in it is a dish
+# ("a recipe for veg pulav", "how long do i cook chicken tikka masala"; issue 23).
+COOKING_WORDS = frozenset("""
+recipe recipes cook cooking cooked bake baking baked roast fry grill ingredients ingredient calories dish dishes
+cuisine marinate simmer boil
 """.split())
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 

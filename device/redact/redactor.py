@@ -220,6 +220,7 @@ class Redactor:
         household: list[str | None] = [None] * len(norms)
         self._household_names(tokens, norms, household, (), ())
         n = len(norms)
+        cooking = not lx.COOKING_WORDS.isdisjoint(norms) or "how" in norms and "make" in norms
         # A name of several words with only some of them labelled ("new [york] city"): the whole is a place.
         for i in range(n):
             for phrase in lx.place_names().get(norms[i], ()):
@@ -244,6 +245,27 @@ class Redactor:
                                                   or " ".join(norms[j:j + 2]) in lx.LANDMARK_AFTER_TWO) \
                     and (i == 0 or labels[i - 1] is None) and not any(household[i:j]) \
                     and not self._person_before(norms, i) and not _possessive(tokens[j - 1]):
+                labels[i:j] = [None] * (j - i)
+            # "is [ibm] stock up", "call [comcast] customer service": a company's name, unless only names
+            elif label == "PERSON" and j < n and (norms[j] in lx.COMPANY_AFTER
+                                                  or " ".join(norms[j:j + 2]) in lx.COMPANY_AFTER_TWO) \
+                    and (i == 0 or labels[i - 1] is None) and not any(household[i:j]) \
+                    and not _possessive(tokens[j - 1]) and not self._only_names(norms[i:j]) \
+                    and not self._person_before(norms, i):
+                labels[i:j] = [None] * (j - i)
+            # "a recipe for [veg pulav]": in a cooking request a run the name lists do not know is a dish,
+            # unless a person's cue is beside it ("dinner for X", "did X cook", "X will bake")
+            elif label == "PERSON" and cooking and alone and not any(household[i:j]) \
+                    and not self._only_names(norms[i:j]) and not _possessive(tokens[j - 1]) \
+                    and not self._person_before(norms, i) and not (i and norms[i - 1] in lx.HELPER_VERBS) \
+                    and not (i and norms[i - 1] in lx.PERSON_LINKS
+                             and not (norms[i - 1] == "for" and i > 1 and norms[i - 2] in lx.COOKING_WORDS)) \
+                    and not (j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS
+                                        or norms[j] in lx.COOKING_WORDS)):
+                labels[i:j] = [None] * (j - i)
+            # "call [comcast]": a brand is no person, even after a person's cue
+            elif label == "PERSON" and alone and not any(household[i:j]) \
+                    and _phrase_at(lx.brand_names(), norms, i, j) == tuple(norms[i:j]):
                 labels[i:j] = [None] * (j - i)
             # "add paper towels to my [costco list]": a list's name ("john's list" stays a person's)
             elif label == "PERSON" and i and norms[i - 1] in ("my", "our", "the") and not any(household[i:j]) \
@@ -294,8 +316,7 @@ class Redactor:
                 while j < n and labels[j] == "PERSON":
                     j += 1
                 before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
-                names_only = all(w in self.first_names or w in self.surnames or w in self._tagger_firsts
-                                 or w in self._tagger_lasts for w in norms[i:j])
+                names_only = self._only_names(norms[i:j])
                 if j > i and (j < n and (norms[j] in lx.MEDIA_AFTER or norms[j] in lx.VENUE_AFTER)
                               or before in lx.ARTIST_BEFORE_TWO
                               # "add X to my road trip playlist" (not "add X to my contacts")
@@ -305,6 +326,11 @@ class Redactor:
                                                      or before in lx.TITLE_BEFORE_TWO)):
                     undo(i, j)
                 i = max(j, i + 1)
+
+    def _only_names(self, words: list[str]) -> bool:
+        """Whether every word is a first name or a surname some list or the tagger's training knows."""
+        return all(w in self.first_names or w in self.surnames or w in self._tagger_firsts
+                   or w in self._tagger_lasts for w in words)
 
     def _only_places(self, norms, i: int, j: int) -> bool:
         """Whether tokens i..j are place and brand names (and words joining them), and surely so: a
@@ -418,7 +444,8 @@ class Redactor:
             if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and (
                     person[k + 1] >= SURNAME_PERSON and self._unknown_word(w)
                     or person[k + 1] >= LISTED_SURNAME_PERSON and w in self.surnames and w.isalpha()
-                    and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS):
+                    and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS
+                    and w not in lx.NOT_NAMES):
                 labels[k + 1] = "PERSON"
         for k in range(n - 1, 0, -1):
             w = norms[k - 1]
