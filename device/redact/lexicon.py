@@ -110,17 +110,19 @@ out off back again now later today tonight tomorrow yesterday please thanks than
 i'm we us our you your he him his she her they them their it its this that these those there here
 is are was were be been am do does did doing have has had will would can could should shall may might
 must not no yes yeah ok okay hey hi hello what when where who why how which whether
-all any some every each one also just very too really still about around after before between
+all any some every each one also just very too really still about around after before between via
 """.split())
 
 # Verbs and phrases after which a name is a person's name.
 PERSON_VERBS = frozenset("""
 call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
+reply whatsapp facetime skype
 """.split())
 RELATIONS = frozenset("""
 wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker
 colleague partner boyfriend girlfriend fiance fiancee cousin aunt uncle grandma grandpa grandmother
 grandfather niece nephew doctor dentist teacher babysitter nanny landlord roommate kid child baby
+manager supervisor assistant
 """.split())
 # "did X send", "have X call", "let X know": a helper verb, a name, then something people do.
 HELPER_VERBS = frozenset("did does do has have had is was will can could should would let make ask".split())
@@ -128,13 +130,15 @@ PERSON_ACTIONS = frozenset("""
 call calls text send sent come coming came pick bring brought say said know knows want wants need needs get got
 go going went leave left arrive arrived finish finished remember forget pay paid reply answer email emailed have
 has like likes love see saw meet visit tell told ask asked be been called texted respond responded replied
-write wrote awake asleep home ready
+write wrote awake asleep home ready live lives lived work works worked study studies studied graduate graduated
+married
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""
 birthday party house place car phone number email address school mom dad mother father wife husband son daughter
 friend friends teacher office room flight appointment wedding graduation game recital practice kids dog cat
 list lists calendar schedule
+text texts message messages reminder reminders voicemail post posts photo photos picture pictures pic pics
 """.split())
 TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.
@@ -163,15 +167,18 @@ she he they we you is was has had hi hello
 TO_A_PERSON = frozenset("""
 message text email talk write hi hello say letter note reply send it this speak respond replied responded
 dollars dollar bucks pounds euros money payment transfer cash
+link picture pictures photo photos pic pics video videos file reminder invite invitation bye goodbye
+congratulations congrats thanks
 """.split())
 # "emails from X", "a text from X": the person who sent or called.
 MESSAGE_NOUNS = frozenset("""
 email emails mail mails message messages text texts call calls voicemail voicemails reply replies note notes
-letter letters invite invites invitation invitations news
+letter letters invite invites invitation invitations news reminder reminders imessage imessages dm dms
 """.split())
 # "meeting with X", "lunch with X": time spent with a person.
 MEETING_NOUNS = frozenset("""
 meeting meetings meet lunch dinner breakfast coffee appointment call chat talk date playdate catch up session
+reminder reminders
 """.split())
 # Brands, shops, services and apps people name to a speaker: not people, even when the tagger has not
 # seen them ("order from walmart", "open youtube"). Hand-written; only names that are not first names.
@@ -181,7 +188,7 @@ lyft, doordash, grubhub, instacart, postmates, deliveroo, starbucks, mcdonalds, 
 chipotle, kfc, dominos, domino, mcdonald, pizza hut, netflix, hulu, spotify, pandora, youtube, tiktok, instagram,
 facebook, whatsapp, twitter, snapchat, pinterest, linkedin, reddit, gmail, outlook, yahoo, google, comcast,
 xfinity, verizon, at and t, t mobile, sprint, vodafone, disney plus, disney, hbo, peacock, roku, sonos,
-philips hue, nest, fitbit, garmin, tesla, toyota, honda, bmw, audi, nike, adidas, zara, walgreens, cvs,
+philips hue, nest, fitbit, garmin, tesla, toyota, honda, bmw, audi, nike, adidas, walgreens, cvs,
 rite aid, home depot, lowes, lowe's, best buy, apple music, apple, samsung, microsoft, skype, zoom, slack,
 dropbox, paypal, venmo, zelle, audible, kindle, npr, bbc, cnn, espn, fox news,
 itunes, lastfm, last fm, deezer, shazam, vimeo, zvooq, soundcloud, imax, loews, cineplex, cineplex odeon, arclight,

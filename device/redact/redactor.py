@@ -238,7 +238,9 @@ class Redactor:
                 j += 1
             alone = (i == 0 or labels[i - 1] is None) and (j == n or labels[j] is None)  # no postcode, no street
             if label in ("PERSON", "ADDRESS") and alone and not any(household[i:j]) \
-                    and self._only_places(norms, i, j) and not (label == "PERSON" and self._person_before(norms, i)):
+                    and self._only_places(norms, i, j) and not (label == "PERSON" and (
+                        self._person_before(norms, i) or _possessive(tokens[j - 1])  # "drive to [alice]'s"
+                        and _phrase_at(lx.brand_names(), norms, i, j) != tuple(norms[i:j]))):  # not "mcdonald's"
                 labels[i:j] = [None] * (j - i)
             # "navigate to [yosemite] national park": a name before a landmark word is the landmark's
             elif label == "PERSON" and j < n and (norms[j] in lx.LANDMARK_AFTER
@@ -263,8 +265,9 @@ class Redactor:
                     and not (j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS
                                         or norms[j] in lx.COOKING_WORDS)):
                 labels[i:j] = [None] * (j - i)
-            # "call [comcast]": a brand is no person, even after a person's cue
-            elif label == "PERSON" and alone and not any(household[i:j]) \
+            # "call [comcast]": a brand is no person, even after "call"
+            elif label == "PERSON" and alone and i and norms[i - 1] in ("call", "phone", "ring", "dial") \
+                    and not any(household[i:j]) and not self._only_names(norms[i:j]) \
                     and _phrase_at(lx.brand_names(), norms, i, j) == tuple(norms[i:j]):
                 labels[i:j] = [None] * (j - i)
             # "add paper towels to my [costco list]": a list's name ("john's list" stays a person's)
@@ -407,6 +410,9 @@ class Redactor:
                 agreed = any(labels[k] is not None and _FAMILY.get(labels[k]) == _FAMILY.get(tag)
                              for k in range(max(0, i - 1), min(len(labels), j + 1)))
                 for k in range(i, j):
+                    # "what is [mary]'s job": the word after a possessive name is hers, not her surname
+                    if tag == "PERSON" and k > i and _possessive(tokens[k - 1]):
+                        continue
                     if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
                             disputed and norms[k] in _FUNCTION_WORDS):
@@ -416,6 +422,7 @@ class Redactor:
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
                     # An everyday word alone ("my favorite season") needs the tagger to be sure.
                     if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME
+                            or any(ch.isdigit() for ch in norms[k])  # "[5]": a number the rules did not read
                             or norms[k] in lx.NOT_NAMES or (
                             confidence[k] < LONE_WORD_CONFIDENCE and norms[k] in self.common
                             and not name_words[i:j].count(True) > 1) or (
@@ -432,16 +439,18 @@ class Redactor:
                         continue
                     labels[k] = tag
             i = j
-        self._whole_names(norms, labels, person)
+        self._whole_names(tokens, norms, labels, person)
 
-    def _whole_names(self, norms, labels, person) -> None:
+    def _whole_names(self, tokens, norms, labels, person) -> None:
         """A name found is often half a name: take the word after it if no list knows it and the tagger
         gives it some chance of being a name ("okafor" after "grace"), and a listed first name just before
         it ("oksana [PERSON]"). Within one pass only: a placeholder's label is not known to the next."""
         n = len(norms)
         for k in range(n - 1):
             w = norms[k + 1].rstrip("'")  # "okafors'"
-            if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and (
+            # not after a possessive ("mary's job"), nor a word a person does ("kate work")
+            if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and not _possessive(tokens[k]) \
+                    and w not in lx.PERSON_ACTIONS and (
                     person[k + 1] >= SURNAME_PERSON and self._unknown_word(w)
                     or person[k + 1] >= LISTED_SURNAME_PERSON and w in self.surnames and w.isalpha()
                     and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS
@@ -709,6 +718,7 @@ class Redactor:
             titled = prev in lx.TITLES or (prev in lx.KIN_TITLES or prev in lx.GRAND_TITLES) and prev2 not in \
                 lx.POSSESSIVES and tok in self.first_names
             related = (prev in lx.RELATIONS or prev in lx.GRAND_TITLES) and prev2 in lx.POSSESSIVES \
+                or prev in lx.PERSON_VERBS \
                 or prev == "to" and prev2 in lx.TO_A_PERSON or prev == "with" and prev2 in lx.MEETING_NOUNS
             after = norms[i + 1] if i + 1 < n and labels[i + 1] is None else ""
             surnamed = after.isalpha() and after in self.surnames and after not in self.common  # "may peterson"
@@ -721,7 +731,9 @@ class Redactor:
             cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES and tok in self.first_names
                     or prev in lx.GRAND_TITLES and tok in self.first_names and prev2 not in lx.POSSESSIVES
                     or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
-                    or prev == "from" and prev2 in lx.MESSAGE_NOUNS  # "emails from X"
+                    or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
+                    # "send X a voice message", "send X an email"
+                    or prev == "send" and after in ("a", "an") and not lx.MESSAGE_NOUNS.isdisjoint(norms[i + 2:i + 5])
                     or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
                     or (prev2, prev) == ("pick", "up")  # "pick up X"
                     or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
@@ -737,8 +749,12 @@ class Redactor:
                 end = self._surname_end(norms, labels, i + 1)
             elif (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
-                  or possessive and after in lx.PERSONAL_NOUNS and prev not in ("the", "a", "this", "that", "my",
-                                                                                 "your", "our", "his", "her")) \
+                  or possessive and (after in lx.PERSONAL_NOUNS or after in lx.RELATIONS)
+                  and prev not in ("the", "a", "this", "that", "my",
+                                                                                 "your", "our", "his", "her")
+                  # "get to jack's by eight", "from joe's to portland": someone's home
+                  or possessive and prev in ("to", "from", "at", "leave", "leaving") and (after == ""
+                                                                                           or after in lx.STOPWORDS)) \
                     and self._name_like(tok, strong=False):
                 end = i + 1
             elif self._bare_name(tok) and i > 0 and prev == "":
@@ -788,7 +804,7 @@ class Redactor:
         tok = norms[j]
         if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
                 and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS \
-                and tok not in lx.NOT_NAMES:
+                and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS:  # "where kim works"
             return j + 1
         return j
 
