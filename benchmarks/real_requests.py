@@ -35,6 +35,12 @@ How the files were made (LICENCES.md beside them names each source, its commit a
   people (actors, directors: public figures in a media request) and characters as KEEP. No argument names a
   private person, a phone number, an email or a street address: this corpus measures what must be left
   alone, not what must be caught. HELD OUT WHOLE: never trained on, its errors never looked at.
+- topv2: Facebook's TOPv2, <domain>_<split>.tsv (domain, utterance, parse) of its eight domains; slots read
+  from the parse (`extract_topv2(FILES)`), every request with a person, phone or address span and a seeded
+  sample of the others. Its train split is trained on; eval and test are held out.
+- mtop: Facebook's MTOP, English en/eval.txt and en/test.txt; the same slots, from the decoupled parse
+  (`extract_mtop(FILES)`). HELD OUT WHOLE: crowd-written requests to call, message and remind people, with
+  1,408 names of people; never trained on, its errors never looked at.
 
 Spoken form (`spoken_tokens`): the way Vosk writes what was said. Lower case; punctuation a recogniser
 would not write removed (apostrophes inside words kept: "mom's"); accents dropped; numbers as words with
@@ -74,6 +80,7 @@ LABELS = ("PERSON", "PHONE", "EMAIL", "ADDRESS", "KEEP")
 IDENTIFIERS = ("PERSON", "PHONE", "EMAIL", "ADDRESS")
 SGD_SIZE = 15000
 SGD_SEED = 23
+TOPV2_OTHERS = 400  # per TOPv2 file, requests without a person, phone or address
 
 # Slot -> label, per corpus. Besides the labels: "NAMES" marks the private people's names inside a slot
 # ("me, alma and olga", "Aunt Jenny", "abigail's"), "PROVIDER" a doctor's or dentist's name (PERSON) or
@@ -131,6 +138,21 @@ SLOT_LABELS: dict[str, dict[str, str]] = {
         "name.character": "KEEP",
     },
 }
+
+# TOPv2 and MTOP (Facebook's task-oriented parsing corpora; the same slot names). The slots that hold the people
+# a request is about: the names in them are PERSON ("me", "my mom" and the like name nobody). Only innermost
+# slots are marked: "[SL:CONTACT [IN:GET_CONTACT [SL:CONTACT_RELATED John ] 's [SL:TYPE_RELATION wife ] ] ]"
+# marks "John". Places (an address with a house number is ADDRESS), artists, titles, apps, news sources,
+# employers, schools and dishes must stay. Not marked: dates, times, todos and message contents (a name
+# typed inside one is not annotated), event titles, categories, amounts.
+TOP_PEOPLE = ("RECIPIENT CONTACT SENDER ATTENDEE ATTENDEE_EVENT ATTENDEE_ADDED ATTENDEE_REMOVED PERSON_REMINDED "
+              "PERSON_REMINDED_ADDED PERSON_REMINDED_REMOVED CONTACT_ADDED CONTACT_REMOVED CONTACT_RELATED "
+              "ORGANIZER_EVENT USER_ATTENDEE_EVENT").split()
+TOP_PLACES = "LOCATION DESTINATION SOURCE WAYPOINT WAYPOINT_ADDED POINT_ON_MAP".split()
+TOP_KEEP = ("MUSIC_ARTIST_NAME MUSIC_TRACK_TITLE MUSIC_ALBUM_TITLE MUSIC_PLAYLIST_TITLE MUSIC_PROVIDER_NAME NAME_EVENT "
+            "NAME_APP NEWS_SOURCE EMPLOYER SCHOOL RECIPES_DISH RECIPES_CUISINE").split()
+SLOT_LABELS["top"] = {**{s: "NAMES" for s in TOP_PEOPLE}, **{s: "STREET_ADDRESS" for s in TOP_PLACES},
+                      **{s: "KEEP" for s in TOP_KEEP}, "PHONE_NUMBER": "PHONE"}
 
 # Values a rule above gets wrong, looked at one by one.
 VALUE_LABELS = {
@@ -430,7 +452,8 @@ def spoken(raw: str, subspans: Iterable[tuple[int, int, str]] = ()) -> tuple[str
 KIN = re.compile(r"(?i)^(?:(?:my|our|your|their)\s+)?(?:step\s*)?(?:aunt|auntie|uncle|grandma|grandpa|granny|"
                  r"cousin|brother|sister|nana|nan|papa|mama|dr\.?|doctor|mr\.?|mrs\.?|ms\.?|miss)\s+")
 NOT_A_NAME = re.compile(r"(?i)^(?:i|me|myself|us|we|you|mom|mum|mommy|dad|daddy|mother|father|grandma|grandpa|"
-                        r"(?:my|our|your|their|his|her)\b.*)$")
+                        r"him|her|them|everyone|everybody|anyone|someone|all|boss|team|family|"
+                        r"(?:my|our|your|their|his|her|the|a|an|all|every)\b.*)$")
 BUSINESS = re.compile(r"(?i)\b(?:dental|dentistry|dentist|clinic|center|centre|lab|care|health|associates|"
                       r"radiology|aesthetics|institute|medical|medicine|group|ceramics|arts|smiles|excellence|"
                       r"connection|dimensions|retina|eyemd|endoart|wirebenders|orthodontics?|pediatric|family|services|salon|"
@@ -514,6 +537,15 @@ def place_or_address(raw: str, a: int, b: int) -> list[tuple[int, int, str]]:
     return [(a, b, "KEEP")]
 
 
+def street_address(raw: str, a: int, b: int) -> list[tuple[int, int, str]]:
+    """A place in TOPv2 or MTOP: ADDRESS where a house number and a street type are in it ("8600 Santa Monica
+    Blvd"), else a place that must stay ("4th street", "highway 35", "Walmart")."""
+    value = raw[a:b].strip()
+    if re.match(r"\d+[a-zA-Z]?\s", value) and not re.match(r"\d+(?:st|nd|rd|th)\b", value) and STREET.search(value):
+        return [(a, b, "ADDRESS")]
+    return [(a, b, "KEEP")]
+
+
 def calendar_event(raw: str, a: int, b: int) -> list[tuple[int, int, str]]:
     """A calendar event's title: the doctor in "appointment with Dr. Edward J. Saub", the venue in "Movie at
     Rialto Cinemas", the artist in "Toto concert", the match in "Baseball game: Nationals Vs Reds"."""
@@ -534,6 +566,7 @@ def calendar_event(raw: str, a: int, b: int) -> list[tuple[int, int, str]]:
 
 
 RULES = {"NAMES": names, "PROVIDER": provider, "POI": poi, "PLACE_OR_ADDRESS": place_or_address,
+         "STREET_ADDRESS": street_address,
          "CALENDAR_EVENT": calendar_event}
 
 
@@ -744,6 +777,69 @@ def extract_taskmaster3(paths: Iterable[str]) -> list[dict]:
     return dedupe(out)
 
 
+def top_slots(raw: str, parse: str) -> list[tuple[int, int, str | None]] | None:
+    """(start, end, rule) in raw of the innermost slots of a TOP-style parse ("[IN:X words [SL:Y words ] ]",
+    whole or decoupled), found by reading the parse's tokens through raw in order; None where a token is not
+    there (the parse's tokenizer changed it)."""
+    slots, stack, pos = [], [], 0  # stack: [slot name or None for an intent, start, end, has a nested slot]
+    for token in parse.split():
+        if token.startswith("[IN:") or token.startswith("[SL:"):
+            if token.startswith("[SL:"):
+                for frame in stack:
+                    frame[3] = True
+            stack.append([token[4:] if token.startswith("[SL:") else None, None, None, False])
+        elif token == "]":
+            if not stack:
+                return None
+            name, start, end, nested = stack.pop()
+            if name and start is not None and not nested:
+                slots.append((start, end, SLOT_LABELS["top"].get(name)))
+        else:
+            at = raw.find(token, pos)
+            if at < 0:
+                return None
+            pos = at + len(token)
+            for frame in stack:
+                if frame[0]:
+                    frame[1] = at if frame[1] is None else frame[1]
+                    frame[2] = pos
+    return sorted(slots)
+
+
+def extract_topv2(paths: Iterable[str]) -> list[dict]:
+    """TOPv2's <domain>_<split>.tsv files (domain TAB utterance TAB parse): ids "<split>/<domain>/<line>". Every
+    request with a person, phone or address span is kept, and a seeded sample of the others (TOPV2_OTHERS per
+    file), repeated texts removed."""
+    out = []
+    for path in sorted(paths):
+        domain, split = os.path.basename(path).removesuffix(".tsv").rsplit("_", 1)
+        with open(path, encoding="utf-8") as f:
+            rows = [line.rstrip("\n").split("\t") for line in f][1:]
+        records, others = [], []
+        for k, row in enumerate(rows):
+            if len(row) == 3 and (slots := top_slots(row[1], row[2])) is not None:
+                if rec := record(f"{split}/{domain}/{k}", domain, row[1], slots):
+                    (records if any(sp[2] in IDENTIFIERS for sp in rec["spans"]) else others).append(rec)
+        out += records + random.Random(f"{domain}/{split}").sample(others, min(len(others), TOPV2_OTHERS))
+    return dedupe(out)
+
+
+def extract_mtop(paths: Iterable[str]) -> list[dict]:
+    """MTOP's English en/<split>.txt files (id, intent, spans, utterance, domain, locale, decoupled parse,
+    tokens): every request, ids "<split>/<id>", repeated texts removed. The innermost slots are read from the
+    decoupled parse (the span column holds only the outermost)."""
+    out = []
+    for path in sorted(paths):
+        split = os.path.basename(path).removesuffix(".txt")
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                row = line.rstrip("\n").split("\t")
+                if len(row) >= 7 and row[5] == "en_XX" and (slots := top_slots(row[3], row[6])) is not None:
+                    if rec := record(f"{split}/{row[0]}", row[4], row[3], slots):
+                        out.append(rec)
+    return dedupe(out)
+
+
 def dedupe(records: list[dict]) -> list[dict]:
     seen, out = set(), []
     for r in records:
@@ -781,6 +877,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract-sgd", metavar="DIR", help="dstc8-schema-guided-dialogue's top folder")
     parser.add_argument("--extract-taskmaster3", metavar="TSV", nargs="+",
                         help="Taskmaster's TM-3-2020/splits/*/*.tsv files (held out whole)")
+    parser.add_argument("--extract-topv2", metavar="TSV", nargs="+", help="TOPv2's <domain>_<split>.tsv files")
+    parser.add_argument("--extract-mtop", metavar="TXT", nargs="+",
+                        help="MTOP's en/eval.txt and en/test.txt (held out whole)")
     args = parser.parse_args(argv)
     if args.extract_snips:
         print(write("snips", extract_snips(args.extract_snips)))
@@ -788,6 +887,10 @@ def main(argv: list[str] | None = None) -> int:
         print(write("sgd", extract_sgd(args.extract_sgd)))
     if args.extract_taskmaster3:
         print(write("taskmaster3", extract_taskmaster3(args.extract_taskmaster3)))
+    if args.extract_topv2:
+        print(write("topv2", extract_topv2(args.extract_topv2)))
+    if args.extract_mtop:
+        print(write("mtop", extract_mtop(args.extract_mtop)))
     for corpus in corpora():
         s = summary(corpus)
         spans = " ".join(f"{label}={n}" for label, n in s["spans"].items())

@@ -143,10 +143,12 @@ def summary_line(name: str, r: dict) -> str:
 # train has not) are held out: never trained on, their errors never looked at. Some of SNIPS' were (issue 23).
 # Taskmaster-3 is held out whole: another corpus, other writers, never trained or tuned on, its errors never
 # looked at (scripts/train-redactor refuses it). It names no private person: it measures what must stay.
-TRAINED_ON: tuple[str, ...] = ("snips", "sgd train")
+# TOPv2's train split is trained on, its eval and test held out; MTOP (English) is held out whole, like
+# Taskmaster-3, and is the real held-out measure of names leaked from requests to call, message and remind.
+TRAINED_ON: tuple[str, ...] = ("snips", "sgd train", "topv2 train")
 LOOKED_AT = ("snips",)
-HELD_OUT_SPLITS = {"sgd": ("dev", "test")}
-HELD_OUT_WHOLE = ("taskmaster3",)
+HELD_OUT_SPLITS = {"sgd": ("dev", "test"), "topv2": ("eval", "test")}
+HELD_OUT_WHOLE = ("taskmaster3", "mtop")
 REAL_TARGETS = ("targets (issue 23), held out: PERSON leak <= 5%; identifier-free requests untouched >= 97%; "
                 "over-redaction <= 1%")
 

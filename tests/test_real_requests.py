@@ -72,6 +72,49 @@ def test_taskmaster3_extraction(tmp_path):
     assert records[0]["id"] == "train/dlg-1/0" and records[1]["id"] == "train/dlg-1/1"
 
 
+def test_mtop_is_held_out_whole_and_names_people():
+    summary = rr.summary("mtop")
+    assert summary["spans"]["PERSON"] >= 1000 and summary["spans"]["KEEP"] >= 1000
+
+
+def test_top_parses_give_the_innermost_slots():
+    raw = "I need to text Nicquana tonight at 7pm. Can you remind me?"
+    parse = ("[IN:CREATE_REMINDER I need to [SL:TODO [IN:SEND_MESSAGE text [SL:RECIPIENT Nicquana ] "
+             "[SL:DATE_TIME tonight at 7 pm ] ] ] . Can you remind [SL:PERSON_REMINDED me ] ? ]")
+    slots = rr.top_slots(raw, parse)
+    assert [(raw[a:b], rule) for a, b, rule in slots] == [
+        ("Nicquana", "NAMES"), ("tonight at 7pm", None), ("me", "NAMES")]
+    assert rr.top_slots("call Bob", "[IN:CREATE_CALL call [SL:CONTACT Robert ] ]") is None  # not in the text
+
+
+def test_topv2_and_mtop_extraction(tmp_path):
+    topv2 = tmp_path / "messaging_train.tsv"
+    topv2.write_text(
+        "domain\tutterance\tsemantic_parse\n"
+        "messaging\tMessage John's wife that dinner is at 8\t[IN:SEND_MESSAGE Message [SL:RECIPIENT [IN:GET_CONTACT "
+        "[SL:CONTACT_RELATED John ] 's [SL:TYPE_RELATION wife ] ] ] that [SL:CONTENT_EXACT dinner is at 8 ] ]\n"
+        "messaging\ttext mom and Ana\t[IN:SEND_MESSAGE text [SL:RECIPIENT mom ] and [SL:RECIPIENT Ana ] ]\n"
+        "messaging\tdrive to 1 Main Street\t[IN:GET_DIRECTIONS drive to [SL:DESTINATION 1 Main Street ] ]\n"
+        "messaging\tread my messages\t[IN:GET_MESSAGE read my messages ]\n")
+    records = rr.extract_topv2([str(topv2)])
+    marked = {r["text"]: [(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records}
+    assert marked == {
+        "message john's wife that dinner is at eight": [("john's", "PERSON")],
+        "text mom and ana": [("ana", "PERSON")],
+        "drive to one main street": [("one main street", "ADDRESS")],
+        "read my messages": [],
+    }
+    assert records[0]["id"] == "train/messaging/0" and records[0]["domain"] == "messaging"
+    mtop = tmp_path / "test.txt"
+    mtop.write_text("3232\tIN:CREATE_CALL\t5:13:SL:CONTACT\tcall Nicholas at Walmart\tcalling\ten_XX\t"
+                    "[IN:CREATE_CALL [SL:CONTACT Nicholas ] [SL:LOCATION Walmart ] ]\t{}\n"
+                    "3233\tIN:CREATE_CALL\t5:13:SL:CONTACT\tllama a Nicolas\tcalling\tes_XX\t"
+                    "[IN:CREATE_CALL [SL:CONTACT Nicolas ] ]\t{}\n")
+    records = rr.extract_mtop([str(mtop)])
+    assert [(r["id"], r["text"], r["spans"]) for r in records] == [
+        ("test/3232", "call nicholas at walmart", [[5, 13, "PERSON"], [17, 24, "KEEP"]])]
+
+
 def test_private_people_and_public_names_are_told_apart():
     snips = {r.text: r for r in rr.load("snips")}
     people = [r.text[a:b] for r in snips.values() for a, b, label in r.spans if label == "PERSON"]
@@ -182,6 +225,13 @@ def test_training_reads_sgd_train_only_with_generated_identifiers():
         assert not any(spec.split(":")[0] == corpus for spec in train.REAL_DEFAULT)
         with pytest.raises(SystemExit, match="held out whole"):
             train.real_requests_of(corpus)
+    # TOPv2: its train split only, without a text MTOP (held out whole) has word for word, without numbers
+    topv2 = train.real_requests_of("topv2:train")
+    assert {r.id.split("/")[0] for r in topv2} == {"train"}
+    assert set(redaction.HELD_OUT_SPLITS["topv2"]) == {"eval", "test"}
+    assert not {r.text for r in topv2} & {r.text for r in rr.load("mtop")}
+    numberless = train.real_samples(["topv2:train"], 1, random.Random(1))
+    assert 5000 < len(numberless) and not any(w in ("one", "two", "five") for s in numberless for w in s.text.split())
     samples = train.real_samples(["sgd:train"], 1, random.Random(1))
     with_names = [s for s in samples if "PERSON" in s.labels]
     assert len(with_names) >= 4 * 400  # each request with a name, and three copies with generated names
@@ -195,13 +245,13 @@ def test_training_reads_sgd_train_only_with_generated_identifiers():
 
 
 def test_must_stay_lists_come_from_the_trained_on_corpora_only(tmp_path):
-    """scripts/train-redactor --keep-lists-only rebuilds device/redact/data/keep_*.txt byte for byte from SNIPS and
-    SGD's train split, whatever --real says: nothing of SGD dev+test or Taskmaster-3 goes into them."""
+    """scripts/train-redactor --keep-lists-only rebuilds device/redact/data/keep_*.txt byte for byte from SNIPS,
+    SGD's train split and TOPv2's, whatever --real says: nothing of a held-out split or corpus goes into them."""
     pytest.importorskip("faker")
     from device.redact import lexicon
 
     train = train_redactor()
-    assert train.REAL_DEFAULT_FOR_LISTS == ("snips", "sgd:train")
+    assert train.REAL_DEFAULT_FOR_LISTS == ("snips", "sgd:train", "topv2:train")
     shipped = {name: (lexicon.DATA / name).read_bytes() for name in ("keep_titles.txt", "keep_artists.txt")}
     train.write_keep_lists(out=tmp_path)
     for name, data in shipped.items():
