@@ -749,12 +749,12 @@ class Redactor:
                 end = self._surname_end(norms, labels, i + 1)
             elif (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
+                  # "henrik's birthday", "john's boss"
                   or possessive and (after in lx.PERSONAL_NOUNS or after in lx.RELATIONS)
-                  and prev not in ("the", "a", "this", "that", "my",
-                                                                                 "your", "our", "his", "her")
+                  and prev not in ("the", "a", "this", "that", "my", "your", "our", "his", "her")
                   # "get to jack's by eight", "from joe's to portland": someone's home
-                  or possessive and prev in ("to", "from", "at", "leave", "leaving") and (after == ""
-                                                                                           or after in lx.STOPWORDS)) \
+                  or possessive and prev in ("to", "from", "at", "leave", "leaving")
+                  and (after == "" or after in lx.STOPWORDS)) \
                     and self._name_like(tok, strong=False):
                 end = i + 1
             elif self._bare_name(tok) and i > 0 and prev == "":
