@@ -458,7 +458,9 @@ class Redactor:
                 labels[k + 1] = "PERSON"
         for k in range(n - 1, 0, -1):
             w = norms[k - 1]
-            if labels[k] == "PERSON" and labels[k - 1] is None and person[k - 1] >= SURNAME_PERSON \
+            # (whatever the tagger says, before a surname no list knows: "about grace okafor's party")
+            if labels[k] == "PERSON" and labels[k - 1] is None \
+                    and (person[k - 1] >= SURNAME_PERSON or self._unknown_word(norms[k])) \
                     and w in self.first_names and w not in lx.STOPWORDS and w not in _NEVER_A_NAME \
                     and w not in self.all_places and w not in lx.MEDIA_CUES and w not in lx.HELPER_VERBS \
                     and w not in lx.PERSON_TAKING_VERBS and w.isalpha():
