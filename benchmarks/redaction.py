@@ -94,12 +94,13 @@ def score(utterances: list, redact) -> dict:
             if not covered(spans, s, e, u.text):
                 leaks[label] += 1
                 locale_leaks[locale] += 1
+        unmarked = getattr(u, "unmarked", ())  # free text whose names nobody annotated: not judged
         for m in re.finditer(r"\S+", u.text):
-            if any(s <= m.start() < e for s, e, _ in u.spans):
+            if any(s <= m.start() < e for s, e, _ in u.spans) or any(s <= m.start() < e for s, e in unmarked):
                 continue
             clean_words += 1
             touched_words += any(a < m.end() and m.start() < b for a, b in spans)
-        if not u.spans:
+        if not u.spans and not unmarked:
             clean_utts += 1
             untouched += not spans
     return {"leaks": leaks, "totals": totals, "locale_leaks": locale_leaks, "locale_totals": locale_totals,
@@ -159,6 +160,7 @@ class Real:
     text: str
     spans: list[tuple[int, int, str]]
     keep: list[tuple[int, int]]
+    unmarked: list[tuple[int, int]]  # TOPv2's and MTOP's todos and message texts: names in them are not annotated
     locale: str = ""
 
 
@@ -171,8 +173,9 @@ def real_sets() -> dict[str, list[Real]]:
             held = HELD_OUT_SPLITS.get(corpus)
             name = corpus if held is None else \
                 f"{corpus} {'+'.join(held)}" if r.id.split("/")[0] in held else f"{corpus} train"
-            out.setdefault(name, []).append(Real(r.text, [tuple(s) for s in r.spans if s[2] != "KEEP"],
-                                                 [(s[0], s[1]) for s in r.spans if s[2] == "KEEP"]))
+            ids = [tuple(s) for s in r.spans if s[2] in real_requests.IDENTIFIERS]
+            out.setdefault(name, []).append(Real(r.text, ids, [(s[0], s[1]) for s in r.spans if s[2] == "KEEP"],
+                                                 [(s[0], s[1]) for s in r.spans if s[2] == "UNMARKED"]))
     return dict(sorted(out.items()))
 
 

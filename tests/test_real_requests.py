@@ -99,7 +99,7 @@ def test_topv2_and_mtop_extraction(tmp_path):
     records = rr.extract_topv2([str(topv2)])
     marked = {r["text"]: [(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records}
     assert marked == {
-        "message john's wife that dinner is at eight": [("john's", "PERSON")],
+        "message john's wife that dinner is at eight": [("john's", "PERSON"), ("dinner is at eight", "UNMARKED")],
         "text mom and ana": [("ana", "PERSON")],
         "drive to one main street": [("one main street", "ADDRESS")],
         "read my messages": [],
@@ -259,3 +259,17 @@ def test_must_stay_lists_come_from_the_trained_on_corpora_only(tmp_path):
         assert len(data) < 200_000
     lexicon.keep_titles.cache_clear()
     lexicon.keep_artists.cache_clear()
+
+
+def test_text_nobody_annotated_is_not_judged():
+    """benchmarks/redaction.score: a todo or a message text (UNMARKED) may hold names nobody annotated, so a
+    redaction inside it is neither damage nor a catch, and its request does not count for "untouched"."""
+    from benchmarks import redaction
+
+    text = "remind me to call ximena tomorrow"
+    todo = redaction.Real(text, [], [], [(text.index("call"), text.index(" tomorrow"))])
+    clean = redaction.Real("set an alarm for seven", [], [], [])
+    redact = lambda t: [(t.index("ximena"), t.index("ximena") + 6)] if "ximena" in t else []  # noqa: E731
+    r = redaction.score([todo, clean], redact)
+    assert r["clean_utts"] == 1 and r["untouched"] == 1.0 and r["over"] == 0.0
+    assert redaction.score([redaction.Real(text, [], [], [])], redact)["untouched"] == 0.0  # as counted before
