@@ -11,6 +11,11 @@ from benchmarks import real_requests as rr
 CORPORA = rr.corpora()
 
 
+def spans_said(record: dict) -> list[tuple[str, str]]:
+    """An extracted record's spans as (the words they cover, label)."""
+    return [(record["text"][a:b], label) for a, b, label in record["spans"]]
+
+
 def test_the_corpora_are_there_with_their_licences():
     assert {"snips", "sgd"} <= set(CORPORA)
     with open(f"{rr.DATA}/LICENCES.md", encoding="utf-8") as f:
@@ -63,7 +68,7 @@ def test_taskmaster3_extraction(tmp_path):
     path.write_text(f"{first}\t[A]Yes.\tdlg-1\n{second}\t[A]Done.\tdlg-1\n"
                     "<C><U>Movies in 90210?<PN>find_movies<PAN>location<PAV>90210\t[A]Sure.\tdlg-2\n")
     records = rr.extract_taskmaster3([str(path)])
-    marked = {r["text"]: [(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records}
+    marked = {r["text"]: spans_said(r) for r in records}
     assert marked == {
         "is mulan on in spring hills kansas": [("mulan", "KEEP"), ("spring hills kansas", "KEEP")],
         "two at the amc mercado twenty four near me please with dana": [("amc mercado twenty four", "KEEP")],
@@ -97,7 +102,7 @@ def test_topv2_and_mtop_extraction(tmp_path):
         "messaging\tdrive to 1 Main Street\t[IN:GET_DIRECTIONS drive to [SL:DESTINATION 1 Main Street ] ]\n"
         "messaging\tread my messages\t[IN:GET_MESSAGE read my messages ]\n")
     records = rr.extract_topv2([str(topv2)])
-    marked = {r["text"]: [(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records}
+    marked = {r["text"]: spans_said(r) for r in records}
     assert marked == {
         "message john's wife that dinner is at eight": [("john's", "PERSON"), ("dinner is at eight", "UNMARKED")],
         "text mom and ana": [("ana", "PERSON")],
@@ -149,7 +154,7 @@ def test_snips_extraction(tmp_path):
                   {"text": "my mom and I", "entity": "party_size_description"}]},
     ]}))
     records = rr.snips_records(str(path), "BookRestaurant", "train")
-    marked = [[(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records]
+    marked = [spans_said(r) for r in records]
     assert records[0]["text"] == \
         "book a table for me alma and olga ruiz at seven thirty in indiana near pauline's place"
     assert marked[0] == [("alma", "PERSON"), ("olga ruiz", "PERSON"), ("indiana", "KEEP"), ("pauline's", "PERSON")]
@@ -176,7 +181,7 @@ def test_sgd_extraction(tmp_path):
         turn("thanks", "Banks_2"),
     ]}]))
     records = rr.extract_sgd(str(tmp_path), size=10)
-    marked = {r["text"]: [(r["text"][a:b], label) for a, b, label in r["spans"]] for r in records}
+    marked = {r["text"]: spans_said(r) for r in records}
     assert marked == {
         "send one thousand two hundred dollars to aunt jenny please": [("jenny", "PERSON")],
         "get a cab to twenty five hundred hospital drive number five d": [
