@@ -201,7 +201,17 @@ vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay ar
 # Words that are never a person's name though no word list knows them: music genres and moods, and
 # words of technology and listings, and "born" ("when was my son born"). A name the tagger has never seen
 # is not a name by default (issue 23).
-NOT_NAMES = frozenset("""
+# Days, holidays and short forms of months, units and days ("snooze for twenty mins",
+# "a reminder for sunday", "santa claus locations"): calendar words, never a person, even after a person's cue.
+# (Weekdays stay among EVERYDAY_NAMES too: the tagger's features read that list as it was trained.)
+CALENDAR_WORDS = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays fridays saturdays
+sundays weekday weekdays weekend weekends tues weds thur thurs
+feb sept oct nov dec
+christmas xmas easter halloween thanksgiving hanukkah chanukah kwanzaa diwali ramadan passover valentines
+valentine's santa mins hrs secs
+""".split())
+NOT_NAMES = CALENDAR_WORDS | frozenset("""
 indie reggaeton hipster gothic bossa nova electro edm lofi kpop jpop synthpop synthwave dubstep techno trance
 grunge emo punk hiphop rnb acapella afrobeat afrobeats dancehall bachata cumbia merengue salsa flamenco
 wifi wi fi bpm showtimes showtime playlist playlists podcast podcasts livestream music
@@ -340,7 +350,8 @@ def keep_artists() -> dict[str, list[tuple[str, ...]]]:
 
 # Words that make a request a media request: an artist named in it may stay (docs/redaction.md: public names).
 MEDIA_REQUEST_WORDS = frozenset("""
-play playing played listen listening hear song songs music album albums track tracks playlist band singer artist
+play playing played listen listening hear song songs music album albums track tracks playlist band bands singer
+singers artist artists
 concert concerts gig tour movie movies film films watch watching director directed starring actor actress
 performing performs perform performance show shows theater theatre cinema
 """.split())
@@ -362,4 +373,5 @@ LANDMARK_AFTER_TWO = frozenset(("national park", "state park", "national forest"
                                 "international airport", "state university", "national seashore"))
 # Words before a name that make it a performer's ("music from X"), even a run of names.
 ARTIST_BEFORE_TWO = frozenset(("music from", "songs from", "song from", "album from", "record from", "tracks from",
-                               "track from"))
+                               "track from", "similar to", "sounds like", "music like", "songs like", "bands like",
+                               "artists like", "singers like"))

@@ -30,6 +30,7 @@ from device.redact import lexicon as lx
 from device.redact.numbers import (
     ASCII_DIGITS,
     MONTHS_AND_ORDINALS,
+    ORDINAL_WORDS,
     TEENS,
     TENS,
     UNITS,
@@ -204,6 +205,9 @@ class Redactor:
             self._tagged(tokens, norms, labels, cues)
         self._keep_places_and_brands(tokens, norms, labels)
         self._keep_known_titles(tokens, norms, labels)
+        for k in _clock_times(norms):
+            if _FAMILY.get(labels[k]) is None:  # a number or a code, not a name
+                labels[k] = None
         # A digit left in a word ("[5]" from a recogniser that writes digits) is a number the rules did
         # not read: redacted, since the uplink refuses any text that still holds one (the utterance is lost).
         for k, token in enumerate(tokens):
@@ -237,10 +241,12 @@ class Redactor:
             while j < n and labels[j] == label:
                 j += 1
             alone = (i == 0 or labels[i - 1] is None) and (j == n or labels[j] is None)  # no postcode, no street
+            whole_brand = _phrase_at(lx.brand_names(), norms, i, j) == tuple(norms[i:j])
+            # "drive to [alice]'s" is someone's home; "[mcdonald's]" and "[auckland]'s weather" are not
+            someones = _possessive(tokens[j - 1]) and not whole_brand and not (j < n and norms[j] in _WEATHER_WORDS)
             if label in ("PERSON", "ADDRESS") and alone and not any(household[i:j]) \
-                    and self._only_places(norms, i, j) and not (label == "PERSON" and (
-                        self._person_before(norms, i) or _possessive(tokens[j - 1])  # "drive to [alice]'s"
-                        and _phrase_at(lx.brand_names(), norms, i, j) != tuple(norms[i:j]))):  # not "mcdonald's"
+                    and self._only_places(norms, i, j) \
+                    and not (label == "PERSON" and (self._person_before(norms, i) or someones)):
                 labels[i:j] = [None] * (j - i)
             # "navigate to [yosemite] national park": a name before a landmark word is the landmark's
             elif label == "PERSON" and j < n and (norms[j] in lx.LANDMARK_AFTER
@@ -265,10 +271,10 @@ class Redactor:
                     and not (j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS
                                         or norms[j] in lx.COOKING_WORDS)):
                 labels[i:j] = [None] * (j - i)
-            # "call [comcast]": a brand is no person, even after "call"
-            elif label == "PERSON" and alone and i and norms[i - 1] in ("call", "phone", "ring", "dial") \
-                    and not any(household[i:j]) and not self._only_names(norms[i:j]) \
-                    and _phrase_at(lx.brand_names(), norms, i, j) == tuple(norms[i:j]):
+            # "call [comcast]", "tell [spotify] to play", "messages from [whatsapp]": a brand is no person,
+            # even after a person's cue (unless a list of names knows it)
+            elif label == "PERSON" and alone and whole_brand and not any(household[i:j]) \
+                    and not self._only_names(norms[i:j]):
                 labels[i:j] = [None] * (j - i)
             # "add paper towels to my [costco list]": a list's name ("john's list" stays a person's)
             elif label == "PERSON" and i and norms[i - 1] in ("my", "our", "the") and not any(household[i:j]) \
@@ -319,8 +325,13 @@ class Redactor:
                 while j < n and labels[j] == "PERSON":
                     j += 1
                 before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
-                names_only = self._only_names(norms[i:j])
-                if j > i and (j < n and (norms[j] in lx.MEDIA_AFTER or norms[j] in lx.VENUE_AFTER)
+                # "the latest [kesha song]", "[keith urbans new song]": the song is no surname
+                end = j
+                while end > i + 1 and (norms[end - 1] in lx.MEDIA_AFTER or norms[end - 1] in _NEW):
+                    end -= 1
+                names_only = self._only_names(norms[i:end])
+                if j > i and (end < n and (norms[end] in lx.MEDIA_AFTER or norms[end] in lx.VENUE_AFTER
+                                           or norms[end] in _NEW and end + 1 < n and norms[end + 1] in lx.MEDIA_AFTER)
                               or before in lx.ARTIST_BEFORE_TWO
                               # "add X to my road trip playlist" (not "add X to my contacts")
                               or i and norms[i - 1] == "add" and j < n and norms[j] == "to"
@@ -356,12 +367,23 @@ class Redactor:
         if not places or norms[j - 1] in _PLACE_JOINS:
             return False
         prev, prev2 = (norms[i - 1] if i else ""), (norms[i - 2] if i > 1 else "")
-        return places > 1 or not lone_places or prev in _PLACE_CONTEXT \
-            or prev in ("from", "to") and prev2 in _TRAVEL_WORDS \
-            or prev in ("to", "and", "or") and i > 1 and _phrase_at(lx.place_names(), norms, i - 2, i - 1) \
-            or j - i == 1 and self._only_a_place(norms[i]) and prev not in lx.HELPER_VERBS \
-            and (j == len(norms) or norms[j] not in lx.PERSON_ACTIONS and norms[j] not in lx.PERSONAL_NOUNS) \
-            or j < len(norms) and _phrase_at(lx.place_names(), norms, j, len(norms)) is not None  # "[beaumont] tx"
+        n = len(norms)
+        return (places > 1 or not lone_places or prev in _PLACE_CONTEXT
+                or prev in ("from", "to") and prev2 in _TRAVEL_WORDS
+                or prev in ("for", "of") and prev2 in _WEATHER_WORDS  # "the forecast for leeds"
+                # "how many miles is it to savannah", "traffic between columbus and ...": a route's ends
+                or prev in ("from", "to", "between") and not _ROUTE_WORDS.isdisjoint(norms[max(0, i - 5):i - 1])
+                or prev in ("to", "and", "or") and self._place_ends_at(norms, i - 1)  # "virginia beach and X"
+                or j + 1 < n and norms[j] in ("to", "and", "or") and _phrase_at(lx.place_names(), norms, j + 1, n)
+                or j - i == 1 and self._only_a_place(norms[i]) and prev not in lx.HELPER_VERBS
+                and (j == n or norms[j] not in lx.PERSON_ACTIONS and norms[j] not in lx.PERSONAL_NOUNS)
+                or j < n and _phrase_at(lx.place_names(), norms, j, n) is not None)  # "[beaumont] tx"
+
+    @staticmethod
+    def _place_ends_at(norms, end: int) -> bool:
+        """Whether a place's name ends just before token `end` ("virginia beach and [richmond]")."""
+        return any(k + len(place) == end for k in range(max(0, end - 4), end)
+                   if (place := _phrase_at(lx.place_names(), norms, k, end)))
 
     def _only_a_place(self, word: str) -> bool:
         """A place of one word that no list of names knows ("seattle", "atlanta"; not "jackson", "florida"),
@@ -747,7 +769,10 @@ class Redactor:
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in lx.TO_A_PERSON)
             possessive = _possessive(tokens[i])
-            if cued and self._name_like(tok, strong=prev in lx.TITLES or prev2 in ("name", "my")):
+            # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
+            dated = tok in lx.MONTHS and (after in UNITS or after in TEENS or after in TENS or after in ORDINAL_WORDS
+                                          or after == "the" and i + 2 < n and norms[i + 2] in ORDINAL_WORDS)
+            if cued and not dated and self._name_like(tok, strong=prev in lx.TITLES or prev2 in ("name", "my")):
                 end = self._surname_end(norms, labels, i + 1)
             elif (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
@@ -797,7 +822,7 @@ class Redactor:
 
     def _bare_name(self, tok: str) -> bool:
         return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS \
-            and tok not in self.all_places and tok not in lx.ASSISTANTS
+            and tok not in self.all_places and tok not in lx.ASSISTANTS and tok not in lx.NOT_NAMES
 
     def _surname_end(self, norms, labels, j) -> int:
         """j + 1 if token j is a surname following a first name, else j."""
@@ -952,6 +977,14 @@ leave leaving left depart departing departure go going went travel traveling tra
 flight flights head heading headed drive driving return returning trip trips ticket tickets train trains bus
 buses move moving ride cab taxi coming come get getting way
 """.split())
+# Words after which a place's name ends a route, a few words on ("how many miles is it to X", "traffic between
+# X and Y"), and weather words before "for" ("the forecast for X") or after a place's possessive ("X's weather").
+_ROUTE_WORDS = frozenset("""
+miles mile kilometers kilometres km far distance route routes traffic commute navigate navigation directions drive
+driving flight flights fly flying train trains bus trip
+""".split())
+_WEATHER_WORDS = frozenset("weather forecast temperature temperatures rain snow humidity sunrise sunset".split())
+_NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
@@ -987,6 +1020,34 @@ def _time_of_day(words: list[str]) -> bool:
         return False
     minutes = to_digits(words[1:])
     return len(minutes) == 2 and int(minutes) < 60
+
+
+_HALF_OF_DAY = (("a", "m"), ("p", "m"), ("am",), ("pm",), ("a.m.",), ("p.m.",), ("o'clock",), ("oclock",))
+
+
+def _clock_times(norms: list[str]) -> set[int]:
+    """Tokens of a time said with its half of the day or "o'clock" ("seven a m", "three forty seven p m",
+    "ten o'clock"): an alarm's or a bus's time, never an identifier, whatever cue is near ("check my bank
+    account at seven a m"). Only an hour or an hour and its minutes: a longer run is something else."""
+    found: set[int] = set()
+    for j in range(1, len(norms)):
+        half = next((h for h in _HALF_OF_DAY if tuple(norms[j:j + len(h)]) == h), None)
+        if half is None:
+            continue
+        i = j
+        while i > 0 and is_number_token(norms[i - 1]):
+            i -= 1
+        words, end = norms[i:j], j + len(half)
+        # "... q one p m o g": letters of a code around it make it the code's
+        in_a_code = i > 0 and _code_letter(norms[i - 1]) or end < len(norms) and (
+            _code_letter(norms[end]) or is_number_token(norms[end]))
+        if (len(words) == 1 and words[0] in _HOURS or _time_of_day(words)) and not in_a_code:
+            found.update(range(i, end))
+    return found
+
+
+def _code_letter(word: str) -> bool:
+    return len(word) == 1 and word not in ("a", "i")  # "a" and "i" are words first
 
 
 def _unclaimed_pieces(number_runs, labels) -> list[tuple[int, int]]:
