@@ -116,7 +116,7 @@ all any some every each one also just very too really still about around after b
 # Verbs and phrases after which a name is a person's name.
 PERSON_VERBS = frozenset("""
 call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
-reply whatsapp facetime skype
+reply whatsapp facetime skype redial
 """.split())
 RELATIONS = frozenset("""
 wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker
@@ -131,7 +131,7 @@ call calls text send sent come coming came pick bring brought say said know know
 go going went leave left arrive arrived finish finished remember forget pay paid reply answer email emailed have
 has like likes love see saw meet visit tell told ask asked be been called texted respond responded replied
 write wrote awake asleep home ready live lives lived work works worked study studies studied graduate graduated
-married
+married do comment commented online majoring major
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""
@@ -139,6 +139,7 @@ birthday party house place car phone number email address school mom dad mother 
 friend friends teacher office room flight appointment wedding graduation game recital practice kids dog cat
 list lists calendar schedule
 text texts message messages reminder reminders voicemail post posts photo photos picture pictures pic pics
+call calls invitation invite
 """.split())
 TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.
@@ -198,9 +199,9 @@ kerasotes, harkins, santikos, alamo drafthouse, dipson, plitt
 PLACE_NICKNAMES = frozenset(phrase.strip() for phrase in """
 vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay area, socal, norcal
 """.split(","))
-# Words that are never a person's name though no word list knows them: music genres and moods, and
-# words of technology and listings, and "born" ("when was my son born"). A name the tagger has never seen
-# is not a name by default (issue 23).
+# Words that are never a person's name though no word list knows them: music genres and moods, words of
+# technology and listings, "born" ("when was my son born"), and "everyone" and its kin. A name the tagger
+# has never seen is not a name by default (issue 23).
 # Days, holidays and short forms of months, units and days ("snooze for twenty mins",
 # "a reminder for sunday", "santa claus locations"): calendar words, never a person, even after a person's cue.
 # (Weekdays stay among EVERYDAY_NAMES too: the tagger's features read that list as it was trained.)
@@ -217,6 +218,7 @@ grunge emo punk hiphop rnb acapella afrobeat afrobeats dancehall bachata cumbia 
 wifi wi fi bpm showtimes showtime playlist playlists podcast podcasts livestream music
 stock stocks shares
 born
+everyone everybody anyone anybody someone somebody nobody rsvp
 """.split())
 # Words after a name that make it a company's ("is ibm stock up", "call comcast customer service"): a person
 # has no share price and no customer service.

@@ -47,6 +47,7 @@ UNKNOWN_WORD_PERSON = 0.3  # a word on no list is a name from this probability o
 SLOT_PERSON = 0.1  # the same just after a verb that takes a person ("driving X", "messages from X")
 SURNAME_PERSON = 0.05  # the same just after a name, and a listed first name just before one
 LONE_WORD_CONFIDENCE = 0.9  # an everyday word alone is a name only from this confidence on
+CUED_WORD_CONFIDENCE = 0.5  # the same just after a person's cue or as the owner of a person's things
 LISTED_SURNAME_PERSON = 0.15  # a listed surname that is also a word ("knight", "flood") just after a name
 DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
 MAX_PASSES = 6  # redaction repeats on its own output until nothing changes; in practice one or two passes
@@ -415,6 +416,14 @@ class Redactor:
         # Words that could be part of a name: "grace" alone is an everyday word, "grace okafor" a person.
         name_words = [bool(w) and w not in _NEVER_A_NAME and w not in lx.STOPWORDS for w in norms]
 
+        def lone_bar(k: int) -> float:
+            """How sure the tagger must be that an everyday word alone is a name: less so after a person's
+            cue ("message red and tell him", "send collie a skype message") or before a person's things
+            ("get to ally's school")."""
+            owner = _possessive(tokens[k]) and k + 1 < len(norms) and norms[k + 1] in lx.PERSONAL_NOUNS \
+                and (k == 0 or norms[k - 1] not in _DETERMINERS)
+            return CUED_WORD_CONFIDENCE if owner or self._person_before(norms, k) else LONE_WORD_CONFIDENCE
+
         def media_before(i: int) -> bool:
             """Public names may stay after play/by/songs (docs/redaction.md: public names)."""
             return _media_slot(norms, i, range(max(0, i - 2), i), lx.MEDIA_CUES)
@@ -444,9 +453,10 @@ class Redactor:
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
                     # An everyday word alone ("my favorite season") needs the tagger to be sure.
                     if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME
+                            or norms[k] in _JOINING_WORDS  # "remind everyone in [the] group"
                             or any(ch.isdigit() for ch in norms[k])  # "[5]": a number the rules did not read
                             or norms[k] in lx.NOT_NAMES or (
-                            confidence[k] < LONE_WORD_CONFIDENCE and norms[k] in self.common
+                            confidence[k] < lone_bar(k) and norms[k] in self.common
                             and not name_words[i:j].count(True) > 1) or (
                             norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
                             or media_before(i) and not _possessive(tokens[k])):
@@ -768,12 +778,26 @@ class Redactor:
                     or (prev2, prev) in (("when", "was"), ("where", "was")) and "born" in norms[i + 1:i + 4]
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in lx.TO_A_PERSON)
+            # The calls people make: "hang up on X", "call back X", "get X on the phone", "add X to the call".
+            # So strong a cue that a first name that is also a word is a name ("add ray to the call").
+            calling = (prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang" \
+                or prev == "back" and prev2 in lx.PERSON_VERBS \
+                or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"]) \
+                or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 5])
+            # "what does hope do for a living", "is frank online": a listed name that is also a word, between a
+            # helper verb and what a person does (not a season, a month or a place: "is summer coming")
+            acting = prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS and tok in lx.EVERYDAY_NAMES \
+                and tok in self.first_names and tok not in lx.MONTHS and tok not in _WEATHER_NAMES \
+                and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
             possessive = _possessive(tokens[i])
             # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
             dated = tok in lx.MONTHS and (after in UNITS or after in TEENS or after in TENS or after in ORDINAL_WORDS
                                           or after == "the" and i + 2 < n and norms[i + 2] in ORDINAL_WORDS)
-            if cued and not dated and self._name_like(tok, strong=prev in lx.TITLES or prev2 in ("name", "my")):
+            if (cued or calling) and not dated and self._name_like(
+                    tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling):
                 end = self._surname_end(norms, labels, i + 1)
+            elif acting and self._name_like(tok, strong=True):
+                end = i + 1
             elif (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
                   # "henrik's birthday", "john's boss"
@@ -817,7 +841,7 @@ class Redactor:
 
     def _unknown_word(self, tok: str) -> bool:
         return tok.isalpha() and len(tok) > 2 and tok not in self.common and tok not in self.all_places \
-            and tok not in lx.NOT_NAMES \
+            and tok not in lx.NOT_NAMES and tok not in lx.PERSON_VERBS \
             and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME and tok not in lx.STREET_TYPES
 
     def _bare_name(self, tok: str) -> bool:
@@ -984,6 +1008,11 @@ miles mile kilometers kilometres km far distance route routes traffic commute na
 driving flight flights fly flying train trains bus trip
 """.split())
 _WEATHER_WORDS = frozenset("weather forecast temperature temperatures rain snow humidity sunrise sunset".split())
+_DETERMINERS = frozenset("the a an this that these those my your our his her their its".split())
+# In no name ("a" is: a spelled name's letter, a middle initial)
+_JOINING_WORDS = _DETERMINERS - {"a", "an"} | frozenset("in on at of to for from with and or".split())
+_CALL_NOUNS = frozenset("call calls chat conversation meeting hangout thread".split())  # "add X to the call"
+_WEATHER_NAMES = frozenset("summer autumn winter spring storm sky sunny dusty rusty".split())  # "is summer coming"
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
