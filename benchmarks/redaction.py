@@ -218,6 +218,29 @@ def report_fresh_untouched(redactor, path: Path = FRESH_UNTOUCHED) -> None:
           f"{untouched} of {len(requests)} untouched")
 
 
+def person_leaks_by_kind(requests: list[Real], redact) -> dict[str, list[int]]:
+    """PERSON leaks apart for spans that hold a name (a word on a name list, or one no word list knows)
+    and spans that hold none: groups and roles the corpora mark as people ("my work group", "the team",
+    "everyone"), which identify nobody. {kind: [leaked, total]}, aggregates only (MTOP is never read)."""
+    from device.redact import lexicon as lx
+    from device.redact.tagger import name_lists
+
+    firsts, lasts, common, _ = name_lists()
+    out = {"names": [0, 0], "groups and roles": [0, 0]}
+    for r in requests:
+        people = [(s, e) for s, e, label in r.spans if label == "PERSON"]
+        if not people:
+            continue
+        spans = redact(r.text)
+        for s, e in people:
+            words = r.text[s:e].lower().replace("'s", "").split()
+            named = any(w in firsts or w in lasts or w not in common and w not in lx.STOPWORDS for w in words)
+            kind = out["names" if named else "groups and roles"]
+            kind[0] += not covered(spans, s, e, r.text)
+            kind[1] += 1
+    return out
+
+
 def report_real(redactor) -> None:
     redact = lambda text: [(s.start, s.end) for s in redactor.redact(text).spans]  # noqa: E731
     print("\nreal requests (benchmarks/real_requests.py; identifier-free = no annotated identifier):")
@@ -231,6 +254,10 @@ def report_real(redactor) -> None:
                            for label in sorted(r["totals"])) or "no identifiers annotated"
         print(summary_line(f"{corpus} ({side})", r))
         print(f"    leak by label: {labels}; names that must stay, untouched: {kept(requests, redact):.1%}")
+        if r["totals"]["PERSON"]:
+            print("    PERSON leak by kind: " + ", ".join(
+                f"{kind} {leaked / max(1, total):.1%} of {total}"
+                for kind, (leaked, total) in person_leaks_by_kind(requests, redact).items()))
 
 
 def memory_added_mb() -> float:

@@ -169,6 +169,9 @@ def test_places_and_brands_stay(redactor, text):
     ("message everyone that i am late", None), ("add milk to the chat", None), ("is march coming", None),
     ("remind everyone in the group about the chat", None),
     ("message t i n a and let her know", "message [PERSON] and let her know"),  # "a" is a letter of it
+    ("unblock mark", "unblock [PERSON]"), ("delete tyler from my contacts", "delete [PERSON] from my contacts"),
+    ("what is the birthday of ivy", "what is the birthday of [PERSON]"), ("unmute the call", None),
+    ("block this number", None), ("a picture of paris", None), ("remove milk from my list", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -116,7 +116,7 @@ all any some every each one also just very too really still about around after b
 # Verbs and phrases after which a name is a person's name.
 PERSON_VERBS = frozenset("""
 call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
-reply whatsapp facetime skype redial
+reply whatsapp facetime skype redial block unblock mute unmute
 """.split())
 RELATIONS = frozenset("""
 wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker

@@ -453,6 +453,7 @@ class Redactor:
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
                     # An everyday word alone ("my favorite season") needs the tagger to be sure.
                     if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME
+                            or norms[k] in lx.PERSON_VERBS and norms[k] not in self.first_names  # "unmute the call"
                             or norms[k] in _JOINING_WORDS  # "remind everyone in [the] group"
                             or any(ch.isdigit() for ch in norms[k])  # "[5]": a number the rules did not read
                             or norms[k] in lx.NOT_NAMES or (
@@ -772,6 +773,10 @@ class Redactor:
                     or (prev2, prev) == ("pick", "up")  # "pick up X"
                     or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
                                                                 ["as", "a", "contact"])
+                    or prev in ("delete", "remove") and norms[i + 1:i + 4] in (["from", "my", "contacts"],
+                                                                              ["from", "contacts"])
+                    # "the birthday of X", "the wife of X" (not "a picture of paris")
+                    or prev == "of" and (prev2 in lx.RELATIONS or prev2 in ("birthday", "number", "email", "address"))
                     or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
                     or (prev2, prev) in (("old", "is"), ("old", "was"), ("old", "will")) and i > 2
                     and norms[i - 3] == "how"  # "how old is X": a person's age (a thing's is "how old is the ...")
