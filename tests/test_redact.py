@@ -172,6 +172,10 @@ def test_places_and_brands_stay(redactor, text):
     ("unblock mark", "unblock [PERSON]"), ("delete tyler from my contacts", "delete [PERSON] from my contacts"),
     ("what is the birthday of ivy", "what is the birthday of [PERSON]"), ("unmute the call", None),
     ("block this number", None), ("a picture of paris", None), ("remove milk from my list", None),
+    ("send a video message to my grandson max", "send a video message to my grandson [PERSON]"),
+    ("please leave madison a reminder", "please leave [PERSON] a reminder"),
+    ("see if mike wants to go", "see if [PERSON] wants to go"), ("see if it works", None),
+    ("send hi to sarah and mark", "send hi to [PERSON] and [PERSON]"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -122,7 +122,8 @@ RELATIONS = frozenset("""
 wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker
 colleague partner boyfriend girlfriend fiance fiancee cousin aunt uncle grandma grandpa grandmother
 grandfather niece nephew doctor dentist teacher babysitter nanny landlord roommate kid child baby
-manager supervisor assistant
+manager supervisor assistant grandson granddaughter grandchild grandkid stepson stepdaughter stepmom stepdad
+stepmother stepfather sibling twin
 """.split())
 # "did X send", "have X call", "let X know": a helper verb, a name, then something people do.
 HELPER_VERBS = frozenset("did does do has have had is was will can could should would let make ask".split())

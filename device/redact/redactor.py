@@ -767,8 +767,9 @@ class Redactor:
                     or prev in lx.GRAND_TITLES and tok in self.first_names and prev2 not in lx.POSSESSIVES
                     or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                     or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
-                    # "send X a voice message", "send X an email"
-                    or prev == "send" and after in ("a", "an") and not lx.MESSAGE_NOUNS.isdisjoint(norms[i + 2:i + 5])
+                    # "send X a voice message", "leave X a reminder", "shoot X a text"
+                    or prev in ("send", "leave", "shoot", "drop") and after in ("a", "an")
+                    and not lx.MESSAGE_NOUNS.isdisjoint(norms[i + 2:i + 5])
                     or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
                     or (prev2, prev) == ("pick", "up")  # "pick up X"
                     or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
@@ -786,6 +787,8 @@ class Redactor:
             # The calls people make: "hang up on X", "call back X", "get X on the phone", "add X to the call".
             # So strong a cue that a first name that is also a word is a name ("add ray to the call").
             calling = (prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang" \
+                or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS \
+                and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names \
                 or prev == "back" and prev2 in lx.PERSON_VERBS \
                 or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"]) \
                 or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 5])
@@ -803,7 +806,8 @@ class Redactor:
                 end = self._surname_end(norms, labels, i + 1)
             elif acting and self._name_like(tok, strong=True):
                 end = i + 1
-            elif (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS
+            elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)  # "see if mike wants"
+                  and after in lx.PERSON_ACTIONS
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
                   # "henrik's birthday", "john's boss"
                   or possessive and (after in lx.PERSONAL_NOUNS or after in lx.RELATIONS)
