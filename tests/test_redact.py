@@ -176,6 +176,9 @@ def test_places_and_brands_stay(redactor, text):
     ("please leave madison a reminder", "please leave [PERSON] a reminder"),
     ("see if mike wants to go", "see if [PERSON] wants to go"), ("see if it works", None),
     ("send hi to sarah and mark", "send hi to [PERSON] and [PERSON]"),
+    # an actor or a director in a media request is an artist (the policy); going to a movie with someone is not
+    ("show me movies starring meryl streep", None),
+    ("i'm going to a movie with john tonight", "i'm going to a movie with [PERSON] tonight"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -367,7 +367,8 @@ song songs album albums track tracks music concert concerts tour band movie movi
 TITLE_BEFORE = frozenset("watch watching see seeing showtimes showtime showings screenings".split())
 TITLE_BEFORE_TWO = frozenset(("tickets for", "tickets to", "ticket for", "ticket to", "times for", "times of",
                               "playing at", "showing at", "showtimes for", "showtimes of", "the movie", "the film",
-                              "movie called", "film called", "movie named"))
+                              "movie called", "film called", "movie named", "showings of", "showing of",
+                              "screenings of", "screening of"))
 VENUE_AFTER = frozenset("theater theaters theatre theatres cinema cinemas cineplex multiplex imax".split())
 # Words after a name that make it a landmark's, in any request ("yosemite national park", "o'hare airport").
 # Not the ones that are common surnames too ("park", "hill", "church", "hall", "field", "lake").
@@ -377,4 +378,5 @@ LANDMARK_AFTER_TWO = frozenset(("national park", "state park", "national forest"
 # Words before a name that make it a performer's ("music from X"), even a run of names.
 ARTIST_BEFORE_TWO = frozenset(("music from", "songs from", "song from", "album from", "record from", "tracks from",
                                "track from", "similar to", "sounds like", "music like", "songs like", "bands like",
-                               "artists like", "singers like"))
+                               "artists like", "singers like", "directed by", "movies starring", "movie starring",
+                               "film starring", "films starring", "show starring", "shows starring"))
