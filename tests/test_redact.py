@@ -179,6 +179,12 @@ def test_places_and_brands_stay(redactor, text):
     # an actor or a director in a media request is an artist (the policy); going to a movie with someone is not
     ("show me movies starring meryl streep", None),
     ("i'm going to a movie with john tonight", "i'm going to a movie with [PERSON] tonight"),
+    # the people of plans: "for X and me", "share ... with X", "that X owes"
+    ("set up a meeting for grant and me", "set up a meeting for [PERSON] and me"),
+    ("share my location with hunter", "share my location with [PERSON]"),
+    ("remind me that drew owes me money", "remind me that [PERSON] owes me money"),
+    ("a table for four and me", None), ("remind me that summer is coming", None),
+    ("share this photo with my mom", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -132,7 +132,7 @@ call calls text send sent come coming came pick bring brought say said know know
 go going went leave left arrive arrived finish finished remember forget pay paid reply answer email emailed have
 has like likes love see saw meet visit tell told ask asked be been called texted respond responded replied
 write wrote awake asleep home ready live lives lived work works worked study studies studied graduate graduated
-married do comment commented online majoring major
+married do comment commented online majoring major owes owe
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""

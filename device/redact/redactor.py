@@ -784,18 +784,23 @@ class Redactor:
                     or (prev2, prev) in (("when", "was"), ("where", "was")) and "born" in norms[i + 1:i + 4]
                     or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                     or prev == "to" and prev2 in lx.TO_A_PERSON)
-            # The calls people make: "hang up on X", "call back X", "get X on the phone", "add X to the call".
-            # So strong a cue that a first name that is also a word is a name ("add ray to the call").
-            calling = (prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang" \
-                or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS \
-                and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names \
-                or prev == "back" and prev2 in lx.PERSON_VERBS \
-                or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"]) \
-                or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 5])
-            # "what does hope do for a living", "is frank online": a listed name that is also a word, between a
-            # helper verb and what a person does (not a season, a month or a place: "is summer coming")
-            acting = prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS and tok in lx.EVERYDAY_NAMES \
-                and tok in self.first_names and tok not in lx.MONTHS and tok not in _WEATHER_NAMES \
+            # The calls people make and the people of plans: "hang up on X", "call back X", "get X on the phone",
+            # "add X to the call", "[PERSON] and X", "share my location with X", "a meeting for X and me". So
+            # strong a cue that a first name that is also a word is a name ("add ray to the call").
+            calling = ((prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang"
+                       or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS
+                       and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names
+                       or prev == "back" and prev2 in lx.PERSON_VERBS
+                       or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"])
+                       or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 5])
+                       or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
+                       or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us"))
+            # "what does hope do for a living", "remind me that drew owes me": a listed name that is also a word,
+            # between a helper verb or "that" and what a person does (not a season, a month or a place: "is
+            # summer coming")
+            acting = (prev in lx.HELPER_VERBS or prev == "that") and after in lx.PERSON_ACTIONS \
+                and tok in lx.EVERYDAY_NAMES and tok in self.first_names and tok not in lx.MONTHS \
+                and tok not in _WEATHER_NAMES \
                 and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
             possessive = _possessive(tokens[i])
             # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
