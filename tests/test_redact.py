@@ -485,6 +485,18 @@ def test_fresh_set_b_is_well_formed():
             assert w.text[start:end].strip() == w.text[start:end] and start < end
 
 
+def test_fresh_people_set_is_well_formed():
+    from benchmarks.redaction import FRESH_PEOPLE, fresh_b
+
+    written = fresh_b(FRESH_PEOPLE)
+    assert len(written) == 70 and sum(not w.spans for w in written) == 10
+    assert {label for w in written for _, _, label in w.spans} == {"PERSON"}
+    for w in written:
+        assert "{" not in w.text and "}" not in w.text
+        for start, end, _ in w.spans:
+            assert w.text[start:end].strip() == w.text[start:end] and start < end
+
+
 def test_a_digit_left_in_a_word_is_a_number():
     # A recogniser that writes digits ("[5]" from the Korean test model): the uplink refuses any text
     # holding one, so the listener must not hand it over: the utterance would be lost.
