@@ -185,6 +185,13 @@ def test_places_and_brands_stay(redactor, text):
     ("remind me that drew owes me money", "remind me that [PERSON] owes me money"),
     ("a table for four and me", None), ("remind me that summer is coming", None),
     ("share this photo with my mom", None),
+    # a possessive a few words before a person's things; a message, an answer, an invitation to a reminder
+    ("please change all of ray's chore reminders", "please change all of [PERSON]'s chore reminders"),
+    ("thumbs down on mark's most recent message", "thumbs down on [PERSON]'s most recent message"),
+    ("did jack message me last night", "did [PERSON] message me last night"),
+    ("reach out to june and let her know", "reach out to [PERSON] and let her know"),
+    ("add chuck to the surprise party reminder", "add [PERSON] to the surprise party reminder"),
+    ("what is the children's museum phone number", None), ("go out to dinner", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

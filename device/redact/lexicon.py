@@ -116,7 +116,7 @@ all any some every each one also just very too really still about around after b
 # Verbs and phrases after which a name is a person's name.
 PERSON_VERBS = frozenset("""
 call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
-reply whatsapp facetime skype redial block unblock mute unmute
+reply whatsapp facetime skype redial block unblock mute unmute inform
 """.split())
 RELATIONS = frozenset("""
 wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker
@@ -132,7 +132,7 @@ call calls text send sent come coming came pick bring brought say said know know
 go going went leave left arrive arrived finish finished remember forget pay paid reply answer email emailed have
 has like likes love see saw meet visit tell told ask asked be been called texted respond responded replied
 write wrote awake asleep home ready live lives lived work works worked study studies studied graduate graduated
-married do comment commented online majoring major owes owe
+married do comment commented online majoring major owes owe message messaged wrote
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""
@@ -170,7 +170,7 @@ TO_A_PERSON = frozenset("""
 message text email talk write hi hello say letter note reply send it this speak respond replied responded
 dollars dollar bucks pounds euros money payment transfer cash
 link picture pictures photo photos pic pics video videos file reminder invite invitation bye goodbye
-congratulations congrats thanks
+congratulations congrats thanks out
 """.split())
 # "emails from X", "a text from X": the person who sent or called.
 MESSAGE_NOUNS = frozenset("""

@@ -792,7 +792,7 @@ class Redactor:
                        and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names
                        or prev == "back" and prev2 in lx.PERSON_VERBS
                        or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"])
-                       or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 5])
+                       or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
                        or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
                        or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us"))
             # "what does hope do for a living", "remind me that drew owes me": a listed name that is also a word,
@@ -814,8 +814,9 @@ class Redactor:
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)  # "see if mike wants"
                   and after in lx.PERSON_ACTIONS
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
-                  # "henrik's birthday", "john's boss"
-                  or possessive and (after in lx.PERSONAL_NOUNS or after in lx.RELATIONS)
+                  # "henrik's birthday", "john's boss", "ray's chore reminders", "mark's most recent message"
+                  or possessive and (after in lx.RELATIONS or any(
+                      w in lx.PERSONAL_NOUNS for w in norms[i + 1:i + 4] if w not in lx.STOPWORDS))
                   and prev not in ("the", "a", "this", "that", "my", "your", "our", "his", "her")
                   # "get to jack's by eight", "from joe's to portland": someone's home
                   or possessive and prev in ("to", "from", "at", "leave", "leaving")
@@ -1025,7 +1026,8 @@ _WEATHER_WORDS = frozenset("weather forecast temperature temperatures rain snow 
 _DETERMINERS = frozenset("the a an this that these those my your our his her their its".split())
 # In no name ("a" is: a spelled name's letter, a middle initial)
 _JOINING_WORDS = _DETERMINERS - {"a", "an"} | frozenset("in on at of to for from with and or".split())
-_CALL_NOUNS = frozenset("call calls chat conversation meeting hangout thread".split())  # "add X to the call"
+# "add X to the call", "add X to the party reminder"
+_CALL_NOUNS = frozenset("call calls chat conversation meeting hangout thread reminder invite invitation guest".split())
 _WEATHER_NAMES = frozenset("summer autumn winter spring storm sky sunny dusty rusty".split())  # "is summer coming"
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
