@@ -192,6 +192,8 @@ def test_places_and_brands_stay(redactor, text):
     ("reach out to june and let her know", "reach out to [PERSON] and let her know"),
     ("add chuck to the surprise party reminder", "add [PERSON] to the surprise party reminder"),
     ("what is the children's museum phone number", None), ("go out to dinner", None),
+    ("cancel the reminder about golf with sandy", "cancel the reminder about golf with [PERSON]"),
+    ("golf with the kids", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -177,10 +177,10 @@ MESSAGE_NOUNS = frozenset("""
 email emails mail mails message messages text texts call calls voicemail voicemails reply replies note notes
 letter letters invite invites invitation invitations news reminder reminders imessage imessages dm dms
 """.split())
-# "meeting with X", "lunch with X": time spent with a person.
+# "meeting with X", "lunch with X", "golf with X": time spent with a person.
 MEETING_NOUNS = frozenset("""
 meeting meetings meet lunch dinner breakfast coffee appointment call chat talk date playdate catch up session
-reminder reminders
+reminder reminders shopping golf tennis drinks game games workout
 """.split())
 # Brands, shops, services and apps people name to a speaker: not people, even when the tagger has not
 # seen them ("order from walmart", "open youtube"). Hand-written; only names that are not first names.
