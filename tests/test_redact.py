@@ -215,6 +215,20 @@ def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    # Issue 23: film titles from Wikipedia's lists (device/redact/data/film_titles.txt). A title stays; one
+    # whose caught words are all names needs a film's cue, and a person's cue before it still wins.
+    ("two tickets for the rise of skywalker at seven", None), ("i want to see ford v ferrari tomorrow", None),
+    ("four tickets to once upon a time in hollywood", None), ("tickets for meet joe black", None),
+    ("showtimes for john wick", None), ("showtimes for judy", None),
+    ("remind me to meet joe black at noon", "remind me to meet [PERSON] at noon"),
+    ("book three tickets for judy at the amc", "book three tickets for [PERSON] at the amc"),
+    ("call jerry maguire", "call [PERSON]"), ("tell annie hall dinner is ready", "tell [PERSON] dinner is ready"),
+])
+def test_film_titles_stay_people_go(redactor, text, expected):
+    assert redactor.redact(text).text == (expected or text)
+
+
+@pytest.mark.parametrize("text, expected", [
     # Issue 23: dishes in a cooking request, companies before "stock" or "customer service", a brand after
     # "call"; a person's cue, a possessive or a person's action beside the name still win.
     ("give me a recipe for veg pulav", None), ("how do i make pasta al dente", None),

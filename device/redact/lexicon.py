@@ -346,6 +346,12 @@ def keep_titles() -> dict[str, list[tuple[str, ...]]]:
 
 
 @cache
+def film_titles() -> dict[str, list[tuple[str, ...]]]:
+    """Titles of American films, 1970-2023, from Wikipedia (scripts/make-film-lists), by first word."""
+    return _by_first_word(line for line in (DATA / "film_titles.txt").read_text().splitlines()[1:])
+
+
+@cache
 def keep_artists() -> dict[str, list[tuple[str, ...]]]:
     """Artists' full names from the same slots: kept in a media request only."""
     return _by_first_word((DATA / "keep_artists.txt").read_text().splitlines()[1:])
@@ -369,6 +375,16 @@ TITLE_BEFORE_TWO = frozenset(("tickets for", "tickets to", "ticket for", "ticket
                               "playing at", "showing at", "showtimes for", "showtimes of", "the movie", "the film",
                               "movie called", "film called", "movie named", "showings of", "showing of",
                               "screenings of", "screening of"))
+# Words that make a request about films: a film title in it may stay (FILM_WORDS), and words just before
+# a title that say it is one even when every word of it is a name ("showtimes for [judy]", "the movie
+# [john wick]"); "tickets for X" and "watch X" may be for a person ("tickets for mary and me").
+FILM_WORDS = MEDIA_REQUEST_WORDS | frozenset("""
+ticket tickets showtime showtimes showing showings screening screenings trailer trailers imax matinee
+""".split())
+FILM_CUES = frozenset(("showtimes", "showtime", "showings", "screenings"))
+FILM_CUES_TWO = frozenset(("showtimes for", "showtimes of", "the movie", "the film", "movie called", "film called",
+                           "movie named", "film named", "showings of", "showing of", "screenings of",
+                           "screening of"))
 VENUE_AFTER = frozenset("theater theaters theatre theatres cinema cinemas cineplex multiplex imax".split())
 # Words after a name that make it a landmark's, in any request ("yosemite national park", "o'hare airport").
 # Not the ones that are common surnames too ("park", "hill", "church", "hall", "field", "lake").

@@ -306,11 +306,15 @@ class Redactor:
             labels[i:j] = [None] * (j - i)
             return True
 
+        films = not lx.FILM_WORDS.isdisjoint(norms)
         i = 0
         while i < n:
             found = _phrase_at(lx.keep_titles(), norms, i, n)
             artist = _phrase_at(lx.keep_artists(), norms, i, n) if media else None
-            longest = max(found or (), artist or (), key=len)
+            film = _phrase_at(lx.film_titles(), norms, i, n)
+            if film and not self._film_stays(norms, labels, i, i + len(film), films):
+                film = None
+            longest = max(found or (), artist or (), film or (), key=len)
             j = i + len(longest)
             # "sappho will pick up the kids": a name, whatever book it is the title of
             acts = j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS and j + 1 < n
@@ -341,6 +345,21 @@ class Redactor:
                                                      or before in lx.TITLE_BEFORE_TWO)):
                     undo(i, j)
                 i = max(j, i + 1)
+
+    def _film_stays(self, norms, labels, i: int, j: int, films: bool) -> bool:
+        """Whether the film title at tokens i..j is one here. Where the tagger's PERSON words in it are
+        all names ("tickets for [john wick]", "remind me to meet [joe black]"), only after a film's cue
+        ("showtimes for", "the movie"), or in a request about films when the title has more words than
+        the names ("tickets for meet joe black"); otherwise in a request about films, or anywhere when it
+        has two words or more ("is [the rise of skywalker] good")."""
+        named = [norms[k] for k in range(i, j) if labels[k] == "PERSON"]
+        if not named:
+            return False
+        if self._only_names(named):
+            before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
+            return i > 0 and norms[i - 1] in lx.FILM_CUES or before in lx.FILM_CUES_TWO \
+                or films and len(named) < j - i
+        return films or j - i >= 2
 
     def _only_names(self, words: list[str]) -> bool:
         """Whether every word is a first name or a surname some list or the tagger's training knows."""
