@@ -353,8 +353,10 @@ def film_titles() -> dict[str, list[tuple[str, ...]]]:
 
 @cache
 def keep_artists() -> dict[str, list[tuple[str, ...]]]:
-    """Artists' full names from the same slots: kept in a media request only."""
-    return _by_first_word((DATA / "keep_artists.txt").read_text().splitlines()[1:])
+    """Artists' full names from the same slots, and actors' full names from Wikipedia's lists of films
+    (scripts/make-film-lists): kept in a media request only."""
+    return _by_first_word(line for name in ("keep_artists.txt", "film_actors.txt")
+                          for line in (DATA / name).read_text().splitlines()[1:])
 
 
 # Words that make a request a media request: an artist named in it may stay (docs/redaction.md: public names).
