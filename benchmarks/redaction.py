@@ -39,6 +39,7 @@ TARGETS = ("targets: held-out leak <= 3% overall and <= 5% per label; <= 5% with
 
 FRESH_B = Path(__file__).resolve().parent / "data" / "fresh_b.txt"
 PUBLIC_FIGURES = Path(__file__).resolve().parent / "data" / "public_figures.txt"
+PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
 
@@ -213,6 +214,40 @@ def report_public_figures(redactor) -> None:
           f"an artist kept in a media request {kept} of {media}")
 
 
+def report_public_figure_setting(path: Path = PUBLIC_FIGURES_SETTING) -> None:
+    """[redact] keep_public_figures on and off, on the set written for it: its "household" lines are the
+    household's names file."""
+    from device.redact import Redactor
+
+    lines = [[part.strip() for part in line.split(" | ")] for line in data_lines(path)]
+    household = [row[1] for row in lines if row[0] == "household"]
+    rows = [row for row in lines if row[0] != "household"]
+    for setting in (False, True):
+        redactor = Redactor(names=household, keep_public_figures=setting)
+        held = {"keep": 0, "redact": 0}
+        for outcome, text, name in rows:
+            out = redactor.redact(text).text
+            held[outcome] += (out == text) if outcome == "keep" else not any(w in out.split() for w in name.split())
+        asked = {outcome: sum(row[0] == outcome for row in rows) for outcome in held}
+        print(f"public-figure setting (benchmarks/data/public_figures_setting.txt, hand-written before it was built), "
+              f"keep_public_figures = {str(setting).lower()}: well-known people kept in questions about them "
+              f"{held['keep']} of {asked['keep']}; unknown, cued and household names redacted "
+              f"{held['redact']} of {asked['redact']}")
+
+
+def report_real_setting() -> None:
+    """What [redact] keep_public_figures costs on the real requests: PERSON leaks it lets through."""
+    from device.redact import Redactor
+
+    redactor = Redactor(keep_public_figures=True)
+    print("real requests with keep_public_figures = true (the default is false, above):")
+    for corpus, requests in real_sets().items():
+        r = score(requests, lambda text: [(s.start, s.end) for s in redactor.redact(text).spans])
+        person = r["totals"]["PERSON"]
+        leak = f"PERSON leak {r['leaks']['PERSON'] / person:.1%} of {person}" if person else "no people annotated"
+        print(f"  {corpus:<18} {leak}; untouched {r['untouched']:.1%}")
+
+
 def report_fresh_untouched(redactor, path: Path = FRESH_UNTOUCHED) -> None:
     requests = data_lines(path)
     untouched = sum(redactor.redact(text).text == text for text in requests)
@@ -353,7 +388,9 @@ def main() -> None:
                              ("held-out set B + everyday commands", redaction_corpus.heldout(fresh=True))):
         print(summary_line(name, score(utterances, lambda t: [(s.start, s.end) for s in full.redact(t).spans])))
     report_real(full)
+    report_real_setting()
     report_public_figures(full)
+    report_public_figure_setting()
     report_fresh_untouched(full)
     print(f"\nmemory added by the redactor (resident, fresh interpreter with numpy): {memory_added_mb():.1f} MB")
     print("long inputs ('1 main street' repeated): " + ", ".join(

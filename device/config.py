@@ -201,6 +201,7 @@ class RedactSettings:
     audio_mode: str = field(default="silence", metadata={"choices": ("silence", "beep")})
     audio_padding_ms: int = field(default=50, metadata=_range(0, 1000))
     names_file: str = "names.txt"  # the household's names (earmuff names); "" = none
+    keep_public_figures: bool = False  # a well-known person's full name stays in a question about them
 
 
 LED_DRIVERS = ("none", "apa102", "gpio", "pwm", "rgb", "terminal")

@@ -226,6 +226,7 @@ def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
     # actors in five listed films or more are artists: kept in a media request only
     ("find movies starring meryl streep", None), ("play the new movie with samuel l jackson", None),
     ("how old is tom hanks", "how old is [PERSON]"),
+    ("watch a movie at rachel's house", "watch a movie at [PERSON]'s house"),
     ("text chris evans about the movie", "text [PERSON] about the movie"),
 ])
 def test_film_titles_stay_people_go(redactor, text, expected):

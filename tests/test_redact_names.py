@@ -1,7 +1,9 @@
 import subprocess
 import sys
 
-from device.config import from_dict
+import pytest
+
+from device.config import ConfigError, from_dict
 from device.redact import Redactor
 from device.redact.names import add_name, read_names, remove_name
 
@@ -35,6 +37,30 @@ def test_redactor_from_config_reads_the_names_file(tmp_path):
     config = from_dict({"paths": {"state_dir": str(tmp_path)}, "redact": {"names_file": ""}})
     assert config.names_path() is None
     assert Redactor.from_config(config).redact("is hope here").text == "is hope here"
+
+
+def test_public_figure_setting_keeps_famous_people_in_questions_only(tmp_path):
+    # Issue 23 item 5: off by default; on, a listed full name stays in a question about them, but not after a
+    # person's cue, not before what someone the speaker deals with does, and never a household name.
+    (tmp_path / "names.txt").write_text("michael jordan\n")
+    off = Redactor.from_config(from_dict({"paths": {"state_dir": str(tmp_path)}}))
+    on = Redactor.from_config(from_dict({"paths": {"state_dir": str(tmp_path)},
+                                         "redact": {"keep_public_figures": True}}))
+    assert off.redact("how old is tom hanks").text == "how old is [PERSON]"
+    for kept in ("how old is tom hanks", "who is meryl streep's husband", "tell me about albert einstein",
+                 "when did abraham lincoln die"):
+        assert on.redact(kept).text == kept
+    for text, expected in (("call tom hanks", "call [PERSON]"), ("did tom hanks call me", "did [PERSON] call me"),
+                           ("how old is kayla brennan", "how old is [PERSON]"),
+                           ("how tall is michael jordan", "how tall is [PERSON]"),  # the household's
+                           ("remind me to email albert einstein", "remind me to email [PERSON]"),
+                           ("how far is it to rachel's house", "how far is it to [PERSON]'s house")):
+        assert on.redact(text).text == expected
+
+
+def test_public_figure_setting_is_checked():
+    with pytest.raises(ConfigError, match="keep_public_figures"):
+        from_dict({"redact": {"keep_public_figures": "yes please"}})
 
 
 def earmuff(*args, config):

@@ -347,16 +347,37 @@ def keep_titles() -> dict[str, list[tuple[str, ...]]]:
 
 @cache
 def film_titles() -> dict[str, list[tuple[str, ...]]]:
-    """Titles of American films, 1970-2023, from Wikipedia (scripts/make-film-lists), by first word."""
+    """Titles of American films, 1970-2023, from Wikipedia (scripts/make-public-lists), by first word."""
     return _by_first_word(line for line in (DATA / "film_titles.txt").read_text().splitlines()[1:])
 
 
 @cache
 def keep_artists() -> dict[str, list[tuple[str, ...]]]:
     """Artists' full names from the same slots, and actors' full names from Wikipedia's lists of films
-    (scripts/make-film-lists): kept in a media request only."""
+    (scripts/make-public-lists): kept in a media request only."""
     return _by_first_word(line for name in ("keep_artists.txt", "film_actors.txt")
                           for line in (DATA / name).read_text().splitlines()[1:])
+
+
+@cache
+def public_figures() -> dict[str, list[tuple[str, ...]]]:
+    """Well-known people by full name: Pantheon 1.0's (scripts/make-public-lists), the actors and the artists
+    above. Kept in a question about them only under [redact] keep_public_figures (off by default)."""
+    return _by_first_word(line for name in ("public_figures.txt", "film_actors.txt", "keep_artists.txt")
+                          for line in (DATA / name).read_text().splitlines()[1:] if len(line.split()) >= 2)
+
+
+# Words that open a question about someone ("how old is X", "tell me about X", "is X married").
+QUESTION_OPENINGS = frozenset("""
+who whose what whats what's when where why how which is was are were did does do has have can could tell show
+""".split())
+# Words after a well-known name that make it someone the speaker deals with, not the subject of a question:
+# "did tom hanks call me", "is tom hanks home yet", "has tom hanks replied".
+DEALINGS = frozenset("""
+call calls called text texted send sent reply replied respond responded message messaged email emailed come
+coming came arrive arrived arriving pick picking bring brought leave leaving left home ready awake asleep owe owes
+pay paid remember forget visit visiting back
+""".split())
 
 
 # Words that make a request a media request: an artist named in it may stay (docs/redaction.md: public names).

@@ -137,10 +137,14 @@ class Redactor:
     spaces), redacted as PERSON wherever they occur.
     `tagger`: use the CRF tagger besides the rules (the rules alone are kept
     for comparison in benchmarks/redaction.py).
+    `keep_public_figures`: keep a well-known person's full name in a question
+    about them ("how old is tom hanks"); off by default (docs/redaction.md).
     """
 
-    def __init__(self, generic_digits: int = 4, names: Iterable[str] = (), tagger: bool = True):
+    def __init__(self, generic_digits: int = 4, names: Iterable[str] = (), tagger: bool = True,
+                 keep_public_figures: bool = False):
         self.generic_digits = generic_digits
+        self.keep_public_figures = keep_public_figures
         self.first_names = lx.first_names()
         self.surnames = lx.surnames()
         self.common = lx.common_words()
@@ -162,10 +166,12 @@ class Redactor:
 
     @classmethod
     def from_config(cls, config) -> Redactor:
-        """A Redactor as a device.config.Config's [redact] section says (generic_digits, names_file)."""
+        """A Redactor as a device.config.Config's [redact] section says (generic_digits, names_file,
+        keep_public_figures)."""
         from device.redact.names import read_names
 
-        return cls(generic_digits=config.redact.generic_digits, names=read_names(config.names_path()))
+        return cls(generic_digits=config.redact.generic_digits, names=read_names(config.names_path()),
+                   keep_public_figures=config.redact.keep_public_figures)
 
     # -- public -----------------------------------------------------------
     def redact(self, source: str | Sequence) -> Redaction:
@@ -206,6 +212,8 @@ class Redactor:
             self._tagged(tokens, norms, labels, cues)
         self._keep_places_and_brands(tokens, norms, labels)
         self._keep_known_titles(tokens, norms, labels)
+        if self.keep_public_figures:
+            self._keep_public_figures(tokens, norms, labels)
         for k in _clock_times(norms):
             if _FAMILY.get(labels[k]) is None:  # a number or a code, not a name
                 labels[k] = None
@@ -311,6 +319,8 @@ class Redactor:
         while i < n:
             found = _phrase_at(lx.keep_titles(), norms, i, n)
             artist = _phrase_at(lx.keep_artists(), norms, i, n) if media else None
+            if artist and any(_possessive(t) for t in tokens[i:i + len(artist) - 1]):
+                artist = None  # "[rachel]'s house" is no rachel house: a possessive ends a person's name
             film = _phrase_at(lx.film_titles(), norms, i, n)
             if film and not self._film_stays(norms, labels, i, i + len(film), films):
                 film = None
@@ -345,6 +355,33 @@ class Redactor:
                                                      or before in lx.TITLE_BEFORE_TWO)):
                     undo(i, j)
                 i = max(j, i + 1)
+
+    def _keep_public_figures(self, tokens, norms, labels) -> None:
+        """[redact] keep_public_figures: a well-known person's full name (lexicon.public_figures()) stays in
+        a question about them ("how old is tom hanks", "who is meryl streep's husband"). Not after a
+        person's cue ("call tom hanks", "a meeting with X"), not before what someone the speaker deals with
+        does ("did tom hanks call me", "is X home yet"), never a household name; a name no list knows is
+        redacted as always."""
+        n = len(norms)
+        if "PERSON" not in labels or norms[0] not in lx.QUESTION_OPENINGS:
+            return
+        household: list[str | None] = [None] * n
+        self._household_names(tokens, norms, household, (), ())
+        i = 0
+        while i < n:
+            name = _phrase_at(lx.public_figures(), norms, i, n)
+            j = i + len(name or ())
+            deals = j < n and (norms[j] in lx.DEALINGS or norms[j] in lx.HELPER_VERBS and j + 1 < n
+                               and norms[j + 1] in lx.DEALINGS)
+            # "[rachel]'s house" is no rachel house: a possessive ends a name
+            whole = name and not any(_possessive(t) for t in tokens[i:j - 1])
+            if whole and "PERSON" in labels[i:j] and set(labels[i:j]) <= {None, "PERSON"} \
+                    and not any(household[i:j]) and not (i and labels[i - 1] == "PERSON") \
+                    and not (j < n and labels[j] == "PERSON") and not self._person_before(norms, i) and not deals:
+                labels[i:j] = [None] * (j - i)
+                i = j
+                continue
+            i += 1
 
     def _film_stays(self, norms, labels, i: int, j: int, films: bool) -> bool:
         """Whether the film title at tokens i..j is one here. Where the tagger's PERSON words in it are
