@@ -826,6 +826,9 @@ class Redactor:
                     # "send X a voice message", "leave X a reminder", "shoot X a text"
                     or prev in ("send", "leave", "shoot", "drop") and after in ("a", "an")
                     and not lx.MESSAGE_NOUNS.isdisjoint(norms[i + 2:i + 5])
+                    # "send X twenty dollars", "pay X fifty pounds": money goes to a person
+                    or prev in ("send", "pay", "give", "owe", "lend", "wire", "venmo") and after in _AMOUNT_WORDS
+                    and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
                     or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
                     or (prev2, prev) == ("pick", "up")  # "pick up X"
                     or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
@@ -848,15 +851,20 @@ class Redactor:
                        and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names
                        or prev == "back" and prev2 in lx.PERSON_VERBS
                        or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"])
+                       # "put X on speaker", "put X on hold"
+                       or prev == "put" and after == "on" and i + 2 < n and norms[i + 2] in _ON_A_CALL
                        or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
                        or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
                        or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us"))
             # "what does hope do for a living", "remind me that drew owes me": a listed name that is also a word,
             # between a helper verb or "that" and what a person does (not a season, a month or a place: "is
             # summer coming")
-            acting = (prev in lx.HELPER_VERBS or prev == "that") and after in lx.PERSON_ACTIONS \
-                and tok in lx.EVERYDAY_NAMES and tok in self.first_names and tok not in lx.MONTHS \
-                and tok not in _WEATHER_NAMES \
+            # "when did hunter last call": an adverb may stand between; "has sky replied": a season or the
+            # sky never replies, writes or calls, so those name a person too.
+            action = norms[i + 2] if after in _ADVERBS and i + 2 < n and labels[i + 2] is None else after
+            acting = (prev in lx.HELPER_VERBS or prev == "that") and action in lx.PERSON_ACTIONS \
+                and tok in lx.EVERYDAY_NAMES and (tok in self.first_names or action in _SAYING) \
+                and tok not in lx.MONTHS and (tok not in _WEATHER_NAMES or action in _SAYING) \
                 and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
             possessive = _possessive(tokens[i])
             # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
@@ -865,7 +873,7 @@ class Redactor:
             if (cued or calling) and not dated and self._name_like(
                     tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling):
                 end = self._surname_end(norms, labels, i + 1)
-            elif acting and self._name_like(tok, strong=True):
+            elif acting and (self._name_like(tok, strong=True) or action in _SAYING):
                 end = i + 1
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)  # "see if mike wants"
                   and after in lx.PERSON_ACTIONS
@@ -1084,6 +1092,18 @@ _DETERMINERS = frozenset("the a an this that these those my your our his her the
 _JOINING_WORDS = _DETERMINERS - {"a", "an"} | frozenset("in on at of to for from with and or".split())
 # "add X to the call", "add X to the party reminder"
 _CALL_NOUNS = frozenset("call calls chat conversation meeting hangout thread reminder invite invitation guest".split())
+_ADVERBS = frozenset("last ever just already not never finally still really".split())  # "did X last call"
+# What only a person does ("has sky replied"): enough to make a season's or the sky's name a person's.
+_SAYING = frozenset("""
+reply replied respond responded call called text texted message messaged email emailed answer answered write wrote
+say said comment commented
+""".split())
+_ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
+_AMOUNT_WORDS = frozenset("""
+a one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+""".split())
+_MONEY_UNITS = frozenset("dollar dollars bucks pound pounds quid euro euros rupees cents pence".split())
 _WEATHER_NAMES = frozenset("summer autumn winter spring storm sky sunny dusty rusty".split())  # "is summer coming"
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
