@@ -133,6 +133,7 @@ go going went leave left arrive arrived finish finished remember forget pay paid
 has like likes love see saw meet visit tell told ask asked be been called texted respond responded replied
 write wrote awake asleep home ready live lives lived work works worked study studies studied graduate graduated
 married do comment commented online majoring major owes owe message messaged wrote
+leaves arrives comes goes finishes pays replies answers writes visits wakes
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""

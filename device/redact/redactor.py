@@ -877,6 +877,10 @@ class Redactor:
                 end = i + 1
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)  # "see if mike wants"
                   and after in lx.PERSON_ACTIONS
+                  # "wake me before lachlan leaves", "remind me that ravi is allergic": a clause's subject
+                  or prev in _CLAUSE_OPENERS and tok not in lx.EVERYDAY_NAMES
+                  and (prev != "that" or prev2 in _THAT_AFTER)  # "when that [movie] came out"
+                  and (after in lx.PERSON_ACTIONS or after in _BEING)
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
                   # "henrik's birthday", "john's boss", "ray's chore reminders", "mark's most recent message"
                   or possessive and (after in lx.RELATIONS or any(
@@ -1092,6 +1096,10 @@ _DETERMINERS = frozenset("the a an this that these those my your our his her the
 _JOINING_WORDS = _DETERMINERS - {"a", "an"} | frozenset("in on at of to for from with and or".split())
 # "add X to the call", "add X to the party reminder"
 _CALL_NOUNS = frozenset("call calls chat conversation meeting hangout thread reminder invite invitation guest".split())
+_CLAUSE_OPENERS = frozenset("that before after until till once unless because while".split())
+# "remind me that X is": "that" opens a clause after these; after others it may be a determiner
+_THAT_AFTER = frozenset("me him her them us know remember forget say said tell told think hope sure mention".split())
+_BEING = frozenset("is was has had will would needs wants".split())
 _ADVERBS = frozenset("last ever just already not never finally still really".split())  # "did X last call"
 # What only a person does ("has sky replied"): enough to make a season's or the sky's name a person's.
 _SAYING = frozenset("""
