@@ -298,7 +298,8 @@ class Redactor:
         an artist's full name from them or a name just before a media word ("[bebe rexha] songs"): the
         policy is that a person's name is redacted unless it is an artist in a media request. Not after a
         person's cue ("call X", "dr X", "emails from X"), not a household name, not a possessive ("john's
-        songs" are a private person's), not before a person's action ("did X call", "X will pick up")."""
+        songs" are a private person's), not before a person's action ("did X call", "X will pick up").
+        A film title from Wikipedia's lists stays as _film_stays says."""
         n = len(norms)
         if "PERSON" not in labels:
             return
@@ -307,12 +308,7 @@ class Redactor:
         media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms)
 
         def undo(i: int, j: int) -> bool:
-            if "PERSON" not in labels[i:j] or not set(labels[i:j]) <= {None, "PERSON"} or any(household[i:j]) \
-                    or i and labels[i - 1] == "PERSON" or j < n and labels[j] == "PERSON" \
-                    or self._person_before(norms, i) or _possessive(tokens[j - 1]):
-                return False
-            labels[i:j] = [None] * (j - i)
-            return True
+            return not _possessive(tokens[j - 1]) and self._unlabel_person(norms, labels, household, i, j)
 
         films = not lx.FILM_WORDS.isdisjoint(norms)
         i = 0
@@ -327,9 +323,7 @@ class Redactor:
             longest = max(found or (), artist or (), film or (), key=len)
             j = i + len(longest)
             # "sappho will pick up the kids": a name, whatever book it is the title of
-            acts = j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS and j + 1 < n
-                              and norms[j + 1] in lx.PERSON_ACTIONS and norms[j + 1] not in ("be", "been"))
-            if longest and not acts and undo(i, j):
+            if longest and not _acts_next(norms, j, lx.PERSON_ACTIONS) and undo(i, j):
                 i += len(longest)
                 continue
             i += 1
@@ -371,17 +365,24 @@ class Redactor:
         while i < n:
             name = _phrase_at(lx.public_figures(), norms, i, n)
             j = i + len(name or ())
-            deals = j < n and (norms[j] in lx.DEALINGS or norms[j] in lx.HELPER_VERBS and j + 1 < n
-                               and norms[j + 1] in lx.DEALINGS)
             # "[rachel]'s house" is no rachel house: a possessive ends a name
-            whole = name and not any(_possessive(t) for t in tokens[i:j - 1])
-            if whole and "PERSON" in labels[i:j] and set(labels[i:j]) <= {None, "PERSON"} \
-                    and not any(household[i:j]) and not (i and labels[i - 1] == "PERSON") \
-                    and not (j < n and labels[j] == "PERSON") and not self._person_before(norms, i) and not deals:
-                labels[i:j] = [None] * (j - i)
+            if name and not any(_possessive(t) for t in tokens[i:j - 1]) and not _acts_next(norms, j, lx.DEALINGS) \
+                    and self._unlabel_person(norms, labels, household, i, j):
                 i = j
                 continue
             i += 1
+
+    def _unlabel_person(self, norms, labels, household, i: int, j: int) -> bool:
+        """Take the PERSON label off tokens i..j, a run a list says is no private person (a title, an
+        artist, a public figure), unless the run is not wholly that name's (a PERSON beside it, another
+        label in it), holds a household name, or follows a person's cue ("call X", "dr X")."""
+        n = len(norms)
+        if "PERSON" not in labels[i:j] or not set(labels[i:j]) <= {None, "PERSON"} or any(household[i:j]) \
+                or i and labels[i - 1] == "PERSON" or j < n and labels[j] == "PERSON" \
+                or self._person_before(norms, i):
+            return False
+        labels[i:j] = [None] * (j - i)
+        return True
 
     def _film_stays(self, norms, labels, i: int, j: int, films: bool) -> bool:
         """Whether the film title at tokens i..j is one here. Where the tagger's PERSON words in it are
@@ -1064,6 +1065,12 @@ def _media_slot(norms: list[str], i: int, before, cues: frozenset[str]) -> bool:
     if words == {"by"} and i > 1 and norms[i - 1] == "by":
         return not (norms[i - 2] in lx.PERSON_TAKING_VERBS or norms[i - 2] in lx.PERSON_LINKS)
     return bool(words)
+
+
+def _acts_next(norms: list[str], j: int, actions: frozenset[str]) -> bool:
+    """Whether token j is one of `actions`, or a helper verb before one ("X will pick up"; not "will be")."""
+    return j < len(norms) and (norms[j] in actions or norms[j] in lx.HELPER_VERBS and j + 1 < len(norms)
+                               and norms[j + 1] in actions and norms[j + 1] not in ("be", "been"))
 
 
 def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int, end: int) -> tuple[str, ...] | None:
