@@ -820,53 +820,9 @@ class Redactor:
                                and self._surname_end(norms, labels, i + 1) > i + 1)
                 self._claim(labels, i, end, "PERSON")
                 continue
-            cued = (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES and tok in self.first_names
-                    or prev in lx.GRAND_TITLES and tok in self.first_names and prev2 not in lx.POSSESSIVES
-                    or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
-                    or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
-                    # "send X a voice message", "leave X a reminder", "shoot X a text"
-                    or prev in ("send", "leave", "shoot", "drop") and after in ("a", "an")
-                    and not lx.MESSAGE_NOUNS.isdisjoint(norms[i + 2:i + 5])
-                    # "send X twenty dollars", "pay X fifty pounds": money goes to a person
-                    or prev in ("send", "pay", "give", "owe", "lend", "wire", "venmo") and after in _AMOUNT_WORDS
-                    and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
-                    or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
-                    or (prev2, prev) == ("pick", "up")  # "pick up X"
-                    or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
-                                                                ["as", "a", "contact"])
-                    or prev in ("delete", "remove") and norms[i + 1:i + 4] in (["from", "my", "contacts"],
-                                                                              ["from", "contacts"])
-                    # "the birthday of X", "the wife of X" (not "a picture of paris")
-                    or prev == "of" and (prev2 in lx.RELATIONS or prev2 in ("birthday", "number", "email", "address"))
-                    or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
-                    or (prev2, prev) in (("old", "is"), ("old", "was"), ("old", "will")) and i > 2
-                    and norms[i - 3] == "how"  # "how old is X": a person's age (a thing's is "how old is the ...")
-                    or (prev2, prev) in (("when", "was"), ("where", "was")) and "born" in norms[i + 1:i + 4]
-                    or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
-                    or prev == "to" and prev2 in lx.TO_A_PERSON)
-            # The calls people make and the people of plans: "hang up on X", "call back X", "get X on the phone",
-            # "add X to the call", "[PERSON] and X", "share my location with X", "a meeting for X and me". So
-            # strong a cue that a first name that is also a word is a name ("add ray to the call").
-            calling = ((prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang"
-                       or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS
-                       and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names
-                       or prev == "back" and prev2 in lx.PERSON_VERBS
-                       or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"])
-                       # "put X on speaker", "put X on hold"
-                       or prev == "put" and after == "on" and i + 2 < n and norms[i + 2] in _ON_A_CALL
-                       or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
-                       or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
-                       or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us"))
-            # "what does hope do for a living", "remind me that drew owes me": a listed name that is also a word,
-            # between a helper verb or "that" and what a person does (not a season, a month or a place: "is
-            # summer coming")
-            # "when did hunter last call": an adverb may stand between; "has sky replied": a season or the
-            # sky never replies, writes or calls, so those name a person too.
-            action = norms[i + 2] if after in _ADVERBS and i + 2 < n and labels[i + 2] is None else after
-            acting = (prev in lx.HELPER_VERBS or prev == "that") and action in lx.PERSON_ACTIONS \
-                and tok in lx.EVERYDAY_NAMES and (tok in self.first_names or action in _SAYING) \
-                and tok not in lx.MONTHS and (tok not in _WEATHER_NAMES or action in _SAYING) \
-                and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
+            cued = self._cued_person(norms, i, tok, prev, prev2, after)
+            calling = self._called_person(tokens, norms, i, tok, prev, prev2, after)
+            action = self._acting_person(norms, labels, i, tok, prev, after)  # what it does, or ""
             possessive = _possessive(tokens[i])
             # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
             dated = tok in lx.MONTHS and (after in UNITS or after in TEENS or after in TENS or after in ORDINAL_WORDS
@@ -874,7 +830,7 @@ class Redactor:
             if (cued or calling) and not dated and self._name_like(
                     tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling):
                 end = self._surname_end(norms, labels, i + 1)
-            elif acting and (self._name_like(tok, strong=True) or action in _SAYING):
+            elif action and (self._name_like(tok, strong=True) or action in _SAYING):
                 end = i + 1
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)  # "see if mike wants"
                   and after in lx.PERSON_ACTIONS
@@ -914,6 +870,65 @@ class Redactor:
                     and norms[i - 1] in self.first_names and norms[i - 1] not in lx.STOPWORDS \
                     and norms[i - 1] not in self.all_places and (i < 2 or norms[i - 2] not in ("the", "a", "an")):
                 labels[i - 1] = "PERSON"
+
+    def _cued_person(self, norms, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
+        """A person's cue just before the word at i: "call X", "dr X", "my sister X", "emails from X",
+        "meeting with X", "add X to my contacts", "my name is X", "how old is X"."""
+        return (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES and tok in self.first_names
+                or prev in lx.GRAND_TITLES and tok in self.first_names and prev2 not in lx.POSSESSIVES
+                or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
+                or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
+                # "send X a voice message", "leave X a reminder", "shoot X a text"
+                or prev in ("send", "leave", "shoot", "drop") and after in ("a", "an")
+                and not lx.MESSAGE_NOUNS.isdisjoint(norms[i + 2:i + 5])
+                # "send X twenty dollars", "pay X fifty pounds": money goes to a person
+                or prev in ("send", "pay", "give", "owe", "lend", "wire", "venmo") and after in _AMOUNT_WORDS
+                and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
+                or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
+                or (prev2, prev) == ("pick", "up")  # "pick up X"
+                or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
+                                                            ["as", "a", "contact"])
+                or prev in ("delete", "remove") and norms[i + 1:i + 4] in (["from", "my", "contacts"],
+                                                                          ["from", "contacts"])
+                # "the birthday of X", "the wife of X" (not "a picture of paris")
+                or prev == "of" and (prev2 in lx.RELATIONS or prev2 in ("birthday", "number", "email", "address"))
+                or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
+                or (prev2, prev) in (("old", "is"), ("old", "was"), ("old", "will")) and i > 2
+                and norms[i - 3] == "how"  # "how old is X": a person's age (a thing's is "how old is the ...")
+                or (prev2, prev) in (("when", "was"), ("where", "was")) and "born" in norms[i + 1:i + 4]
+                or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
+                or prev == "to" and prev2 in lx.TO_A_PERSON)
+
+    def _called_person(self, tokens, norms, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
+        """The calls people make and the people of plans around the word at i: "hang up on X", "call
+        back X", "get X on the phone", "add X to the call", "[PERSON] and X", "share my location with X", "a
+        meeting for X and me". So strong a cue that a first name that is also a word is a name ("add ray to
+        the call")."""
+        n = len(norms)
+        return ((prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang"
+                or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS
+                and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names
+                or prev == "back" and prev2 in lx.PERSON_VERBS
+                or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"])
+                # "put X on speaker", "put X on hold"
+                or prev == "put" and after == "on" and i + 2 < n and norms[i + 2] in _ON_A_CALL
+                or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
+                or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
+                or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us"))
+
+    def _acting_person(self, norms, labels, i: int, tok: str, prev: str, after: str) -> str:
+        """What the listed name that is also a word at i does, if it stands between a helper verb (or
+        "that") and what a person does ("what does hope do for a living", "remind me that drew owes me");
+        "" if not. Not a season, a month or a place ("is summer coming"), but an adverb may stand between
+        ("when did hunter last call"), and a season's or the sky's name is a person's before what only a
+        person does ("has sky replied")."""
+        n = len(norms)
+        action = norms[i + 2] if after in _ADVERBS and i + 2 < n and labels[i + 2] is None else after
+        acting = (prev in lx.HELPER_VERBS or prev == "that") and action in lx.PERSON_ACTIONS \
+            and tok in lx.EVERYDAY_NAMES and (tok in self.first_names or action in _SAYING) \
+            and tok not in lx.MONTHS and (tok not in _WEATHER_NAMES or action in _SAYING) \
+            and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
+        return action if acting else ""
 
     def _name_like(self, tok: str, strong: bool) -> bool:
         if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
