@@ -842,7 +842,7 @@ class Redactor:
                   # "henrik's birthday", "john's boss", "ray's chore reminders", "mark's most recent message"
                   or possessive and (after in lx.RELATIONS or any(
                       w in lx.PERSONAL_NOUNS for w in norms[i + 1:i + 4] if w not in lx.STOPWORDS))
-                  and prev not in ("the", "a", "this", "that", "my", "your", "our", "his", "her")
+                  and prev not in _DETERMINERS
                   # "get to jack's by eight", "from joe's to portland": someone's home
                   or possessive and prev in ("to", "from", "at", "leave", "leaving")
                   and (after == "" or after in lx.STOPWORDS)) \
