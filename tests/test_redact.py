@@ -237,6 +237,9 @@ def test_titles_venues_and_artists_stay_people_go(redactor, text, expected):
     ("find movies starring meryl streep", None), ("play the new movie with samuel l jackson", None),
     ("how old is tom hanks", "how old is [PERSON]"),
     ("watch a movie at rachel's house", "watch a movie at [PERSON]'s house"),
+    # a cinema's place after its chain, in a request about films
+    ("is joker playing at regal edwards tonight", None), ("what's playing at the alamo drafthouse mueller", None),
+    ("tickets for marcus smith at seven", "tickets for [PERSON] at seven"),
     ("text chris evans about the movie", "text [PERSON] about the movie"),
 ])
 def test_film_titles_stay_people_go(redactor, text, expected):

@@ -361,6 +361,11 @@ def keep_artists() -> dict[str, list[tuple[str, ...]]]:
 
 
 @cache
+def cinema_chains() -> dict[str, list[tuple[str, ...]]]:
+    return _by_first_word(CINEMA_CHAINS)
+
+
+@cache
 def public_figures() -> dict[str, list[tuple[str, ...]]]:
     """Well-known people by full name: Pantheon 1.0's (scripts/make-public-lists), the actors and the artists
     above. Kept in a question about them only under [redact] keep_public_figures (off by default)."""
@@ -406,6 +411,13 @@ FILM_WORDS = MEDIA_REQUEST_WORDS | frozenset("""
 ticket tickets showtime showtimes showing showings screening screenings trailer trailers imax matinee
 """.split())
 FILM_CUES = frozenset(("showtimes", "showtime", "showings", "screenings"))
+# Cinema chains: in a request about films, a name just after one is where the cinema is ("at the amc
+# mercado", "at regal edwards"), not a person.
+CINEMA_CHAINS = frozenset(phrase.strip() for phrase in """
+amc, regal, cinemark, alamo drafthouse, harkins, marcus, landmark, century, showcase, cinepolis, emagine,
+arclight, loews, cineplex, odeon, vue, cineworld, picturehouse, kerasotes, santikos, dipson, plitt, malco,
+studio movie grill, reading cinemas, megaplex, galaxy, bow tie, pacific theatres, edwards
+""".replace("\n", " ").split(","))
 FILM_CUES_TWO = frozenset(("showtimes for", "showtimes of", "the movie", "the film", "movie called", "film called",
                            "movie named", "film named", "showings of", "showing of", "screenings of",
                            "screening of"))

@@ -327,6 +327,8 @@ class Redactor:
                 i += len(longest)
                 continue
             i += 1
+        if films:
+            self._keep_cinemas(norms, labels, undo)
         if media:
             i = 0
             while i < n:
@@ -349,6 +351,23 @@ class Redactor:
                                                      or before in lx.TITLE_BEFORE_TWO)):
                     undo(i, j)
                 i = max(j, i + 1)
+
+    @staticmethod
+    def _keep_cinemas(norms, labels, undo) -> None:
+        """In a request about films, a PERSON run just after a cinema chain said as a place ("at the amc
+        [mercado]", "to regal [edwards]") is where the cinema is: `undo` it ("tickets for marcus smith" keeps
+        its person: no "at" before the chain)."""
+        for i in range(1, len(norms)):
+            if labels[i] != "PERSON" or labels[i - 1] == "PERSON":
+                continue
+            for k in range(max(1, i - 3), i):
+                chain = _phrase_at(lx.cinema_chains(), norms, k, i)
+                if chain and k + len(chain) == i and norms[k - 1] in ("at", "the", "to", "near", "from"):
+                    j = i
+                    while j < len(norms) and labels[j] == "PERSON":
+                        j += 1
+                    undo(i, j)
+                    break
 
     def _keep_public_figures(self, tokens, norms, labels) -> None:
         """[redact] keep_public_figures: a well-known person's full name (lexicon.public_figures()) stays in
