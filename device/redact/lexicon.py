@@ -349,7 +349,7 @@ def keep_titles() -> dict[str, list[tuple[str, ...]]]:
 @cache
 def film_titles() -> dict[str, list[tuple[str, ...]]]:
     """Titles of American films, 1970-2023, from Wikipedia (scripts/make-public-lists), by first word."""
-    return _by_first_word(line for line in (DATA / "film_titles.txt").read_text().splitlines()[1:])
+    return _by_first_word((DATA / "film_titles.txt").read_text().splitlines()[1:])
 
 
 @cache
@@ -362,6 +362,7 @@ def keep_artists() -> dict[str, list[tuple[str, ...]]]:
 
 @cache
 def cinema_chains() -> dict[str, list[tuple[str, ...]]]:
+    """CINEMA_CHAINS by first word, as brand_names()."""
     return _by_first_word(CINEMA_CHAINS)
 
 
@@ -411,6 +412,9 @@ FILM_WORDS = MEDIA_REQUEST_WORDS | frozenset("""
 ticket tickets showtime showtimes showing showings screening screenings trailer trailers imax matinee
 """.split())
 FILM_CUES = frozenset(("showtimes", "showtime", "showings", "screenings"))
+FILM_CUES_TWO = frozenset(("showtimes for", "showtimes of", "the movie", "the film", "movie called", "film called",
+                           "movie named", "film named", "showings of", "showing of", "screenings of",
+                           "screening of"))
 # Cinema chains: in a request about films, a name just after one is where the cinema is ("at the amc
 # mercado", "at regal edwards"), not a person.
 CINEMA_CHAINS = frozenset(phrase.strip() for phrase in """
@@ -418,9 +422,6 @@ amc, regal, cinemark, alamo drafthouse, harkins, marcus, landmark, century, show
 arclight, loews, cineplex, odeon, vue, cineworld, picturehouse, kerasotes, santikos, dipson, plitt, malco,
 studio movie grill, reading cinemas, megaplex, galaxy, bow tie, pacific theatres, edwards
 """.replace("\n", " ").split(","))
-FILM_CUES_TWO = frozenset(("showtimes for", "showtimes of", "the movie", "the film", "movie called", "film called",
-                           "movie named", "film named", "showings of", "showing of", "screenings of",
-                           "screening of"))
 VENUE_AFTER = frozenset("theater theaters theatre theatres cinema cinemas cineplex multiplex imax".split())
 # Words after a name that make it a landmark's, in any request ("yosemite national park", "o'hare airport").
 # Not the ones that are common surnames too ("park", "hill", "church", "hall", "field", "lake").
