@@ -210,10 +210,13 @@ class Redactor:
             recognise(tokens, norms, labels, number_runs, cues)
         if self._tagger is not None:
             self._tagged(tokens, norms, labels, cues)
-        self._keep_places_and_brands(tokens, norms, labels)
-        self._keep_known_titles(tokens, norms, labels)
+        # Where the household's names are: they stay names whatever a list of public names says.
+        household: list[str | None] = [None] * len(norms)
+        self._household_names(tokens, norms, household, (), ())
+        self._keep_places_and_brands(tokens, norms, labels, household)
+        self._keep_known_titles(tokens, norms, labels, household)
         if self.keep_public_figures:
-            self._keep_public_figures(tokens, norms, labels)
+            self._keep_public_figures(tokens, norms, labels, household)
         for k in _clock_times(norms):
             if _FAMILY.get(labels[k]) is None:  # a number or a code, not a name
                 labels[k] = None
@@ -226,12 +229,10 @@ class Redactor:
         return labels
 
     # -- what is not an identifier: cities, states, countries, brands (issue 23) ----
-    def _keep_places_and_brands(self, tokens, norms, labels) -> None:
+    def _keep_places_and_brands(self, tokens, norms, labels, household) -> None:
         """Undo a PERSON or ADDRESS run made only of places and brands ("from las vegas to los angeles",
         "order from walmart", "beaumont tx"): a city or a shop is not an identifier, a street address is.
         A household name stays a name, and so does a run just after a person's cue ("call austin")."""
-        household: list[str | None] = [None] * len(norms)
-        self._household_names(tokens, norms, household, (), ())
         n = len(norms)
         cooking = not lx.COOKING_WORDS.isdisjoint(norms) or "how" in norms and "make" in norms
         # A name of several words with only some of them labelled ("new [york] city"): the whole is a place.
@@ -292,7 +293,7 @@ class Redactor:
                 labels[i:j] = [None] * (j - i)
             i = j
 
-    def _keep_known_titles(self, tokens, norms, labels) -> None:
+    def _keep_known_titles(self, tokens, norms, labels, household) -> None:
         """Undo a PERSON run that is a title, venue or business the real requests trained on say must
         stay ("[hellboy] is great", "tickets at [cinelux tennant station]"), or, in a media request only,
         an artist's full name from them or a name just before a media word ("[bebe rexha] songs"): the
@@ -303,8 +304,6 @@ class Redactor:
         n = len(norms)
         if "PERSON" not in labels:
             return
-        household: list[str | None] = [None] * n
-        self._household_names(tokens, norms, household, (), ())
         media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms)
 
         def undo(i: int, j: int) -> bool:
@@ -369,7 +368,7 @@ class Redactor:
                     undo(i, j)
                     break
 
-    def _keep_public_figures(self, tokens, norms, labels) -> None:
+    def _keep_public_figures(self, tokens, norms, labels, household) -> None:
         """[redact] keep_public_figures: a well-known person's full name (lexicon.public_figures()) stays in
         a question about them ("how old is tom hanks", "who is meryl streep's husband"). Not after a
         person's cue ("call tom hanks", "a meeting with X"), not before what someone the speaker deals with
@@ -378,8 +377,6 @@ class Redactor:
         n = len(norms)
         if "PERSON" not in labels or norms[0] not in lx.QUESTION_OPENINGS:
             return
-        household: list[str | None] = [None] * n
-        self._household_names(tokens, norms, household, (), ())
         i = 0
         while i < n:
             name = _phrase_at(lx.public_figures(), norms, i, n)
