@@ -405,16 +405,15 @@ TITLE_BEFORE_TWO = frozenset(("tickets for", "tickets to", "ticket for", "ticket
                               "playing at", "showing at", "showtimes for", "showtimes of", "the movie", "the film",
                               "movie called", "film called", "movie named", "showings of", "showing of",
                               "screenings of", "screening of"))
-# Words that make a request about films: a film title in it may stay (FILM_WORDS), and words just before
-# a title that say it is one even when every word of it is a name ("showtimes for [judy]", "the movie
-# [john wick]"); "tickets for X" and "watch X" may be for a person ("tickets for mary and me").
+# Words that make a request about films: a film title in it may stay (FILM_WORDS), and the title cues
+# above that say a title follows even when every word of it is a name ("showtimes for [judy]", "the movie
+# [john wick]"): not "tickets for X" or "watch X", which may be for a person ("tickets for mary and me").
 FILM_WORDS = MEDIA_REQUEST_WORDS | frozenset("""
 ticket tickets showtime showtimes showing showings screening screenings trailer trailers imax matinee
 """.split())
-FILM_CUES = frozenset(("showtimes", "showtime", "showings", "screenings"))
-FILM_CUES_TWO = frozenset(("showtimes for", "showtimes of", "the movie", "the film", "movie called", "film called",
-                           "movie named", "film named", "showings of", "showing of", "screenings of",
-                           "screening of"))
+FILM_CUES = TITLE_BEFORE - {"watch", "watching", "see", "seeing"}
+FILM_CUES_TWO = TITLE_BEFORE_TWO - {"tickets for", "tickets to", "ticket for", "ticket to", "times for", "times of",
+                                    "playing at", "showing at"} | {"film named"}
 # Cinema chains: in a request about films, a name just after one is where the cinema is ("at the amc
 # mercado", "at regal edwards"), not a person.
 CINEMA_CHAINS = frozenset(phrase.strip() for phrase in """
