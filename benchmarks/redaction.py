@@ -73,6 +73,11 @@ def fresh_b(path: Path = FRESH_B) -> list[Written]:
     return out
 
 
+def spans_of(redactor):
+    """What score() reads of a redactor: the (start, end) of each span it finds in a text."""
+    return lambda text: [(s.start, s.end) for s in redactor.redact(text).spans]
+
+
 def covered(spans: list[tuple[int, int]], start: int, end: int, text: str) -> bool:
     """True if every non-space character in [start, end) lies inside some redaction span. A possessive
     "'s" at the end stays outside the placeholder ("[PERSON]'s birthday", issue 27): not a leak."""
@@ -243,7 +248,7 @@ def report_real_setting() -> None:
     redactor = Redactor(keep_public_figures=True)
     print("real requests with keep_public_figures = true (the default is false, above):")
     for corpus, requests in real_sets().items():
-        r = score(requests, lambda text: [(s.start, s.end) for s in redactor.redact(text).spans])
+        r = score(requests, spans_of(redactor))
         person = r["totals"]["PERSON"]
         leak = f"PERSON leak {r['leaks']['PERSON'] / person:.1%} of {person}" if person else "no people annotated"
         print(f"  {corpus:<18} {leak}; untouched {r['untouched']:.1%}")
@@ -365,21 +370,19 @@ def main() -> None:
     print(TARGETS)
     results = {}
     for key, utterances in sets.items():
-        results[key] = score(utterances, lambda text: [(s.start, s.end) for s in full.redact(text).spans])
+        results[key] = score(utterances, spans_of(full))
         report(f"earmuff, {names[key]}", results[key])
     written = fresh_b()
-    results["fresh b"] = score(written, lambda text: [(s.start, s.end) for s in full.redact(text).spans])
+    results["fresh b"] = score(written, spans_of(full))
     report("earmuff, FRESH B (benchmarks/data/fresh_b.txt: hand-written, new names, never tuned on)",
            results["fresh b"])
     names["fresh b"] = "FRESH B (hand-written, never tuned on)"
-    results["fresh people"] = score(fresh_b(FRESH_PEOPLE),
-                                    lambda text: [(s.start, s.end) for s in full.redact(text).spans])
+    results["fresh people"] = score(fresh_b(FRESH_PEOPLE), spans_of(full))
     report("earmuff, FRESH PEOPLE (benchmarks/data/fresh_people.txt: hand-written after round 9, measured once, "
            "then read)",
            results["fresh people"])
     names["fresh people"] = "FRESH PEOPLE (hand-written, measured once, then read)"
-    results["fresh people c"] = score(fresh_b(FRESH_PEOPLE_C),
-                                      lambda text: [(s.start, s.end) for s in full.redact(text).spans])
+    results["fresh people c"] = score(fresh_b(FRESH_PEOPLE_C), spans_of(full))
     report("earmuff, FRESH PEOPLE C (benchmarks/data/fresh_people_c.txt: hand-written after round 10, "
            "measured once, then read)", results["fresh people c"])
     names["fresh people c"] = "FRESH PEOPLE C (hand-written, measured once, then read)"
@@ -388,12 +391,12 @@ def main() -> None:
         print(summary_line(names[key], results[key]))
     print("summary (rules alone, the redactor before the tagger):")
     for key, utterances in sets.items():
-        print(summary_line(names[key], score(utterances, lambda t: [(s.start, s.end) for s in rules.redact(t).spans])))
+        print(summary_line(names[key], score(utterances, spans_of(rules))))
     print("earlier hand-written corpus (benchmarks/redaction_corpus.py; the rules were tuned on it):")
     for name, utterances in (("corpus", redaction_corpus.corpus(2000)),
                              ("held-out set A", redaction_corpus.heldout(fresh=False)),
                              ("held-out set B + everyday commands", redaction_corpus.heldout(fresh=True))):
-        print(summary_line(name, score(utterances, lambda t: [(s.start, s.end) for s in full.redact(t).spans])))
+        print(summary_line(name, score(utterances, spans_of(full))))
     report_real(full)
     report_real_setting()
     report_public_figures(full)
