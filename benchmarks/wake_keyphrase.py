@@ -61,9 +61,8 @@ def measure(clip: vc.Clip) -> tuple[str, bool, int]:
     """(condition, whether raw openWakeWord woke, the keyphrase figure where it woke)."""
     audio, _ = vc.render(clip)
     _detector.restart()
-    column = vc.MODELS.index(WORD)
     for i in range(len(audio) // vc.FRAME_SAMPLES):
-        if _detector.scores(audio[i * vc.FRAME_SAMPLES:(i + 1) * vc.FRAME_SAMPLES])[vc.MODELS[column]] >= 0.5:
+        if _detector.scores(audio[i * vc.FRAME_SAMPLES:(i + 1) * vc.FRAME_SAMPLES])[WORD] >= 0.5:
             stop = (i + 1) * vc.FRAME_SAMPLES + vc.RATE // 4
             window = np.concatenate([audio[max(0, stop - vc.RATE * 9 // 4):stop], np.zeros(vc.RATE // 2, np.int16)])
             break
