@@ -9,7 +9,8 @@ searched at thresholds 1e-1 ... 1e-50; a clip's figure is the strictest threshol
 phrase (100 - exponent; 0: not found even at 1e-50). A veto at figure T keeps the wakes whose figure is at
 least T. Clips as benchmarks/wake.py makes them (verifier_corpus), babble left out (it needs the babble bank):
 takes of the phrase clean, in white, pink and brown noise at 10 and 5 dB, in simulated rooms, and every
-near-miss phrase. Measured once on 2026-12-03 (docs/measured.md, "Issue 21, a keyphrase veto"): no
+near-miss phrase. pocketsphinx's running cepstral mean carries over between searches, so a figure can
+move by a clip or two between runs. Measured on 2026-12-03 (docs/measured.md, "Issue 21, a keyphrase veto"): no
 threshold cuts near misses three-fold without losing a third or more of the wakes, so nothing ships.
 """
 
