@@ -40,6 +40,7 @@ TARGETS = ("targets: held-out leak <= 3% overall and <= 5% per label; <= 5% with
 FRESH_B = Path(__file__).resolve().parent / "data" / "fresh_b.txt"
 PUBLIC_FIGURES = Path(__file__).resolve().parent / "data" / "public_figures.txt"
 FRESH_PEOPLE_C = Path(__file__).resolve().parent / "data" / "fresh_people_c.txt"
+FRESH_PEOPLE_D = Path(__file__).resolve().parent / "data" / "fresh_people_d.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -386,6 +387,10 @@ def main() -> None:
     report("earmuff, FRESH PEOPLE C (benchmarks/data/fresh_people_c.txt: hand-written after round 10, "
            "measured once, then read)", results["fresh people c"])
     names["fresh people c"] = "FRESH PEOPLE C (hand-written, measured once, then read)"
+    results["fresh people d"] = score(fresh_b(FRESH_PEOPLE_D), spans_of(full))
+    report("earmuff, FRESH PEOPLE D (benchmarks/data/fresh_people_d.txt: hand-written at the start of round 11, "
+           "measured once, then read)", results["fresh people d"])
+    names["fresh people d"] = "FRESH PEOPLE D (hand-written, measured once, then read)"
     print("\nsummary (rules + CRF tagger, the shipped redactor):")
     for key in results:
         print(summary_line(names[key], results[key]))

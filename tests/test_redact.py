@@ -204,6 +204,14 @@ def test_places_and_brands_stay(redactor, text):
     ("remind me that ravi is allergic to peanuts", "remind me that [PERSON] is allergic to peanuts"),
     ("wake me up before lachlan leaves", "wake me up before [PERSON] leaves"),
     ("remind me that rent is due", None),
+    # round 11: fresh_people_d.txt's misses (read after its first run), and what must stay beside them
+    ("who is olive dating", "who is [PERSON] dating"),
+    ("when did cliff start at his new job", "when did [PERSON] start at his new job"),
+    ("did summer like my post", "did [PERSON] like my post"), ("is summer coming", None),
+    ("has winter finished", None), ("did spring start early this year", None),
+    ("remind me to wish tom good luck", "remind me to wish [PERSON] good luck"),
+    ("remind me to wish ambrose luck on his exam", "remind me to wish [PERSON] luck on his exam"),
+    ("wish mary jones well", "wish [PERSON] well"), ("add it to my wish list", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)
@@ -536,6 +544,14 @@ def test_fresh_people_set_is_well_formed():
         assert "{" not in w.text and "}" not in w.text
         for start, end, _ in w.spans:
             assert w.text[start:end].strip() == w.text[start:end] and start < end
+
+
+def test_fresh_people_d_set_is_well_formed():
+    from benchmarks.redaction import FRESH_PEOPLE_D, fresh_b
+
+    written = fresh_b(FRESH_PEOPLE_D)
+    assert len(written) == 65 and sum(not w.spans for w in written) == 20
+    assert {label for w in written for _, _, label in w.spans} == {"PERSON"}
 
 
 def test_a_digit_left_in_a_word_is_a_number():

@@ -134,6 +134,7 @@ has like likes love see saw meet visit tell told ask asked be been called texted
 write wrote awake asleep home ready live lives lived work works worked study studies studied graduate graduated
 married do comment commented online majoring major owes owe message messaged wrote
 leaves arrives comes goes finishes pays replies answers writes visits wakes
+dating seeing working studying sleeping texting visiting leaving calling messaging emailing driving staying
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""

@@ -515,7 +515,7 @@ class Redactor:
                              for k in range(max(0, i - 1), min(len(labels), j + 1)))
                 for k in range(i, j):
                     # "what is [mary]'s job": the word after a possessive name is hers, not her surname
-                    if tag == "PERSON" and k > i and _possessive(tokens[k - 1]):
+                    if tag == "PERSON" and k > i and (_possessive(tokens[k - 1]) or _wished(norms, k)):
                         continue
                     if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
@@ -556,7 +556,7 @@ class Redactor:
             w = norms[k + 1].rstrip("'")  # "okafors'"
             # not after a possessive ("mary's job"), nor a word a person does ("kate work")
             if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and not _possessive(tokens[k]) \
-                    and w not in lx.PERSON_ACTIONS and (
+                    and w not in lx.PERSON_ACTIONS and not _wished(norms, k + 1) and (
                     person[k + 1] >= SURNAME_PERSON and self._unknown_word(w)
                     or person[k + 1] >= LISTED_SURNAME_PERSON and w in self.surnames and w.isalpha()
                     and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS
@@ -848,7 +848,8 @@ class Redactor:
                 end = self._surname_end(norms, labels, i + 1)
             elif action and (self._name_like(tok, strong=True) or action in _SAYING):
                 end = i + 1
-            elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)  # "see if mike wants"
+            # "does mike work", "see if mike wants"; a name that is also a word is _acting_person's
+            elif ((prev in lx.HELPER_VERBS or prev == "if") and tok not in lx.EVERYDAY_NAMES
                   and after in lx.PERSON_ACTIONS
                   # "wake me before lachlan leaves", "remind me that ravi is allergic": a clause's subject
                   or prev in _CLAUSE_OPENERS and tok not in lx.EVERYDAY_NAMES
@@ -902,6 +903,7 @@ class Redactor:
                 and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
                 or (prev2, prev) == ("pick", "up")  # "pick up X"
+                or prev == "wish" and after in _WISHES  # "wish X luck", "wish X a happy birthday"
                 or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
                                                             ["as", "a", "contact"])
                 or prev in ("delete", "remove") and norms[i + 1:i + 4] in (["from", "my", "contacts"],
@@ -934,15 +936,18 @@ class Redactor:
 
     def _acting_person(self, norms, labels, i: int, tok: str, prev: str, after: str) -> str:
         """What the listed name that is also a word at i does, if it stands between a helper verb (or
-        "that") and what a person does ("what does hope do for a living", "remind me that drew owes me");
-        "" if not. Not a season, a month or a place ("is summer coming"), but an adverb may stand between
-        ("when did hunter last call"), and a season's or the sky's name is a person's before what only a
-        person does ("has sky replied")."""
+        "that") and what a person does ("what does hope do for a living", "remind me that drew owes me"), or
+        anything done with his or her things ("did cliff start his new job"); "" if not. Not a month or a
+        place, nor a season where it does what seasons do ("is summer coming"); an adverb may stand between
+        ("when did hunter last call")."""
         n = len(norms)
         action = norms[i + 2] if after in _ADVERBS and i + 2 < n and labels[i + 2] is None else after
-        acting = (prev in lx.HELPER_VERBS or prev == "that") and action in lx.PERSON_ACTIONS \
+        # "when did cliff start at his new job": what is done to or by him or her is a person's act
+        theirs = action.isalpha() and action not in lx.STOPWORDS and not _HIS_OR_HER.isdisjoint(norms[i + 2:i + 6])
+        acting = (prev in lx.HELPER_VERBS or prev == "that") and (action in lx.PERSON_ACTIONS or theirs) \
             and tok in lx.EVERYDAY_NAMES and (tok in self.first_names or action in _SAYING) \
-            and tok not in lx.MONTHS and (tok not in _WEATHER_NAMES or action in _SAYING) \
+            and tok not in lx.MONTHS and (tok not in _WEATHER_NAMES or theirs
+                                           or action in lx.PERSON_ACTIONS and action not in _WHAT_WEATHER_DOES) \
             and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
         return action if acting else ""
 
@@ -968,6 +973,8 @@ class Redactor:
         if j >= len(norms) or labels[j] is not None:
             return j
         tok = norms[j]
+        if _wished(norms, j):
+            return j
         if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
                 and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS \
                 and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS:  # "where kim works"
@@ -1104,6 +1111,12 @@ def _acts_next(norms: list[str], j: int, actions: frozenset[str]) -> bool:
                                and norms[j + 1] in actions and norms[j + 1] not in ("be", "been"))
 
 
+def _wished(norms: list[str], k: int) -> bool:
+    """Whether the word at k is what is wished a person named just before it ("wish tom good luck",
+    "wish ambrose luck"), not the person's surname."""
+    return norms[k] in _WISHES and "wish" in norms[max(0, k - 3):k - 1]
+
+
 def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int, end: int) -> tuple[str, ...] | None:
     """The longest of `names` (lexicon.place_names(), brand_names()) that starts at token k and ends by `end`."""
     return next((p for p in names.get(norms[k], ()) if k + len(p) <= end and tuple(norms[k:k + len(p)]) == p), None)
@@ -1145,12 +1158,19 @@ reply replied respond responded call called text texted message messaged email e
 say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
+_HIS_OR_HER = frozenset("his her him himself herself".split())
+_WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _AMOUNT_WORDS = frozenset("""
 a one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
 eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
 """.split())
 _MONEY_UNITS = frozenset("dollar dollars bucks pound pounds quid euro euros rupees cents pence".split())
 _WEATHER_NAMES = frozenset("summer autumn winter spring storm sky sunny dusty rusty".split())  # "is summer coming"
+# What a season or the weather does too ("is summer coming", "has winter finished"): not a person's act there.
+_WHAT_WEATHER_DOES = frozenset("""
+come coming came comes arrive arrived arrives leave left leaves leaving go going went goes finish finished
+finishes be been get got have has do staying
+""".split())
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
