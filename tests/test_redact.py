@@ -209,6 +209,7 @@ def test_places_and_brands_stay(redactor, text):
     ("when did cliff start at his new job", "when did [PERSON] start at his new job"),
     ("did summer like my post", "did [PERSON] like my post"), ("is summer coming", None),
     ("has winter finished", None), ("did spring start early this year", None),
+    ("did austin call me", "did [PERSON] call me"), ("is jordan coming", "is [PERSON] coming"),
     ("remind me to wish tom good luck", "remind me to wish [PERSON] good luck"),
     ("remind me to wish ambrose luck on his exam", "remind me to wish [PERSON] luck on his exam"),
     ("wish mary jones well", "wish [PERSON] well"), ("add it to my wish list", None),

@@ -848,9 +848,9 @@ class Redactor:
                 end = self._surname_end(norms, labels, i + 1)
             elif action and (self._name_like(tok, strong=True) or action in _SAYING):
                 end = i + 1
-            # "does mike work", "see if mike wants"; a name that is also a word is _acting_person's
-            elif ((prev in lx.HELPER_VERBS or prev == "if") and tok not in lx.EVERYDAY_NAMES
-                  and after in lx.PERSON_ACTIONS
+            # "does mike work", "see if mike wants", not "is summer coming"
+            elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)
+                  and after in lx.PERSON_ACTIONS and (tok not in _WEATHER_NAMES or after not in _WHAT_WEATHER_DOES)
                   # "wake me before lachlan leaves", "remind me that ravi is allergic": a clause's subject
                   or prev in _CLAUSE_OPENERS and tok not in lx.EVERYDAY_NAMES
                   and (prev != "that" or prev2 in _THAT_AFTER)  # "when that [movie] came out"
