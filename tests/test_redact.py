@@ -213,6 +213,10 @@ def test_places_and_brands_stay(redactor, text):
     ("remind me to wish tom good luck", "remind me to wish [PERSON] good luck"),
     ("remind me to wish ambrose luck on his exam", "remind me to wish [PERSON] luck on his exam"),
     ("wish mary jones well", "wish [PERSON] well"), ("add it to my wish list", None),
+    # fresh_movies_e.txt's misses: a title after "the trailer for" (newer than the film list), a listed
+    # title that is a name before "in theaters"
+    ("play the trailer for nosferatu", None), ("is barbie still in theaters", None),
+    ("is barbie coming to dinner", "is [PERSON] coming to dinner"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)
@@ -553,6 +557,13 @@ def test_fresh_people_d_set_is_well_formed():
     written = fresh_b(FRESH_PEOPLE_D)
     assert len(written) == 65 and sum(not w.spans for w in written) == 20
     assert {label for w in written for _, _, label in w.spans} == {"PERSON"}
+
+
+def test_fresh_movies_e_set_is_well_formed():
+    from benchmarks.redaction import FRESH_MOVIES_E, fresh_b
+
+    written = fresh_b(FRESH_MOVIES_E)
+    assert len(written) == 42 and sum(not w.spans for w in written) == 30
 
 
 def test_a_digit_left_in_a_word_is_a_number():

@@ -393,7 +393,7 @@ MEDIA_REQUEST_WORDS = frozenset("""
 play playing played listen listening hear song songs music album albums track tracks playlist band bands singer
 singers artist artists
 concert concerts gig tour movie movies film films watch watching director directed starring actor actress
-performing performs perform performance show shows theater theatre cinema
+performing performs perform performance show shows theater theatre cinema theaters theatres cinemas
 """.split())
 # Words after a name that make it an artist's or a title's in a media request ("bebe rexha songs").
 MEDIA_AFTER = frozenset("""
@@ -405,7 +405,7 @@ TITLE_BEFORE = frozenset("watch watching see seeing showtimes showtime showings 
 TITLE_BEFORE_TWO = frozenset(("tickets for", "tickets to", "ticket for", "ticket to", "times for", "times of",
                               "playing at", "showing at", "showtimes for", "showtimes of", "the movie", "the film",
                               "movie called", "film called", "movie named", "showings of", "showing of",
-                              "screenings of", "screening of"))
+                              "screenings of", "screening of", "trailer for", "trailers for", "trailer of"))
 # Words that make a request about films: a film title in it may stay (FILM_WORDS), and the title cues
 # above that say a title follows even when every word of it is a name ("showtimes for [judy]", "the movie
 # [john wick]"): not "tickets for X" or "watch X", which may be for a person ("tickets for mary and me").

@@ -403,16 +403,17 @@ class Redactor:
     def _film_stays(self, norms, labels, i: int, j: int, films: bool) -> bool:
         """Whether the film title at tokens i..j is one here. Where the tagger's PERSON words in it are
         all names ("tickets for [john wick]", "remind me to meet [joe black]"), only after a film's cue
-        ("showtimes for", "the movie"), or in a request about films when the title has more words than
-        the names ("tickets for meet joe black"); otherwise in a request about films, or anywhere when it
-        has two words or more ("is [the rise of skywalker] good")."""
+        ("showtimes for", "the movie") or before "in theaters", or in a request about films when the title
+        has more words than the names ("tickets for meet joe black"); otherwise in a request about films,
+        or anywhere when it has two words or more ("is [the rise of skywalker] good")."""
         named = [norms[k] for k in range(i, j) if labels[k] == "PERSON"]
         if not named:
             return False
         if self._only_names(named):
             before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
             return i > 0 and norms[i - 1] in lx.FILM_CUES or before in lx.FILM_CUES_TWO \
-                or films and len(named) < j - i
+                or films and len(named) < j - i \
+                or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2))  # "is [barbie] still in theaters"
         return films or j - i >= 2
 
     def _only_names(self, words: list[str]) -> bool:
@@ -1158,6 +1159,7 @@ reply replied respond responded call called text texted message messaged email e
 say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
+_IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
 _HIS_OR_HER = frozenset("his her him himself herself".split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _AMOUNT_WORDS = frozenset("""
