@@ -217,6 +217,13 @@ def test_places_and_brands_stay(redactor, text):
     # title that is a name before "in theaters"
     ("play the trailer for nosferatu", None), ("is barbie still in theaters", None),
     ("is barbie coming to dinner", "is [PERSON] coming to dinner"),
+    # first names far more often names than words (lexicon.NAMES_BEFORE_WORDS) need no cue
+    ("show me what tom wrote in the group chat", "show me what [PERSON] wrote in the group chat"),
+    ("like the message that ken just sent", "like the message that [PERSON] just sent"),
+    ("john is leaving work at twelve", "[PERSON] is leaving work at twelve"),
+    ("send tom good morning", "send [PERSON] good morning"),
+    ("turn up the mike", None), ("peter pan showtimes", None), ("play bob marley", None),
+    ("add this john tesh tune to the road trip playlist", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -147,7 +147,7 @@ class Redactor:
         self.keep_public_figures = keep_public_figures
         self.first_names = lx.first_names()
         self.surnames = lx.surnames()
-        self.common = lx.common_words()
+        self.common = lx.everyday_words()
         self.places = lx.places()  # countries and nationalities that are not also first names
         self.all_places = lx.places(all_of_them=True)
         self._cue_phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -403,17 +403,20 @@ class Redactor:
     def _film_stays(self, norms, labels, i: int, j: int, films: bool) -> bool:
         """Whether the film title at tokens i..j is one here. Where the tagger's PERSON words in it are
         all names ("tickets for [john wick]", "remind me to meet [joe black]"), only after a film's cue
-        ("showtimes for", "the movie") or before "in theaters", or in a request about films when the title
-        has more words than the names ("tickets for meet joe black"); otherwise in a request about films,
-        or anywhere when it has two words or more ("is [the rise of skywalker] good")."""
+        ("showtimes for", "the movie") or before one ("[peter pan] showtimes", "is [barbie] still in
+        theaters"), or in a request about films when the title has more words than the names ("tickets for
+        meet joe black"); otherwise in a request about films, or anywhere when it has two words or more
+        ("is [the rise of skywalker] good")."""
         named = [norms[k] for k in range(i, j) if labels[k] == "PERSON"]
+        n = len(norms)
         if not named:
             return False
         if self._only_names(named):
             before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
             return i > 0 and norms[i - 1] in lx.FILM_CUES or before in lx.FILM_CUES_TWO \
                 or films and len(named) < j - i \
-                or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2))  # "is [barbie] still in theaters"
+                or j < n and norms[j] in lx.FILM_AFTER \
+                or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2))
         return films or j - i >= 2
 
     def _only_names(self, words: list[str]) -> bool:
@@ -870,7 +873,9 @@ class Redactor:
                 continue  # just after a redaction: its context is gone, so judge nothing
             elif self._bare_name(tok) and not (_media_slot(norms, i, (k for k in range(max(0, i - 3), i)
                                                                      if labels[k] is None), lx.MEDIA_VERBS)
-                                               or prev in lx.PLACE_WORDS or prev2 in lx.PLACE_WORDS):
+                                               or prev in lx.PLACE_WORDS or prev2 in lx.PLACE_WORDS
+                                               # "turn up the mike"
+                                               or tok in lx.NAMES_BEFORE_WORDS and prev in ("the", "a", "an")):
                 end = self._surname_end(norms, labels, i + 1)
             else:
                 continue
@@ -1114,8 +1119,8 @@ def _acts_next(norms: list[str], j: int, actions: frozenset[str]) -> bool:
 
 def _wished(norms: list[str], k: int) -> bool:
     """Whether the word at k is what is wished a person named just before it ("wish tom good luck",
-    "wish ambrose luck"), not the person's surname."""
-    return norms[k] in _WISHES and "wish" in norms[max(0, k - 3):k - 1]
+    "send tom good morning"), not the person's surname."""
+    return norms[k] in _WISHES and not _WISHING.isdisjoint(norms[max(0, k - 3):k - 1])
 
 
 def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int, end: int) -> tuple[str, ...] | None:
@@ -1162,6 +1167,7 @@ _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
 _HIS_OR_HER = frozenset("his her him himself herself".split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
+_WISHING = frozenset("wish send say bid".split())
 _AMOUNT_WORDS = frozenset("""
 a one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
 eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
