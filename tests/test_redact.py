@@ -224,6 +224,13 @@ def test_places_and_brands_stay(redactor, text):
     ("send tom good morning", "send [PERSON] good morning"),
     ("turn up the mike", None), ("peter pan showtimes", None), ("play bob marley", None),
     ("add this john tesh tune to the road trip playlist", None),
+    # a person verb in any form but "called" ("a song called X"); a person's playlist; "sent by X"
+    ("find out by messaging anoushka if she is coming", "find out by messaging [PERSON] if she is coming"),
+    ("send a message asking tony for directions", "send a message asking [PERSON] for directions"),
+    ("i texted priya last night", "i texted [PERSON] last night"),
+    ("any new texts sent by linda warren", "any new texts sent by [PERSON]"),
+    ("add this album to holly's road trip playlist", "add this album to [PERSON]'s road trip playlist"),
+    ("i'll be visiting vancouver", None), ("asking for directions to the mall", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

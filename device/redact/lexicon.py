@@ -144,7 +144,9 @@ all any some every each one also just very too really still about around after b
 PERSON_VERBS = frozenset("""
 call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
 reply whatsapp facetime skype redial block unblock mute unmute inform
-""".split())
+calling texting messaging telling asking emailing phoning ringing reminding inviting pinging thanking
+replying facetiming informing texted messaged told asked emailed phoned reminded invited pinged thanked informed
+""".split())  # not "called" ("a song called X"), "visiting" (places) or "meeting" (nouns)
 RELATIONS = frozenset("""
 wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker
 colleague partner boyfriend girlfriend fiance fiancee cousin aunt uncle grandma grandpa grandmother
@@ -167,7 +169,7 @@ dating seeing working studying sleeping texting visiting leaving calling messagi
 PERSONAL_NOUNS = frozenset("""
 birthday party house place car phone number email address school mom dad mother father wife husband son daughter
 friend friends teacher office room flight appointment wedding graduation game recital practice kids dog cat
-list lists calendar schedule
+list lists calendar schedule playlist playlists
 text texts message messages reminder reminders voicemail post posts photo photos picture pictures pic pics
 call calls invitation invite
 """.split())

@@ -472,10 +472,11 @@ class Redactor:
 
     @staticmethod
     def _person_before(norms, i: int) -> bool:
-        """A cue for a person just before token i: "call X", "dr X", "uncle X", "emails from X"."""
+        """A cue for a person just before token i: "call X", "dr X", "uncle X", "emails from X", "sent by X"."""
         prev, prev2 = (norms[i - 1] if i else ""), (norms[i - 2] if i > 1 else "")
         return (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES or prev in lx.RELATIONS
-                or prev in ("from", "to", "with") and (prev2 in lx.MESSAGE_NOUNS or prev2 in lx.MEETING_NOUNS))
+                or prev in ("from", "to", "with") and (prev2 in lx.MESSAGE_NOUNS or prev2 in lx.MEETING_NOUNS)
+                or (prev2, prev) == ("sent", "by"))
 
     def _tagged(self, tokens, norms, labels, cues) -> None:
         """Add the tagger's labels where the rules found nothing and know no better."""
@@ -926,12 +927,16 @@ class Redactor:
     def _called_person(self, tokens, norms, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
         """The calls people make and the people of plans around the word at i: "hang up on X", "call
         back X", "get X on the phone", "add X to the call", "[PERSON] and X", "share my location with X", "a
-        meeting for X and me". So strong a cue that a first name that is also a word is a name ("add ray to
-        the call")."""
+        meeting for X and me", "a table for me and X", "sent by X". So strong a cue that a first name that
+        is also a word is a name ("add ray to the call")."""
         n = len(norms)
         return ((prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang"
                 or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS
-                and not _phrase_at(lx.place_names(), norms, i, n) and tok in self.first_names
+                and not _phrase_at(lx.place_names(), norms, i, n) and (tok in self.first_names
+                                                                       or self._unknown_word(tok))
+                # "a table for me and savannah", "sent by X"
+                or prev == "and" and prev2 == "me" and tok in self.first_names and tok not in lx.STOPWORDS
+                or (prev2, prev) == ("sent", "by")
                 or prev == "back" and prev2 in lx.PERSON_VERBS
                 or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"])
                 # "put X on speaker", "put X on hold"
