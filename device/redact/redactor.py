@@ -455,7 +455,10 @@ class Redactor:
                 or j + 1 < n and norms[j] in ("to", "and", "or") and _phrase_at(lx.place_names(), norms, j + 1, n)
                 or j - i == 1 and self._only_a_place(norms[i]) and prev not in lx.HELPER_VERBS
                 and (j == n or norms[j] not in lx.PERSON_ACTIONS and norms[j] not in lx.PERSONAL_NOUNS)
-                or j < n and _phrase_at(lx.place_names(), norms, j, n) is not None)  # "[beaumont] tx"
+                or j < n and _phrase_at(lx.place_names(), norms, j, n) is not None  # "[beaumont] tx"
+                # "a restaurant in fort gates [florida]": after a town's name that follows "in"
+                or any(norms[k] in _IN_A_TOWN and all(w.isalpha() and w not in lx.STOPWORDS for w in norms[k + 1:i])
+                       for k in range(max(0, i - 4), i - 1)))
 
     @staticmethod
     def _place_ends_at(norms, end: int) -> bool:
@@ -1136,6 +1139,7 @@ def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int
 # Words that join places in one run ("from las vegas to los angeles", "paris france") and words
 # before a place that make a name-like one a place ("weather in jackson").
 _PLACE_JOINS = frozenset("to and or via in near city state county".split())
+_IN_A_TOWN = frozenset("in near to from".split())
 _PLACE_CONTEXT = frozenset("""
 in near around weather forecast visit visiting flights flight fly flying trip drive driving directions train trains
 bus buses downtown temperature rain snow
