@@ -233,6 +233,11 @@ def test_places_and_brands_stay(redactor, text):
     ("i'll be visiting vancouver", None), ("asking for directions to the mall", None),
     # a state after a town no list knows ("in fort gates florida"); a name after other words still goes
     ("book a restaurant in fort gates florida", None),
+    # a well-known actor's whole name goes (outside a media request), not just its first word
+    ("which one has ryan gosling", "which one has [PERSON]"), ("play songs by ryan gosling", None),
+    ("how much traffic is on the way to rachel's house", "how much traffic is on the way to [PERSON]'s house"),
+    # a cinema chain that is no word makes a request about films, and the town after it is no person
+    ("amc burbank sixteen please", None), ("tickets for marcus smith", "tickets for [PERSON]"),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),
 ])
@@ -582,6 +587,13 @@ def test_fresh_movies_e_set_is_well_formed():
 
     written = fresh_b(FRESH_MOVIES_E)
     assert len(written) == 42 and sum(not w.spans for w in written) == 30
+
+
+def test_fresh_tickets_f_set_is_well_formed():
+    from benchmarks.redaction import FRESH_TICKETS_F, fresh_b
+
+    written = fresh_b(FRESH_TICKETS_F)
+    assert len(written) == 34 and sum(not w.spans for w in written) == 27
 
 
 def test_a_digit_left_in_a_word_is_a_number():

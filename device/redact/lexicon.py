@@ -391,6 +391,13 @@ def keep_artists() -> dict[str, list[tuple[str, ...]]]:
 
 
 @cache
+def film_actors() -> dict[str, list[tuple[str, ...]]]:
+    """The actors' full names alone (two words or more), by first word."""
+    return _by_first_word(line for line in (DATA / "film_actors.txt").read_text().splitlines()[1:]
+                          if len(line.split()) >= 2)
+
+
+@cache
 def cinema_chains() -> dict[str, list[tuple[str, ...]]]:
     """CINEMA_CHAINS by first word, as brand_names()."""
     return _by_first_word(CINEMA_CHAINS)

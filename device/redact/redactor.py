@@ -163,6 +163,8 @@ class Redactor:
             phrases.sort(key=len, reverse=True)
         self._tagger = Tagger() if tagger else None
         self._tagger_firsts, self._tagger_lasts, _, _ = name_lists()
+        self._plain_chains = frozenset(c for c in lx.CINEMA_CHAINS if " " not in c and c not in self.common
+                                       and c not in self.first_names and c not in self.surnames)
 
     @classmethod
     def from_config(cls, config) -> Redactor:
@@ -210,6 +212,7 @@ class Redactor:
             recognise(tokens, norms, labels, number_runs, cues)
         if self._tagger is not None:
             self._tagged(tokens, norms, labels, cues)
+        self._whole_listed_names(tokens, norms, labels)
         # Where the household's names are: they stay names whatever a list of public names says.
         household: list[str | None] = [None] * len(norms)
         self._household_names(tokens, norms, household, (), ())
@@ -309,7 +312,8 @@ class Redactor:
         def undo(i: int, j: int) -> bool:
             return not _possessive(tokens[j - 1]) and self._unlabel_person(norms, labels, household, i, j)
 
-        films = not lx.FILM_WORDS.isdisjoint(norms)
+        # a cinema chain that is no word and no name ("amc burbank sixteen") says it too
+        films = not lx.FILM_WORDS.isdisjoint(norms) or any(w in self._plain_chains for w in norms)
         i = 0
         while i < n:
             found = _phrase_at(lx.keep_titles(), norms, i, n)
@@ -354,17 +358,20 @@ class Redactor:
     @staticmethod
     def _keep_cinemas(norms, labels, undo) -> None:
         """In a request about films, a PERSON run just after a cinema chain said as a place ("at the amc
-        [mercado]", "to regal [edwards]") is where the cinema is: `undo` it ("tickets for marcus smith" keeps
-        its person: no "at" before the chain)."""
-        for i in range(1, len(norms)):
-            if labels[i] != "PERSON" or labels[i - 1] == "PERSON":
+        [mercado]", "to regal [edwards]", "[amc burbank] sixteen please", the chain in the run or not) is
+        where the cinema is: `undo` it ("tickets for marcus smith" keeps its person: no "at" before the
+        chain)."""
+        n = len(norms)
+        for i in range(n):
+            if labels[i] != "PERSON" or i and labels[i - 1] == "PERSON":
                 continue
-            for k in range(max(1, i - 3), i):
-                chain = _phrase_at(lx.cinema_chains(), norms, k, i)
-                if chain and k + len(chain) == i and norms[k - 1] in ("at", "the", "to", "near", "from"):
-                    j = i
-                    while j < len(norms) and labels[j] == "PERSON":
-                        j += 1
+            j = i
+            while j < n and labels[j] == "PERSON":
+                j += 1
+            for k in range(max(0, i - 3), i + 1):
+                chain = _phrase_at(lx.cinema_chains(), norms, k, j)
+                if chain and (k + len(chain) == i or k == i and k + len(chain) < j) \
+                        and (k == 0 or norms[k - 1] in ("at", "the", "to", "near", "from")):
                     undo(i, j)
                     break
 
@@ -579,6 +586,19 @@ class Redactor:
                     and w not in self.all_places and w not in lx.MEDIA_CUES and w not in lx.HELPER_VERBS \
                     and w not in lx.PERSON_TAKING_VERBS and w.isalpha():
                 labels[k - 1] = "PERSON"
+
+    @staticmethod
+    def _whole_listed_names(tokens, norms, labels) -> None:
+        """A person found by the start of a well-known name ("which one has [ryan] gosling") is that
+        whole name: a surname that is also a word ("gosling", "holland") would otherwise be left behind.
+        Whether the name then stays (an artist in a media request) is decided later, for the whole name."""
+        n = len(norms)
+        for i in range(n):
+            if labels[i] == "PERSON" and (i == 0 or labels[i - 1] != "PERSON"):
+                name = _phrase_at(lx.film_actors(), norms, i, n)
+                if name and all(label in (None, "PERSON") for label in labels[i:i + len(name)]) \
+                        and not any(_possessive(t) for t in tokens[i:i + len(name) - 1]):  # "[rachel]'s house"
+                    labels[i:i + len(name)] = ["PERSON"] * len(name)
 
     def _harmless_numbers(self, norms: list[str], cues) -> tuple[set[int], set[int]]:
         """Tokens of number-like runs (homophones included) that are sums, settings or quantities,
