@@ -1159,7 +1159,7 @@ def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int
 # Words that join places in one run ("from las vegas to los angeles", "paris france") and words
 # before a place that make a name-like one a place ("weather in jackson").
 _PLACE_JOINS = frozenset("to and or via in near city state county".split())
-_IN_A_TOWN = frozenset("in near to from".split())
+_IN_A_TOWN = frozenset("in near".split())
 _PLACE_CONTEXT = frozenset("""
 in near around weather forecast visit visiting flights flight fly flying trip drive driving directions train trains
 bus buses downtown temperature rain snow
