@@ -238,6 +238,12 @@ def test_places_and_brands_stay(redactor, text):
     ("how much traffic is on the way to rachel's house", "how much traffic is on the way to [PERSON]'s house"),
     # a cinema chain that is no word makes a request about films, and the town after it is no person
     ("amc burbank sixteen please", None), ("tickets for marcus smith", "tickets for [PERSON]"),
+    # after a possessive relation comes a thing ("my sister's house"), after a plain one a name
+    ("drive to my sister's house", None), ("how long to my mom's house from here", None),
+    ("my sister jane is coming", "my sister [PERSON] is coming"),
+    # a 24-hour time after "at" is no number to hide; a cued one still is
+    ("meet at twenty one forty nine", None), ("the train at twenty two fifteen", None),
+    ("my pin is twenty one forty nine", "my pin is [PIN]"),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),
 ])

@@ -621,7 +621,8 @@ class Redactor:
                 if j < n and norms[j] in lx.QUANTITY_UNITS or _big_cardinal(words) or any(
                         norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i)):
                     quantities.update(range(i, j))
-                elif before in _TIME_WORDS and _time_of_day(numbers) or _year(numbers, to_digits(numbers)):
+                elif before in _TIME_WORDS and _time_of_day(numbers, whole_day=True) \
+                        or _year(numbers, to_digits(numbers)):
                     times.update(range(i, j))
             i = j
         return quantities, times
@@ -848,6 +849,9 @@ class Redactor:
             # Context is what a second pass would still see: words no recogniser took.
             prev = norms[i - 1] if i > 0 and labels[i - 1] is None else ""
             prev2 = norms[i - 2] if i > 1 and labels[i - 2] is None else ""
+            # "my sister's house": after a possessive relation or title comes her thing, not her name
+            if i > 0 and _possessive(tokens[i - 1]) and prev in _NEVER_A_NAME:
+                prev, prev2 = "'s", ""
             # A title or a kin title not after "my" is part of the name: the word after it is one, even a
             # helper verb ("aunt may", "dr will"); after "my sister" or "reply to" too, unless what follows
             # goes on a helper verb ("my sister may come").
@@ -1041,7 +1045,8 @@ class Redactor:
         if _big_cardinal(words):
             return True  # a sum ("six hundred and fifty three thousand ..."), not an identifier
         before = norms[s - 1] if s > 0 and labels[s - 1] is None else ""
-        if _time_of_day(words) and (before in _TIME_WORDS or after in ("tomorrow", "today", "tonight", "morning")):
+        if _time_of_day(words, whole_day=True) and (before in _TIME_WORDS
+                                                    or after in ("tomorrow", "today", "tonight", "morning")):
             return True
         return _year(words, digits)
 
@@ -1211,6 +1216,7 @@ finishes be been get got have has do staying
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
+_LATER_HOURS = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
 
 
@@ -1238,9 +1244,12 @@ def _big_cardinal(words: list[str]) -> bool:
     return False
 
 
-def _time_of_day(words: list[str]) -> bool:
-    """ "ten thirty", "six fifteen", "twelve oh five": an hour, then minutes."""
-    if len(words) < 2 or words[0] not in _HOURS:
+def _time_of_day(words: list[str], whole_day: bool = False) -> bool:
+    """ "ten thirty", "six fifteen", "twelve oh five": an hour, then minutes; with `whole_day` also the
+    hours of a 24-hour clock ("eighteen forty five", "twenty one forty nine")."""
+    if whole_day and len(words) > 2 and words[0] == "twenty" and words[1] in ("one", "two", "three"):
+        words = words[1:]  # 21 to 23: "twenty one" is the hour
+    elif len(words) < 2 or not (words[0] in _HOURS or whole_day and words[0] in _LATER_HOURS):
         return False
     minutes = to_digits(words[1:])
     return len(minutes) == 2 and int(minutes) < 60
