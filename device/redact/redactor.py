@@ -1000,7 +1000,15 @@ class Redactor:
     def _unknown_word(self, tok: str) -> bool:
         return tok.isalpha() and len(tok) > 2 and tok not in self.common and tok not in self.all_places \
             and tok not in lx.NOT_NAMES and tok not in lx.PERSON_VERBS \
-            and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME and tok not in lx.STREET_TYPES
+            and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME and tok not in lx.STREET_TYPES \
+            and not self._two_words(tok)
+
+    def _two_words(self, tok: str) -> bool:
+        """Whether a word no list knows is two everyday words written as one ("wakeup", "carpool",
+        "standup", "ontime"), and no listed name: a word, not a name nobody has heard of."""
+        if tok in self.first_names or tok in self.surnames:
+            return False
+        return any(tok[:k] in self.common and tok[k:] in self.common for k in range(2, len(tok) - 1))
 
     def _bare_name(self, tok: str) -> bool:
         return tok in self.first_names and tok not in self.common and tok not in lx.STOPWORDS \
