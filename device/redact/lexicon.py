@@ -391,6 +391,12 @@ def keep_artists() -> dict[str, list[tuple[str, ...]]]:
 
 
 @cache
+def thing_names() -> dict[str, list[tuple[str, ...]]]:
+    """Dishes, foods, drinks, companies, car makers and newspapers (scripts/make-thing-names), by first word."""
+    return _by_first_word((DATA / "things.txt").read_text().splitlines()[1:])
+
+
+@cache
 def film_actors() -> dict[str, list[tuple[str, ...]]]:
     """The actors' full names alone (two words or more), by first word."""
     return _by_first_word(line for line in (DATA / "film_actors.txt").read_text().splitlines()[1:]

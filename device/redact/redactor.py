@@ -218,6 +218,7 @@ class Redactor:
         self._household_names(tokens, norms, household, (), ())
         self._keep_places_and_brands(tokens, norms, labels, household)
         self._keep_known_titles(tokens, norms, labels, household)
+        self._keep_things(tokens, norms, labels, household)
         if self.keep_public_figures:
             self._keep_public_figures(tokens, norms, labels, household)
         for k in _clock_times(norms):
@@ -354,6 +355,27 @@ class Redactor:
                                                      or before in lx.TITLE_BEFORE_TWO)):
                     undo(i, j)
                 i = max(j, i + 1)
+
+    def _keep_things(self, tokens, norms, labels, household) -> None:
+        """Undo a PERSON label inside a dish, a food, a drink or a company that is said whole ("eggs
+        [benedict]", "a [bloody mary]", "aston [martin]"), or on one such word no list of names knows
+        ("[souvlaki]"). Not where every word of it is a name taken for one ("[goldman sachs]" could be two
+        people), not after a person's cue ("call X"), not before what a person does, never a household
+        name."""
+        if "PERSON" not in labels:
+            return
+        n, i = len(norms), 0
+        while i < n:
+            thing = _phrase_at(lx.thing_names(), norms, i, n)
+            j = i + len(thing or ())
+            # a name on its own is not enough: some word of the thing is no name, or was not taken for one
+            if thing and "PERSON" in labels[i:j] \
+                    and (not self._only_names(list(thing)) or labels[i:j].count("PERSON") < len(thing)) \
+                    and not _possessive(tokens[j - 1]) and not _acts_next(norms, j, lx.PERSON_ACTIONS) \
+                    and self._unlabel_person(norms, labels, household, i, j):
+                i = j
+                continue
+            i += 1
 
     @staticmethod
     def _keep_cinemas(norms, labels, undo) -> None:
