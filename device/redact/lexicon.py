@@ -263,6 +263,15 @@ COOKING_WORDS = frozenset("""
 recipe recipes cook cooking cooked bake baking baked roast fry grill ingredients ingredient calories dish dishes
 cuisine marinate simmer boil
 """.split())
+# A request about words in a language ("how do you say pasta al dente in italian"): a name the lists do
+# not know in it is a foreign word (issue 23).
+WORD_REQUEST_WORDS = frozenset("say translate translation translated mean means meaning pronounce spell".split())
+LANGUAGES = frozenset("""
+english spanish french italian german portuguese chinese mandarin cantonese japanese korean russian arabic
+hindi urdu bengali punjabi tamil telugu hebrew greek latin dutch swedish norwegian danish finnish polish
+czech turkish vietnamese thai indonesian malay tagalog filipino swahili irish welsh gaelic persian farsi
+ukrainian romanian hungarian
+""".split())
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 
 STREET_TYPES = frozenset("""
