@@ -255,6 +255,15 @@ def test_places_and_brands_stay(redactor, text):
     # in a request about a language's words, a word no list knows is a foreign word; a name is a name
     ("how do you say pasta al dente in italian", None), ("what does schadenfreude mean in german", None),
     ("translate my name is john into spanish", "translate my name is [PERSON] into spanish"),
+    # one person after another ("[PERSON] and sandy covington"); what is sent to a person; "via skype";
+    # his or her things after "when"
+    ("the rehearsal with jim and sandy covington", "the rehearsal with [PERSON] and [PERSON]"),
+    ("weather in paris and london", None),
+    ("remind me to send mark a copy of the policy", "remind me to send [PERSON] a copy of the policy"),
+    ("send the kids a photo", None),
+    ("what messages did i get from max via skype", "what messages did i get from [PERSON] via skype"),
+    ("remind me when jade takes her pills", "remind me when [PERSON] takes her pills"),
+    ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),
 ])

@@ -261,7 +261,8 @@ class Redactor:
             someones = _possessive(tokens[j - 1]) and not whole_brand and not (j < n and norms[j] in _WEATHER_WORDS)
             if label in ("PERSON", "ADDRESS") and alone and not any(household[i:j]) \
                     and self._only_places(norms, i, j) \
-                    and not (label == "PERSON" and (self._person_before(norms, i) or someones)):
+                    and not (label == "PERSON" and (self._person_before(norms, i) or someones
+                                                    or _after_a_person(tokens, norms, i))):
                 labels[i:j] = [None] * (j - i)
             # "navigate to [yosemite] national park": a name before a landmark word is the landmark's
             elif label == "PERSON" and j < n and (norms[j] in lx.LANDMARK_AFTER
@@ -955,13 +956,16 @@ class Redactor:
                 or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                 or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
                 # "send X a voice message", "leave X a reminder", "shoot X a text"
-                or prev in ("send", "leave", "shoot", "drop") and after in ("a", "an")
-                and not lx.MESSAGE_NOUNS.isdisjoint(norms[i + 2:i + 5])
+                or prev in ("send", "leave", "shoot", "drop", "forward") and after in ("a", "an", "the")
+                and not (lx.MESSAGE_NOUNS | _SENT_THINGS).isdisjoint(norms[i + 2:i + 5])
                 # "send X twenty dollars", "pay X fifty pounds": money goes to a person
                 or prev in ("send", "pay", "give", "owe", "lend", "wire", "venmo") and after in _AMOUNT_WORDS
                 and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
                 or (prev2, prev) == ("pick", "up")  # "pick up X"
+                # "what did i get from max via skype", "get back to max via messages"
+                or prev in ("to", "from") and after == "via" and i + 2 < len(norms)
+                and (norms[i + 2] in lx.MESSAGE_NOUNS or norms[i + 2] in _MESSAGING_APPS)
                 or prev == "wish" and after in _WISHES  # "wish X luck", "wish X a happy birthday"
                 or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"],
                                                             ["as", "a", "contact"])
@@ -983,9 +987,10 @@ class Redactor:
         is also a word is a name ("add ray to the call")."""
         n = len(norms)
         return ((prev2, prev) == ("up", "on") and i > 2 and norms[i - 3] == "hang"
+                # (a town's name that is also a person's is a person's here: "[PERSON] and sandy covington")
                 or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS
-                and not _phrase_at(lx.place_names(), norms, i, n) and (tok in self.first_names
-                                                                       or self._unknown_word(tok))
+                and (tok in self.first_names or self._unknown_word(tok))
+                and not (self._only_a_place(tok) or len(_phrase_at(lx.place_names(), norms, i, n) or ()) > 1)
                 # "a table for me and savannah", "sent by X"
                 or prev == "and" and prev2 == "me" and tok in self.first_names and tok not in lx.STOPWORDS
                 or (prev2, prev) == ("sent", "by")
@@ -1000,14 +1005,15 @@ class Redactor:
     def _acting_person(self, norms, labels, i: int, tok: str, prev: str, after: str) -> str:
         """What the listed name that is also a word at i does, if it stands between a helper verb (or
         "that") and what a person does ("what does hope do for a living", "remind me that drew owes me"), or
-        anything done with his or her things ("did cliff start his new job"); "" if not. Not a month or a
-        place, nor a season where it does what seasons do ("is summer coming"); an adverb may stand between
-        ("when did hunter last call")."""
+        anything done with his or her things ("did cliff start his new job", "when jade takes her pills"); ""
+        if not. Not a month or a place, nor a season where it does what seasons do ("is summer coming"); an
+        adverb may stand between ("when did hunter last call")."""
         n = len(norms)
         action = norms[i + 2] if after in _ADVERBS and i + 2 < n and labels[i + 2] is None else after
         # "when did cliff start at his new job": what is done to or by him or her is a person's act
         theirs = action.isalpha() and action not in lx.STOPWORDS and not _HIS_OR_HER.isdisjoint(norms[i + 2:i + 6])
-        acting = (prev in lx.HELPER_VERBS or prev == "that") and (action in lx.PERSON_ACTIONS or theirs) \
+        acting = ((prev in lx.HELPER_VERBS or prev == "that") and (action in lx.PERSON_ACTIONS or theirs)
+                  or (prev in _CLAUSE_OPENERS or prev == "when") and theirs) \
             and tok in lx.EVERYDAY_NAMES and (tok in self.first_names or action in _SAYING) \
             and tok not in lx.MONTHS and (tok not in _WEATHER_NAMES or theirs
                                            or action in lx.PERSON_ACTIONS and action not in _WHAT_WEATHER_DOES) \
@@ -1183,6 +1189,12 @@ def _acts_next(norms: list[str], j: int, actions: frozenset[str]) -> bool:
                                and norms[j + 1] in actions and norms[j + 1] not in ("be", "been"))
 
 
+def _after_a_person(tokens, norms: list[str], i: int) -> bool:
+    """Whether token i follows "[PERSON] and": one person named after another ("with [PERSON] and sandy
+    covington" is no pair of towns)."""
+    return i > 1 and norms[i - 1] == "and" and tokens[i - 2].raw == "[PERSON]"
+
+
 def _wished(norms: list[str], k: int) -> bool:
     """Whether the word at k is what is wished a person named just before it ("wish tom good luck",
     "send tom good morning"), not the person's surname."""
@@ -1233,6 +1245,8 @@ say said comment commented
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
 _HIS_OR_HER = frozenset("his her him himself herself".split())
+_MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
+_SENT_THINGS = frozenset("copy link photo photos picture pictures pic pics video videos file files".split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _WISHING = frozenset("wish send say bid".split())
 _AMOUNT_WORDS = frozenset("""
