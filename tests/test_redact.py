@@ -263,6 +263,14 @@ def test_places_and_brands_stay(redactor, text):
     ("send the kids a photo", None),
     ("what messages did i get from max via skype", "what messages did i get from [PERSON] via skype"),
     ("remind me when jade takes her pills", "remind me when [PERSON] takes her pills"),
+    # fresh_people_g.txt's misses: "under X" after saving or booking, what a person posts; no address
+    # without "dot" or an address's own part ("customer service at comcast")
+    ("save this number under dev", "save this number under [PERSON]"), ("put it under the sofa", None),
+    ("book a table under the name of lopez", "book a table under the name of [PERSON]"),
+    ("what has rusty posted lately", "what has [PERSON] posted lately"),
+    ("did mary post a photo", "did [PERSON] post a photo"),
+    ("send an email to customer service at comcast", None),
+    ("my email is john at gmail", "my email is [EMAIL]"),
     ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),
@@ -620,6 +628,13 @@ def test_fresh_tickets_f_set_is_well_formed():
 
     written = fresh_b(FRESH_TICKETS_F)
     assert len(written) == 34 and sum(not w.spans for w in written) == 27
+
+
+def test_fresh_people_g_set_is_well_formed():
+    from benchmarks.redaction import FRESH_PEOPLE_G, fresh_b
+
+    written = fresh_b(FRESH_PEOPLE_G)
+    assert len(written) == 50 and sum(not w.spans for w in written) == 19
 
 
 def test_a_digit_left_in_a_word_is_a_number():

@@ -558,6 +558,11 @@ class Redactor:
                     # "what is [mary]'s job": the word after a possessive name is hers, not her surname
                     if tag == "PERSON" and k > i and (_possessive(tokens[k - 1]) or _wished(norms, k)):
                         continue
+                    # "did [mary] post a photo": what a person does ends the name (not "jennifer love hewitt")
+                    if tag == "PERSON" and k == j - 1 and k > i and norms[k] in lx.PERSON_ACTIONS \
+                            and norms[k] not in self.first_names and k + 1 < len(norms) \
+                            and norms[k + 1] in _DETERMINERS | {"me", "him", "them", "us", "it"}:
+                        continue
                     if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
                             disputed and norms[k] in _FUNCTION_WORDS):
@@ -583,6 +588,10 @@ class Redactor:
                     if tag not in _FAMILY and norms[k] in _UNITS:  # "five fifteen pm": the unit is no digit
                         continue
                     if tag == "DATE_OF_BIRTH" and not birth_cued:
+                        continue
+                    # "customer service at comcast": no address is said without "dot" or an address's own part
+                    if tag == "EMAIL" and "dot" not in norms[i:j] and "at" in norms[i:j] \
+                            and not self._own_address(norms[i:norms.index("at", i)]):
                         continue
                     labels[k] = tag
             i = j
@@ -711,8 +720,18 @@ class Redactor:
                         "email", "mail", "e-mail", "address", "gmail", "send", "write", "is"):
                     break
                 start -= 1
+            # "john at gmail" with no "dot" said: only when the part before "at" looks like an address's
+            # own (a name, letters, digits, a word no list knows), not "customer service at comcast"
+            if end == i + 2 and norms[i + 1] in lx.EMAIL_PROVIDERS and not self._own_address(norms[start:i]):
+                continue
             if start < i:
                 self._claim(labels, start, end, "EMAIL")
+
+    def _own_address(self, words: list[str]) -> bool:
+        """Whether the words before "at" look like an e-mail address's own part: a name, letters, digits
+        or a word no list knows ("john", "j smith"), not everyday words ("customer service")."""
+        return any(w not in self.common or w in self.first_names or len(w) == 1 or is_number_token(w)
+                   for w in words)
 
     @staticmethod
     def _email_domain_end(norms, j) -> int | None:
@@ -963,6 +982,9 @@ class Redactor:
                 and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
                 or (prev2, prev) == ("pick", "up")  # "pick up X"
+                # "save this number under X", "a table booked under the name of X"
+                or prev == "under" and not _FILED_UNDER.isdisjoint(norms[max(0, i - 5):i - 1])
+                or (prev2, prev) == ("name", "of")
                 # "what did i get from max via skype", "get back to max via messages"
                 or prev in ("to", "from") and after == "via" and i + 2 < len(norms)
                 and (norms[i + 2] in lx.MESSAGE_NOUNS or norms[i + 2] in _MESSAGING_APPS)
@@ -1246,6 +1268,7 @@ _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
 _HIS_OR_HER = frozenset("his her him himself herself".split())
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
+_FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
 _SENT_THINGS = frozenset("copy link photo photos picture pictures pic pics video videos file files".split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _WISHING = frozenset("wish send say bid".split())
