@@ -163,6 +163,9 @@ class Redactor:
             phrases.sort(key=len, reverse=True)
         self._tagger = Tagger() if tagger else None
         self._tagger_firsts, self._tagger_lasts, _, _ = name_lists()
+        self._longest_title = max(len(p) for names in (lx.keep_titles(), lx.keep_artists(), lx.film_titles())
+                                  for phrases in names.values() for p in phrases)
+        self._longest_thing = max(len(p) for phrases in lx.thing_names().values() for p in phrases)
         self._plain_chains = frozenset(c for c in lx.CINEMA_CHAINS if " " not in c and c not in self.common
                                        and c not in self.first_names and c not in self.surnames)
 
@@ -321,6 +324,9 @@ class Redactor:
         films = not lx.FILM_WORDS.isdisjoint(norms) or any(w in self._plain_chains for w in norms)
         i = 0
         while i < n:
+            if "PERSON" not in labels[i:i + self._longest_title]:  # (the lists are long: look only near a person)
+                i += 1
+                continue
             found = _phrase_at(lx.keep_titles(), norms, i, n)
             artist = _phrase_at(lx.keep_artists(), norms, i, n) if media else None
             if artist and any(_possessive(t) for t in tokens[i:i + len(artist) - 1]):
@@ -370,6 +376,9 @@ class Redactor:
             return
         n, i = len(norms), 0
         while i < n:
+            if "PERSON" not in labels[i:i + self._longest_thing]:  # (the list is long: look only near a person)
+                i += 1
+                continue
             thing = _phrase_at(lx.thing_names(), norms, i, n)
             j = i + len(thing or ())
             # a name on its own is not enough: some word of the thing is no name, or was not taken for one
