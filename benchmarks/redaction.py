@@ -44,6 +44,7 @@ FRESH_PEOPLE_D = Path(__file__).resolve().parent / "data" / "fresh_people_d.txt"
 FRESH_MOVIES_E = Path(__file__).resolve().parent / "data" / "fresh_movies_e.txt"
 FRESH_TICKETS_F = Path(__file__).resolve().parent / "data" / "fresh_tickets_f.txt"
 FRESH_PEOPLE_G = Path(__file__).resolve().parent / "data" / "fresh_people_g.txt"
+FRESH_PEOPLE_H = Path(__file__).resolve().parent / "data" / "fresh_people_h.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -406,6 +407,10 @@ def main() -> None:
     report("earmuff, FRESH PEOPLE G (benchmarks/data/fresh_people_g.txt: hand-written late in round 11, "
            "measured once, then read)", results["fresh people g"])
     names["fresh people g"] = "FRESH PEOPLE G (hand-written, measured once, then read)"
+    results["fresh people h"] = score(fresh_b(FRESH_PEOPLE_H), spans_of(full))
+    report("earmuff, FRESH PEOPLE H (benchmarks/data/fresh_people_h.txt: hand-written at the end of round 11, "
+           "measured once, then read)", results["fresh people h"])
+    names["fresh people h"] = "FRESH PEOPLE H (hand-written, measured once, then read)"
     print("\nsummary (rules + CRF tagger, the shipped redactor):")
     for key in results:
         print(summary_line(names[key], results[key]))

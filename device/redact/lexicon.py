@@ -152,7 +152,7 @@ wife husband son daughter mom mum dad mother father brother sister friend boss n
 colleague partner boyfriend girlfriend fiance fiancee cousin aunt uncle grandma grandpa grandmother
 grandfather niece nephew doctor dentist teacher babysitter nanny landlord roommate kid child baby
 manager supervisor assistant grandson granddaughter grandchild grandkid stepson stepdaughter stepmom stepdad
-stepmother stepfather sibling twin
+stepmother stepfather sibling twin sis bro
 """.split())
 # "did X send", "have X call", "let X know": a helper verb, a name, then something people do.
 HELPER_VERBS = frozenset("did does do has have had is was will can could should would let make ask".split())
@@ -173,6 +173,8 @@ friend friends teacher office room flight appointment wedding graduation game re
 list lists calendar schedule playlist playlists
 text texts message messages reminder reminders voicemail post posts photo photos picture pictures pic pics
 call calls invitation invite
+barbecue bbq cookout shower recital anniversary surgery funeral retirement housewarming sleepover baptism
+christening memorial
 """.split())
 TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.

@@ -929,8 +929,10 @@ class Redactor:
             # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
             dated = tok in lx.MONTHS and (after in UNITS or after in TEENS or after in TENS or after in ORDINAL_WORDS
                                           or after == "the" and i + 2 < n and norms[i + 2] in ORDINAL_WORDS)
-            if (cued or calling) and not dated and self._name_like(
-                    tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling):
+            if (cued or calling) and not dated and (self._name_like(
+                    tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling)
+                    # "ask marigold whether she needs a lift": a word that is no name, but she is someone
+                    or prev in lx.PERSON_VERBS and prev2 not in _DETERMINERS and self._spoken_of(norms, i)):
                 end = self._surname_end(norms, labels, i + 1)
             elif action and (self._name_like(tok, strong=True) or action in _SAYING):
                 end = i + 1
@@ -1050,6 +1052,17 @@ class Redactor:
                                            or action in lx.PERSON_ACTIONS and action not in _WHAT_WEATHER_DOES) \
             and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
         return action if acting else ""
+
+    def _spoken_of(self, norms, i: int) -> bool:
+        """Whether the word at i, after a person verb, is someone called "she" or "he" right after it ("tell
+        marigold she won", "ask marigold whether she needs a lift"), and no relation, title, place or brand."""
+        tok = norms[i]
+        return tok.isalpha() and len(tok) > 2 and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME \
+            and not tok.endswith("ing") and tok not in lx.PERSON_VERBS and tok not in lx.PERSON_ACTIONS \
+            and tok not in self.all_places and not _phrase_at(lx.brand_names(), norms, i, i + 1) \
+            and (norms[i + 1:i + 2] and norms[i + 1] in _SHE_OR_HE
+                 or norms[i + 1:i + 2] and norms[i + 1] in _ASKING and norms[i + 2:i + 3]
+                 and norms[i + 2] in _SHE_OR_HE)
 
     def _name_like(self, tok: str, strong: bool) -> bool:
         if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
@@ -1275,6 +1288,8 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
+_SHE_OR_HE = frozenset("she he she's he's".split())
+_ASKING = frozenset("whether if that when what how where why".split())  # "ask X whether she ..."
 _HIS_OR_HER = frozenset("his her him himself herself".split())
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
 _FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
