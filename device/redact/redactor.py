@@ -570,7 +570,7 @@ class Redactor:
                     # "did [mary] post a photo": what a person does ends the name (not "jennifer love hewitt")
                     if tag == "PERSON" and k == j - 1 and k > i and norms[k] in lx.PERSON_ACTIONS \
                             and norms[k] not in self.first_names and k + 1 < len(norms) \
-                            and norms[k + 1] in _DETERMINERS | {"me", "him", "them", "us", "it"}:
+                            and norms[k + 1] in _OBJECT_STARTS:
                         continue
                     if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
@@ -1288,6 +1288,7 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
+_OBJECT_STARTS = _DETERMINERS | frozenset("me him them us it".split())  # "post [a photo]", "like [it]"
 _SHE_OR_HE = frozenset("she he she's he's".split())
 _ASKING = frozenset("whether if that when what how where why".split())  # "ask X whether she ..."
 _HIS_OR_HER = frozenset("his her him himself herself".split())
