@@ -277,6 +277,12 @@ def test_places_and_brands_stay(redactor, text):
     ("send jill a message asking her how late she'll be", "send [PERSON] a message asking her how late she'll be"),
     ("tell mom she is late", None), ("ask google if he knows", None),
     ("who is coming to rufus's barbecue", "who is coming to [PERSON]'s barbecue"),
+    # "will" and "may" where they cannot be helper verbs (issue 23's list of leaks after strong cues)
+    ("emails from will", "emails from [PERSON]"), ("add may to my contacts", "add [PERSON] to my contacts"),
+    ("what is will's phone number", "what is [PERSON]'s phone number"),
+    ("did may respond", "did [PERSON] respond"), ("call will back", "call [PERSON] back"),
+    ("is will coming tonight", "is [PERSON] coming tonight"),
+    ("what will the weather be", None), ("may i have some water", None), ("did you call me back", None),
     ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),

@@ -913,11 +913,18 @@ class Redactor:
                 lx.POSSESSIVES and tok in self.first_names
             related = (prev in lx.RELATIONS or prev in lx.GRAND_TITLES) and prev2 in lx.POSSESSIVES \
                 or prev in lx.PERSON_VERBS \
-                or prev == "to" and prev2 in lx.TO_A_PERSON or prev == "with" and prev2 in lx.MEETING_NOUNS
+                or prev == "to" and prev2 in lx.TO_A_PERSON or prev == "with" and prev2 in lx.MEETING_NOUNS \
+                or prev == "from" and prev2 in lx.MESSAGE_NOUNS  # "emails from will"
             after = norms[i + 1] if i + 1 < n and labels[i + 1] is None else ""
             surnamed = after.isalpha() and after in self.surnames and after not in self.common  # "may peterson"
+            # where "will" and "may" cannot be helper verbs: after another one and before what a person does
+            # ("is will coming", "did may respond"), owning something ("will's phone number"), between "add"
+            # and "to my contacts", and in "call will back"
+            no_helper = prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i]) \
+                or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"]) \
+                or prev in ("call", "ring", "phone") and after == "back"
             if tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
-                    titled or surnamed or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
+                    titled or surnamed or no_helper or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
                 end = i + 1 + (after != "" and after not in self.common and after.isalpha()
                                and self._surname_end(norms, labels, i + 1) > i + 1)
                 self._claim(labels, i, end, "PERSON")
