@@ -1075,7 +1075,8 @@ class Redactor:
         if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
                 or tok in self.places or tok in lx.ASSISTANTS or tok in lx.NOT_NAMES:
             return False
-        if tok in self.first_names or tok in self.surnames and strong:
+        if tok in self.first_names or tok in self.surnames and strong \
+                or tok in lx.EVERYDAY_NAMES and tok not in lx.MONTHS:  # "sky", "chip": on no census list
             return True
         return tok not in self.common
 
