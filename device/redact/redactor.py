@@ -943,6 +943,10 @@ class Redactor:
                 end = self._surname_end(norms, labels, i + 1)
             elif action and (self._name_like(tok, strong=True) or action in _SAYING):
                 end = i + 1
+            # "mark is leaving work at five", "frank wants pizza", "show me what tony wrote", "where is
+            # mark right now": a first name that is also a word, as the subject of what a person does
+            elif self._subject(norms, labels, i, tok, prev, prev2, after):
+                end = i + 1
             # "does mike work", "see if mike wants", not "is summer coming"
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)
                   and after in lx.PERSON_ACTIONS and (tok not in _WEATHER_NAMES or after not in _WHAT_WEATHER_DOES)
@@ -1059,6 +1063,23 @@ class Redactor:
                                            or action in lx.PERSON_ACTIONS and action not in _WHAT_WEATHER_DOES) \
             and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
         return action if acting else ""
+
+    def _subject(self, norms, labels, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
+        """Whether the listed first name at i, also an everyday word ("mark", "frank", "tony"), is the
+        subject of what a person does, at the start of the request or after a wh-word ("mark is leaving",
+        "what tony wrote"), or is asked after ("where is mark right now"). Not a season doing what seasons
+        do, a month, a place or a helper verb."""
+        if tok not in self.first_names and tok not in lx.EVERYDAY_NAMES or tok in lx.STOPWORDS \
+                or tok in lx.MONTHS or tok in self.all_places or _phrase_at(lx.place_names(), norms, i, i + 1) \
+                or tok in lx.NOT_NAMES or tok in _NEVER_A_NAME:
+            return False
+        n = len(norms)
+        action = norms[i + 2] if after in _BEING and i + 2 < n and labels[i + 2] is None else after
+        if tok in _WEATHER_NAMES and action in _WHAT_WEATHER_DOES:
+            return False
+        acts = action in lx.PERSON_ACTIONS and action not in ("be", "been", "have", "has", "do", "get", "got")
+        return acts and (i == 0 or prev in _WH_WORDS) \
+            or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"]
 
     def _spoken_of(self, norms, i: int) -> bool:
         """Whether the word at i, after a person verb, is someone called "she" or "he" right after it ("tell
@@ -1296,6 +1317,7 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
+_WH_WORDS = frozenset("what who where when why how whatever".split())
 _OBJECT_STARTS = _DETERMINERS | frozenset("me him them us it".split())  # "post [a photo]", "like [it]"
 _SHE_OR_HE = frozenset("she he she's he's".split())
 _ASKING = frozenset("whether if that when what how where why".split())  # "ask X whether she ..."
