@@ -293,6 +293,8 @@ def test_places_and_brands_stay(redactor, text):
     ("where is mark right now", "where is [PERSON] right now"),
     ("bill is due tomorrow", None), ("mark as read", None), ("summer is coming", None),
     ("where is chad right now", None), ("grant is approved", None),
+    ("mark wants pizza tonight", "[PERSON] wants pizza tonight"), ("rose needs water", None),
+    ("book a table for george and me", "book a table for [PERSON] and me"),  # "me" is Maine's code too
     ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),

@@ -494,7 +494,9 @@ class Redactor:
                 # "how many miles is it to savannah", "traffic between columbus and ...": a route's ends
                 or prev in ("from", "to", "between") and not _ROUTE_WORDS.isdisjoint(norms[max(0, i - 5):i - 1])
                 or prev in ("to", "and", "or") and self._place_ends_at(norms, i - 1)  # "virginia beach and X"
-                or j + 1 < n and norms[j] in ("to", "and", "or") and _phrase_at(lx.place_names(), norms, j + 1, n)
+                # (not "[george] and me": "me" is Maine's code, but here it is the speaker)
+                or j + 1 < n and norms[j] in ("to", "and", "or") and norms[j + 1] not in lx.STOPWORDS
+                and _phrase_at(lx.place_names(), norms, j + 1, n)
                 or j - i == 1 and self._only_a_place(norms[i]) and prev not in lx.HELPER_VERBS
                 and (j == n or norms[j] not in lx.PERSON_ACTIONS and norms[j] not in lx.PERSONAL_NOUNS)
                 or j < n and _phrase_at(lx.place_names(), norms, j, n) is not None  # "[beaumont] tx"
@@ -1074,10 +1076,12 @@ class Redactor:
                 or tok in lx.NOT_NAMES or tok in _NEVER_A_NAME:
             return False
         n = len(norms)
-        action = norms[i + 2] if after in _BEING and i + 2 < n and labels[i + 2] is None else after
+        then = norms[i + 2] if i + 2 < n and labels[i + 2] is None else ""
+        action = then if after in _BEING and then in lx.PERSON_ACTIONS else after  # "mark is leaving"
         if tok in _WEATHER_NAMES and action in _WHAT_WEATHER_DOES:
             return False
-        acts = action in lx.PERSON_ACTIONS and action not in ("be", "been", "have", "has", "do", "get", "got")
+        acts = action in lx.PERSON_ACTIONS and action not in ("be", "been", "have", "has", "do", "get", "got") \
+            and not (tok in lx.EVERYDAY_NAMES and action in ("need", "needs"))  # "rose needs water"
         return acts and (i == 0 or prev in _WH_WORDS) \
             or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"]
 
