@@ -295,6 +295,10 @@ def test_places_and_brands_stay(redactor, text):
     ("where is chad right now", None), ("grant is approved", None),
     ("mark wants pizza tonight", "[PERSON] wants pizza tonight"), ("rose needs water", None),
     ("book a table for george and me", "book a table for [PERSON] and me"),  # "me" is Maine's code too
+    ("tyler is leaving work at five", "[PERSON] is leaving work at five"), ("georgia is going to vote", None),
+    ("june said she would call", "[PERSON] said she would call"), ("march is coming", None),
+    ("mark and i are going out", "[PERSON] and i are going out"),
+    ("i will be moving soon and i need a flight", None), ("four people and i", None),
     ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),

@@ -572,7 +572,7 @@ class Redactor:
                     # "did [mary] post a photo": what a person does ends the name (not "jennifer love hewitt")
                     if tag == "PERSON" and k == j - 1 and k > i and norms[k] in lx.PERSON_ACTIONS \
                             and norms[k] not in self.first_names and k + 1 < len(norms) \
-                            and norms[k + 1] in _OBJECT_STARTS:
+                            and (norms[k + 1] in _OBJECT_STARTS or norms[k] in _SAYING):  # "[june] said she"
                         continue
                     if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
@@ -1046,7 +1046,10 @@ class Redactor:
                 or prev == "put" and after == "on" and i + 2 < n and norms[i + 2] in _ON_A_CALL
                 or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
-                or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us"))
+                or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us")
+                # "mark and i are going out" (a listed first name only: "four people and i", "soon and i")
+                or after == "and" and i + 2 < n and norms[i + 2] == "i" and tok in self.first_names
+                and (tok not in self.common or tok in lx.EVERYDAY_NAMES) and tok not in lx.MONTHS)
 
     def _acting_person(self, norms, labels, i: int, tok: str, prev: str, after: str) -> str:
         """What the listed name that is also a word at i does, if it stands between a helper verb (or
@@ -1069,21 +1072,24 @@ class Redactor:
     def _subject(self, norms, labels, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
         """Whether the listed first name at i, also an everyday word ("mark", "frank", "tony"), is the
         subject of what a person does, at the start of the request or after a wh-word ("mark is leaving",
-        "what tony wrote"), or is asked after ("where is mark right now"). Not a season doing what seasons
-        do, a month, a place or a helper verb."""
+        "what tony wrote"), or is asked after ("where is mark right now"). Not a helper verb, nor a season,
+        a month or a place doing what those do."""
         if tok not in self.first_names and tok not in lx.EVERYDAY_NAMES or tok in lx.STOPWORDS \
-                or tok in lx.MONTHS or tok in self.all_places or _phrase_at(lx.place_names(), norms, i, i + 1) \
                 or tok in lx.NOT_NAMES or tok in _NEVER_A_NAME:
             return False
         n = len(norms)
         then = norms[i + 2] if i + 2 < n and labels[i + 2] is None else ""
         action = then if after in _BEING and then in lx.PERSON_ACTIONS else after  # "mark is leaving"
-        if tok in _WEATHER_NAMES and action in _WHAT_WEATHER_DOES:
+        # a season, a month or a place does what seasons and places do ("is summer coming", "georgia is
+        # going blue"), not what only people do ("tyler is leaving work", "june said she would call")
+        place = tok in self.all_places or _phrase_at(lx.place_names(), norms, i, i + 1)
+        if tok in _WEATHER_NAMES and action in _WHAT_WEATHER_DOES \
+                or (tok in lx.MONTHS or place) and action in _WHAT_PLACES_DO:
             return False
         acts = action in lx.PERSON_ACTIONS and action not in ("be", "been", "have", "has", "do", "get", "got") \
             and not (tok in lx.EVERYDAY_NAMES and action in ("need", "needs"))  # "rose needs water"
         return acts and (i == 0 or prev in _WH_WORDS) \
-            or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"]
+            or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"] and not place
 
     def _spoken_of(self, norms, i: int) -> bool:
         """Whether the word at i, after a person verb, is someone called "she" or "he" right after it ("tell
@@ -1337,6 +1343,9 @@ eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
 """.split())
 _MONEY_UNITS = frozenset("dollar dollars bucks pound pounds quid euro euros rupees cents pence".split())
 _WEATHER_NAMES = frozenset("summer autumn winter spring storm sky sunny dusty rusty".split())  # "is summer coming"
+# What a place or a month does too ("georgia is going blue", "june is coming"), not "tyler is leaving work".
+_WHAT_PLACES_DO = frozenset("come coming came comes arrive arrived arrives go going went goes be been get got have has "
+                            "do".split())
 # What a season or the weather does too ("is summer coming", "has winter finished"): not a person's act there.
 _WHAT_WEATHER_DOES = frozenset("""
 come coming came comes arrive arrived arrives leave left leaves leaving go going went goes finish finished
