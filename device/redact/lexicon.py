@@ -170,7 +170,7 @@ post posts posted tweet tweets tweeted upload uploaded liked
 PERSONAL_NOUNS = frozenset("""
 birthday party house place car phone number email address school mom dad mother father wife husband son daughter
 friend friends teacher office room flight appointment wedding graduation game recital practice kids dog cat
-list lists calendar schedule playlist playlists
+list lists calendar schedule playlist playlists turn
 text texts message messages reminder reminders voicemail post posts photo photos picture pictures pic pics
 call calls invitation invite
 barbecue bbq cookout shower recital anniversary surgery funeral retirement housewarming sleepover baptism

@@ -999,13 +999,18 @@ class Redactor:
                 or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                 or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
                 # "send X a voice message", "leave X a reminder", "shoot X a text"
-                or prev in ("send", "leave", "shoot", "drop", "forward") and after in ("a", "an", "the")
+                or prev in ("send", "leave", "shoot", "drop", "forward", "give") and after in ("a", "an", "the")
                 and not (lx.MESSAGE_NOUNS | _SENT_THINGS).isdisjoint(norms[i + 2:i + 5])
                 # "send X twenty dollars", "pay X fifty pounds": money goes to a person
                 or prev in ("send", "pay", "give", "owe", "lend", "wire", "venmo") and after in _AMOUNT_WORDS
                 and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
                 or (prev2, prev) == ("pick", "up")  # "pick up X"
+                # "drop X off", "pick X up", "i'm meeting X for coffee", "a gift for X", "put X on the list"
+                or prev in ("drop", "pick") and after in ("off", "up")
+                or prev == "meeting" and prev2 in ("i'm", "im", "am", "we're", "were", "are", "is")
+                or prev == "for" and prev2 in _GIFTS
+                or prev == "put" and after == "on" and "list" in norms[i + 2:i + 5]
                 # "save this number under X", "a table booked under the name of X"
                 or prev == "under" and not _FILED_UNDER.isdisjoint(norms[max(0, i - 5):i - 1])
                 or (prev2, prev) == ("name", "of")
@@ -1072,7 +1077,8 @@ class Redactor:
     def _subject(self, norms, labels, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
         """Whether the listed first name at i, also an everyday word ("mark", "frank", "tony"), is the
         subject of what a person does, at the start of the request or after a wh-word ("mark is leaving",
-        "what tony wrote"), or is asked after ("where is mark right now"). Not a helper verb, nor a season,
+        "what tony wrote"), or is asked after ("where is mark right now", "how is mark doing", "who is mark").
+        Not a helper verb, nor a season,
         a month or a place doing what those do."""
         if tok not in self.first_names and tok not in lx.EVERYDAY_NAMES or tok in lx.STOPWORDS \
                 or tok in lx.NOT_NAMES or tok in _NEVER_A_NAME:
@@ -1089,7 +1095,9 @@ class Redactor:
         acts = action in lx.PERSON_ACTIONS and action not in ("be", "been", "have", "has", "do", "get", "got") \
             and not (tok in lx.EVERYDAY_NAMES and action in ("need", "needs"))  # "rose needs water"
         return acts and (i == 0 or prev in _WH_WORDS) \
-            or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"] and not place
+            or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"] and not place \
+            or prev2 in _WH_WORDS and prev in ("is", "was") and after == "doing" and not place \
+            or (prev2, prev) == ("who", "is") and after == "" and not place and tok not in _WEATHER_NAMES
 
     def _spoken_of(self, norms, i: int) -> bool:
         """Whether the word at i, after a person verb, is someone called "she" or "he" right after it ("tell
@@ -1334,6 +1342,7 @@ _ASKING = frozenset("whether if that when what how where why".split())  # "ask X
 _HIS_OR_HER = frozenset("his her him himself herself".split())
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
 _FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
+_GIFTS = frozenset("gift gifts present presents card cake flowers surprise".split())
 _SENT_THINGS = frozenset("copy link photo photos picture pictures pic pics video videos file files".split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _WISHING = frozenset("wish send say bid".split())
