@@ -306,7 +306,7 @@ def test_places_and_brands_stay(redactor, text):
     ("put mark on the list for saturday", "put [PERSON] on the list for saturday"),
     ("is it bill's turn to cook", "is it [PERSON]'s turn to cook"),
     ("how is the stock doing", None), ("give me a call", None), ("i'm meeting the team", None),
-    ("who is summer", None),
+    ("who is summer", None), ("show me what bill said", "show me what [PERSON] said"),
     ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),

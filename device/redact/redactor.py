@@ -569,10 +569,11 @@ class Redactor:
                     # "what is [mary]'s job": the word after a possessive name is hers, not her surname
                     if tag == "PERSON" and k > i and (_possessive(tokens[k - 1]) or _wished(norms, k)):
                         continue
-                    # "did [mary] post a photo": what a person does ends the name (not "jennifer love hewitt")
+                    # "did [mary] post a photo", "what [june] said": what a person does ends the name (not
+                    # "jennifer love hewitt")
                     if tag == "PERSON" and k == j - 1 and k > i and norms[k] in lx.PERSON_ACTIONS \
-                            and norms[k] not in self.first_names and k + 1 < len(norms) \
-                            and (norms[k + 1] in _OBJECT_STARTS or norms[k] in _SAYING):  # "[june] said she"
+                            and norms[k] not in self.first_names \
+                            and (norms[k] in _SAYING or norms[k + 1:k + 2] and norms[k + 1] in _OBJECT_STARTS):
                         continue
                     if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
