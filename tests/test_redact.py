@@ -307,6 +307,9 @@ def test_places_and_brands_stay(redactor, text):
     ("is it bill's turn to cook", "is it [PERSON]'s turn to cook"),
     ("how is the stock doing", None), ("give me a call", None), ("i'm meeting the team", None),
     ("who is summer", None), ("show me what bill said", "show me what [PERSON] said"),
+    # after "visit" a place no list knows, not a person ("visit yosemite"); "the soundtrack from X"
+    ("what's the best time to visit yosemite", None), ("the next time we visit san jose", None),
+    ("remind me to visit mark", "remind me to visit [PERSON]"), ("play the soundtrack from hamilton", None),
     ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),

@@ -488,4 +488,5 @@ LANDMARK_AFTER_TWO = frozenset(("national park", "state park", "national forest"
 ARTIST_BEFORE_TWO = frozenset(("music from", "songs from", "song from", "album from", "record from", "tracks from",
                                "track from", "similar to", "sounds like", "music like", "songs like", "bands like",
                                "artists like", "singers like", "directed by", "movies starring", "movie starring",
-                               "film starring", "films starring", "show starring", "shows starring"))
+                               "film starring", "films starring", "show starring", "shows starring",
+                               "soundtrack from", "soundtrack of", "soundtrack to"))

@@ -519,9 +519,11 @@ class Redactor:
 
     @staticmethod
     def _person_before(norms, i: int) -> bool:
-        """A cue for a person just before token i: "call X", "dr X", "uncle X", "emails from X", "sent by X"."""
+        """A cue for a person just before token i: "call X", "dr X", "uncle X", "emails from X", "sent by X"
+        (not "visit X": "visit san jose")."""
         prev, prev2 = (norms[i - 1] if i else ""), (norms[i - 2] if i > 1 else "")
-        return (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES or prev in lx.RELATIONS
+        return (prev in lx.PERSON_VERBS and prev != "visit" or prev in lx.TITLES or prev in lx.KIN_TITLES
+                or prev in lx.RELATIONS
                 or prev in ("from", "to", "with") and (prev2 in lx.MESSAGE_NOUNS or prev2 in lx.MEETING_NOUNS)
                 or (prev2, prev) == ("sent", "by"))
 
@@ -995,7 +997,9 @@ class Redactor:
     def _cued_person(self, norms, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
         """A person's cue just before the word at i: "call X", "dr X", "my sister X", "emails from X",
         "meeting with X", "add X to my contacts", "my name is X", "how old is X"."""
-        return (prev in lx.PERSON_VERBS or prev in lx.TITLES or prev in lx.KIN_TITLES and tok in self.first_names
+        # (after "visit" a place no list knows is likelier than a person no list knows: "visit yosemite")
+        return (prev in lx.PERSON_VERBS and (prev != "visit" or tok in self.first_names)
+                or prev in lx.TITLES or prev in lx.KIN_TITLES and tok in self.first_names
                 or prev in lx.GRAND_TITLES and tok in self.first_names and prev2 not in lx.POSSESSIVES
                 or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                 or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
