@@ -48,6 +48,16 @@ FRESH_PEOPLE_H = Path(__file__).resolve().parent / "data" / "fresh_people_h.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
+# (name, file, when it was written): the fresh sets whose first-run misses were then read.
+READ_AFTER_FIRST_RUN = (
+    ("fresh people", FRESH_PEOPLE, "after round 9"),
+    ("fresh people c", FRESH_PEOPLE_C, "after round 10"),
+    ("fresh people d", FRESH_PEOPLE_D, "at the start of round 11"),
+    ("fresh movies e", FRESH_MOVIES_E, "in round 11"),
+    ("fresh tickets f", FRESH_TICKETS_F, "in round 11"),
+    ("fresh people g", FRESH_PEOPLE_G, "late in round 11"),
+    ("fresh people h", FRESH_PEOPLE_H, "at the end of round 11"),
+)
 
 
 @dataclass
@@ -382,35 +392,12 @@ def main() -> None:
     report("earmuff, FRESH B (benchmarks/data/fresh_b.txt: hand-written, new names, never tuned on)",
            results["fresh b"])
     names["fresh b"] = "FRESH B (hand-written, never tuned on)"
-    results["fresh people"] = score(fresh_b(FRESH_PEOPLE), spans_of(full))
-    report("earmuff, FRESH PEOPLE (benchmarks/data/fresh_people.txt: hand-written after round 9, measured once, "
-           "then read)",
-           results["fresh people"])
-    names["fresh people"] = "FRESH PEOPLE (hand-written, measured once, then read)"
-    results["fresh people c"] = score(fresh_b(FRESH_PEOPLE_C), spans_of(full))
-    report("earmuff, FRESH PEOPLE C (benchmarks/data/fresh_people_c.txt: hand-written after round 10, "
-           "measured once, then read)", results["fresh people c"])
-    names["fresh people c"] = "FRESH PEOPLE C (hand-written, measured once, then read)"
-    results["fresh people d"] = score(fresh_b(FRESH_PEOPLE_D), spans_of(full))
-    report("earmuff, FRESH PEOPLE D (benchmarks/data/fresh_people_d.txt: hand-written at the start of round 11, "
-           "measured once, then read)", results["fresh people d"])
-    names["fresh people d"] = "FRESH PEOPLE D (hand-written, measured once, then read)"
-    results["fresh movies e"] = score(fresh_b(FRESH_MOVIES_E), spans_of(full))
-    report("earmuff, FRESH MOVIES E (benchmarks/data/fresh_movies_e.txt: hand-written in round 11, measured once, "
-           "then read)", results["fresh movies e"])
-    names["fresh movies e"] = "FRESH MOVIES E (hand-written, measured once, then read)"
-    results["fresh tickets f"] = score(fresh_b(FRESH_TICKETS_F), spans_of(full))
-    report("earmuff, FRESH TICKETS F (benchmarks/data/fresh_tickets_f.txt: hand-written in round 11, measured "
-           "once, then read)", results["fresh tickets f"])
-    names["fresh tickets f"] = "FRESH TICKETS F (hand-written, measured once, then read)"
-    results["fresh people g"] = score(fresh_b(FRESH_PEOPLE_G), spans_of(full))
-    report("earmuff, FRESH PEOPLE G (benchmarks/data/fresh_people_g.txt: hand-written late in round 11, "
-           "measured once, then read)", results["fresh people g"])
-    names["fresh people g"] = "FRESH PEOPLE G (hand-written, measured once, then read)"
-    results["fresh people h"] = score(fresh_b(FRESH_PEOPLE_H), spans_of(full))
-    report("earmuff, FRESH PEOPLE H (benchmarks/data/fresh_people_h.txt: hand-written at the end of round 11, "
-           "measured once, then read)", results["fresh people h"])
-    names["fresh people h"] = "FRESH PEOPLE H (hand-written, measured once, then read)"
+    # Hand-written sets of people and of requests about nobody, each measured once before its misses were read.
+    for key, path, when in READ_AFTER_FIRST_RUN:
+        results[key] = score(fresh_b(path), spans_of(full))
+        report(f"earmuff, {key.upper()} (benchmarks/data/{path.name}: hand-written {when}, measured once, "
+               "then read)", results[key])
+        names[key] = f"{key.upper()} (hand-written, measured once, then read)"
     print("\nsummary (rules + CRF tagger, the shipped redactor):")
     for key in results:
         print(summary_line(names[key], results[key]))
