@@ -381,38 +381,55 @@ PERSON_TAKING_VERBS = frozenset(f for v in PERSON_TAKING_BASES for forms in verb
 PERSON_LINKS = frozenset("to for with from by about up off in on at".split())
 
 
+def _entries(*names: str) -> list[str]:
+    """The lines of these data files, each without its first line (the header saying what made it)."""
+    return [line for name in names for line in (DATA / name).read_text().splitlines()[1:]]
+
+
 @cache
 def keep_titles() -> dict[str, list[tuple[str, ...]]]:
     """Titles, venues and businesses that real requests the tagger was trained on say must stay
     (scripts/train-redactor writes the list from their KEEP slots), by first word, as place_names()."""
-    return _by_first_word((DATA / "keep_titles.txt").read_text().splitlines()[1:])
+    return _by_first_word(_entries("keep_titles.txt"))
 
 
 @cache
 def film_titles() -> dict[str, list[tuple[str, ...]]]:
     """Titles of American films, 1970-2023, from Wikipedia (scripts/make-public-lists), by first word."""
-    return _by_first_word((DATA / "film_titles.txt").read_text().splitlines()[1:])
+    return _by_first_word(_entries("film_titles.txt"))
 
 
 @cache
 def keep_artists() -> dict[str, list[tuple[str, ...]]]:
     """Artists' full names from the same slots, and actors' full names from Wikipedia's lists of films
     (scripts/make-public-lists): kept in a media request only."""
-    return _by_first_word(line for name in ("keep_artists.txt", "film_actors.txt")
-                          for line in (DATA / name).read_text().splitlines()[1:])
+    return _by_first_word(_entries("keep_artists.txt", "film_actors.txt"))
+
+
+@cache
+def longest_title() -> int:
+    """Words in the longest title, venue, artist or film the redactor keeps by name: how far ahead of a
+    person's word a look-up needs to start."""
+    return max(len(p) for names in (keep_titles(), keep_artists(), film_titles())
+               for phrases in names.values() for p in phrases)
+
+
+@cache
+def longest_thing() -> int:
+    """The same for thing_names()."""
+    return max(len(p) for phrases in thing_names().values() for p in phrases)
 
 
 @cache
 def thing_names() -> dict[str, list[tuple[str, ...]]]:
     """Dishes, foods, drinks, companies, car makers and newspapers (scripts/make-thing-names), by first word."""
-    return _by_first_word((DATA / "things.txt").read_text().splitlines()[1:])
+    return _by_first_word(_entries("things.txt"))
 
 
 @cache
 def film_actors() -> dict[str, list[tuple[str, ...]]]:
     """The actors' full names alone (two words or more), by first word."""
-    return _by_first_word(line for line in (DATA / "film_actors.txt").read_text().splitlines()[1:]
-                          if len(line.split()) >= 2)
+    return _by_first_word(line for line in _entries("film_actors.txt") if len(line.split()) >= 2)
 
 
 @cache
@@ -425,8 +442,8 @@ def cinema_chains() -> dict[str, list[tuple[str, ...]]]:
 def public_figures() -> dict[str, list[tuple[str, ...]]]:
     """Well-known people by full name: Pantheon 1.0's (scripts/make-public-lists), the actors and the artists
     above. Kept in a question about them only under [redact] keep_public_figures (off by default)."""
-    return _by_first_word(line for name in ("public_figures.txt", "film_actors.txt", "keep_artists.txt")
-                          for line in (DATA / name).read_text().splitlines()[1:] if len(line.split()) >= 2)
+    return _by_first_word(line for line in _entries("public_figures.txt", "film_actors.txt", "keep_artists.txt")
+                          if len(line.split()) >= 2)
 
 
 # Words that open a question about someone ("how old is X", "tell me about X", "is X married").

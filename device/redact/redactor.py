@@ -163,9 +163,6 @@ class Redactor:
             phrases.sort(key=len, reverse=True)
         self._tagger = Tagger() if tagger else None
         self._tagger_firsts, self._tagger_lasts, _, _ = name_lists()
-        self._longest_title = max(len(p) for names in (lx.keep_titles(), lx.keep_artists(), lx.film_titles())
-                                  for phrases in names.values() for p in phrases)
-        self._longest_thing = max(len(p) for phrases in lx.thing_names().values() for p in phrases)
         self._plain_chains = frozenset(c for c in lx.CINEMA_CHAINS if " " not in c and c not in self.common
                                        and c not in self.first_names and c not in self.surnames)
 
@@ -324,7 +321,7 @@ class Redactor:
         films = not lx.FILM_WORDS.isdisjoint(norms) or any(w in self._plain_chains for w in norms)
         i = 0
         while i < n:
-            if "PERSON" not in labels[i:i + self._longest_title]:  # (the lists are long: look only near a person)
+            if "PERSON" not in labels[i:i + lx.longest_title()]:  # (the lists are long: look only near a person)
                 i += 1
                 continue
             found = _phrase_at(lx.keep_titles(), norms, i, n)
@@ -376,7 +373,7 @@ class Redactor:
             return
         n, i = len(norms), 0
         while i < n:
-            if "PERSON" not in labels[i:i + self._longest_thing]:  # (the list is long: look only near a person)
+            if "PERSON" not in labels[i:i + lx.longest_thing()]:  # (the list is long: look only near a person)
                 i += 1
                 continue
             thing = _phrase_at(lx.thing_names(), norms, i, n)
