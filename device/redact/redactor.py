@@ -238,8 +238,10 @@ class Redactor:
         "order from walmart", "beaumont tx"): a city or a shop is not an identifier, a street address is.
         A household name stays a name, and so does a run just after a person's cue ("call austin")."""
         n = len(norms)
-        cooking = not lx.COOKING_WORDS.isdisjoint(norms) or "how" in norms and "make" in norms \
-            or not lx.WORD_REQUEST_WORDS.isdisjoint(norms) and not lx.LANGUAGES.isdisjoint(norms)  # foreign words
+        # a request about cooking, or about a language's words: there a word no list knows is a dish or a
+        # foreign word, not a name
+        dishes_or_words = not lx.COOKING_WORDS.isdisjoint(norms) or "how" in norms and "make" in norms \
+            or not lx.WORD_REQUEST_WORDS.isdisjoint(norms) and not lx.LANGUAGES.isdisjoint(norms)
         # A name of several words with only some of them labelled ("new [york] city"): the whole is a place.
         for i in range(n):
             for phrase in lx.place_names().get(norms[i], ()):
@@ -280,7 +282,7 @@ class Redactor:
             # "a recipe for [veg pulav]": in a cooking request a run the name lists do not know is a dish (in a
             # request about a language's words, a foreign word: "how do you say pasta al [dente] in italian"),
             # unless a person's cue is beside it ("dinner for X", "did X cook", "X will bake")
-            elif label == "PERSON" and cooking and alone and not any(household[i:j]) \
+            elif label == "PERSON" and dishes_or_words and alone and not any(household[i:j]) \
                     and not self._only_names(norms[i:j]) and not _possessive(tokens[j - 1]) \
                     and not self._person_before(norms, i) and not (i and norms[i - 1] in lx.HELPER_VERBS
                                                                    and norms[j:j + 1] not in (["mean"], ["means"])) \
