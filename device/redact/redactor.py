@@ -953,7 +953,7 @@ class Redactor:
                 end = i + 1
             # "does mike work", "see if mike wants", not "is summer coming"
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)
-                  and after in lx.PERSON_ACTIONS and (tok not in _WEATHER_NAMES or after not in _WHAT_WEATHER_DOES)
+                  and after in lx.PERSON_ACTIONS and not _season_doing(tok, after)
                   # "wake me before lachlan leaves", "remind me that ravi is allergic": a clause's subject
                   or prev in _CLAUSE_OPENERS and tok not in lx.EVERYDAY_NAMES
                   and (prev != "that" or prev2 in _THAT_AFTER)  # "when that [movie] came out"
@@ -1073,8 +1073,7 @@ class Redactor:
         acting = ((prev in lx.HELPER_VERBS or prev == "that") and (action in lx.PERSON_ACTIONS or theirs)
                   or (prev in _CLAUSE_OPENERS or prev == "when") and theirs) \
             and tok in lx.EVERYDAY_NAMES and (tok in self.first_names or action in _SAYING) \
-            and tok not in lx.MONTHS and (tok not in _WEATHER_NAMES or theirs
-                                           or action in lx.PERSON_ACTIONS and action not in _WHAT_WEATHER_DOES) \
+            and tok not in lx.MONTHS and (theirs or not _season_doing(tok, action)) \
             and tok not in self.all_places and not _phrase_at(lx.place_names(), norms, i, i + 1)
         return action if acting else ""
 
@@ -1093,8 +1092,7 @@ class Redactor:
         # a season, a month or a place does what seasons and places do ("is summer coming", "georgia is
         # going blue"), not what only people do ("tyler is leaving work", "june said she would call")
         place = tok in self.all_places or _phrase_at(lx.place_names(), norms, i, i + 1)
-        if tok in _WEATHER_NAMES and action in _WHAT_WEATHER_DOES \
-                or (tok in lx.MONTHS or place) and action in _WHAT_PLACES_DO:
+        if _season_doing(tok, action) or (tok in lx.MONTHS or place) and action in _WHAT_PLACES_DO:
             return False
         acts = action in lx.PERSON_ACTIONS and action not in ("be", "been", "have", "has", "do", "get", "got") \
             and not (tok in lx.EVERYDAY_NAMES and action in ("need", "needs"))  # "rose needs water"
@@ -1288,6 +1286,12 @@ def _after_a_person(tokens, norms: list[str], i: int) -> bool:
     """Whether token i follows "[PERSON] and": one person named after another ("with [PERSON] and sandy
     covington" is no pair of towns)."""
     return i > 1 and norms[i - 1] == "and" and tokens[i - 2].raw == "[PERSON]"
+
+
+def _season_doing(tok: str, action: str) -> bool:
+    """Whether a season's or the weather's name does what seasons and weather do ("is summer coming", "has
+    winter finished"): no person's act there."""
+    return tok in _WEATHER_NAMES and action in _WHAT_WEATHER_DOES
 
 
 def _wished(norms: list[str], k: int) -> bool:
