@@ -277,6 +277,14 @@ def test_places_and_brands_stay(redactor, text):
     ("send jill a message asking her how late she'll be", "send [PERSON] a message asking her how late she'll be"),
     ("tell mom she is late", None), ("ask google if he knows", None),
     ("who is coming to rufus's barbecue", "who is coming to [PERSON]'s barbecue"),
+    # fresh_people_i.txt's misses: clergy and a principal are titles; what is borrowed is someone's; a
+    # lesson is a person's; fresh_untouched_j.txt's: a news agency and a temperature scale are no names
+    ("remind me to thank pastor dale for the flowers", "remind me to thank pastor [PERSON] for the flowers"),
+    ("email principal hooper", "email principal [PERSON]"),
+    ("remind me to return hunter's drill", "remind me to return [PERSON]'s drill"),
+    ("return the library books", None), ("return to the main menu", None),
+    ("add violet's piano lesson to the calendar", "add [PERSON]'s piano lesson to the calendar"),
+    ("give me the headlines from reuters", None), ("convert three hundred fifty fahrenheit to celsius", None),
     # "will" and "may" where they cannot be helper verbs (issue 23's list of leaks after strong cues)
     ("emails from will", "emails from [PERSON]"), ("add may to my contacts", "add [PERSON] to my contacts"),
     ("what is will's phone number", "what is [PERSON]'s phone number"),
@@ -681,6 +689,15 @@ def test_fresh_people_h_set_is_well_formed():
 
     written = fresh_b(FRESH_PEOPLE_H)
     assert sum(bool(w.spans) for w in written) == 28 and sum(not w.spans for w in written) == 15
+
+
+def test_round_12_fresh_sets_are_well_formed():
+    from benchmarks.redaction import FRESH_PEOPLE_I, FRESH_PEOPLE_K, FRESH_UNTOUCHED_J, fresh_b
+
+    counts = [(sum(len(w.spans) for w in written), sum(not w.spans for w in written))
+              for written in map(fresh_b, (FRESH_PEOPLE_I, FRESH_UNTOUCHED_J, FRESH_PEOPLE_K))]
+    assert counts == [(37, 15), (0, 46), (31, 12)]
+    assert all(label == "PERSON" for w in fresh_b(FRESH_PEOPLE_I) for _, _, label in w.spans)
 
 
 def test_a_digit_left_in_a_word_is_a_number():

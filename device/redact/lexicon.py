@@ -170,13 +170,17 @@ post posts posted tweet tweets tweeted upload uploaded liked
 PERSONAL_NOUNS = frozenset("""
 birthday party house place car phone number email address school mom dad mother father wife husband son daughter
 friend friends teacher office room flight appointment wedding graduation game recital practice kids dog cat
-list lists calendar schedule playlist playlists turn
+list lists calendar schedule playlist playlists turn lesson lessons class classes rehearsal
 text texts message messages reminder reminders voicemail post posts photo photos picture pictures pic pics
 call calls invitation invite
 barbecue bbq cookout shower recital anniversary surgery funeral retirement housewarming sleepover baptism
 christening memorial
 """.split())
-TITLES = frozenset("doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach".split())
+# Clergy and a school's principal go by a title and a name too ("thank pastor dale").
+TITLES = frozenset("""
+doctor dr mr mrs ms miss mister professor prof sir madam nurse officer coach pastor reverend rabbi imam deacon
+principal
+""".split())
 # After these, a capitalised-in-real-life name is a title, a place or a work, not a person here.
 MEDIA_VERBS = frozenset("play playing listen watch read by stream queue shuffle".split())
 # Public-names policy: an artist's name may stay after these ("play taylor swift", "songs by adele").
@@ -254,6 +258,7 @@ wifi wi fi bpm showtimes showtime playlist playlists podcast podcasts livestream
 stock stocks shares
 born
 everyone everybody anyone anybody someone somebody nobody rsvp
+celsius celcius fahrenheit farenheit centigrade
 """.split())
 # Words after a name that make it a company's ("is ibm stock up", "call comcast customer service"): a person
 # has no share price and no customer service.

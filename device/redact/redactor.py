@@ -965,7 +965,9 @@ class Redactor:
                   and prev not in _DETERMINERS
                   # "get to jack's by eight", "from joe's to portland": someone's home
                   or possessive and prev in ("to", "from", "at", "leave", "leaving")
-                  and (after == "" or after in lx.STOPWORDS)) \
+                  and (after == "" or after in lx.STOPWORDS)
+                  # "return hunter's drill", "borrow ella's bike": what is borrowed is someone's
+                  or possessive and prev in _BORROWING) \
                     and self._name_like(tok, strong=False):
                 end = i + 1
             elif self._bare_name(tok) and i > 0 and prev == "":
@@ -1370,6 +1372,7 @@ finishes be been get got have has do staying
 """.split())
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
+_BORROWING = frozenset("return returning borrow borrowing borrowed lend lent".split())
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _LATER_HOURS = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
 _HOURS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
