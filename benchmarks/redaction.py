@@ -45,6 +45,9 @@ FRESH_MOVIES_E = Path(__file__).resolve().parent / "data" / "fresh_movies_e.txt"
 FRESH_TICKETS_F = Path(__file__).resolve().parent / "data" / "fresh_tickets_f.txt"
 FRESH_PEOPLE_G = Path(__file__).resolve().parent / "data" / "fresh_people_g.txt"
 FRESH_PEOPLE_H = Path(__file__).resolve().parent / "data" / "fresh_people_h.txt"
+FRESH_PEOPLE_I = Path(__file__).resolve().parent / "data" / "fresh_people_i.txt"
+FRESH_UNTOUCHED_J = Path(__file__).resolve().parent / "data" / "fresh_untouched_j.txt"
+FRESH_PEOPLE_K = Path(__file__).resolve().parent / "data" / "fresh_people_k.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -57,6 +60,9 @@ READ_AFTER_FIRST_RUN = (
     ("fresh tickets f", FRESH_TICKETS_F, "in round 11"),
     ("fresh people g", FRESH_PEOPLE_G, "late in round 11"),
     ("fresh people h", FRESH_PEOPLE_H, "at the end of round 11"),
+    ("fresh people i", FRESH_PEOPLE_I, "at the start of round 12"),
+    ("fresh untouched j", FRESH_UNTOUCHED_J, "at the start of round 12"),
+    ("fresh people k", FRESH_PEOPLE_K, "in round 12"),
 )
 
 
@@ -143,7 +149,8 @@ def report(name: str, r: dict) -> None:
     for label in sorted(r["totals"]):
         print(f"  {label:14} leak {r['leaks'][label] / r['totals'][label]:6.1%}  "
               f"({r['leaks'][label]} of {r['totals'][label]})")
-    print(f"  overall        leak {total_leaks / r['identifiers']:6.1%}  ({total_leaks} of {r['identifiers']})")
+    if r["identifiers"]:
+        print(f"  overall        leak {total_leaks / r['identifiers']:6.1%}  ({total_leaks} of {r['identifiers']})")
     locales = sorted(k for k in r["locale_totals"] if k)
     if locales:
         print("  by locale:     " + "  ".join(
