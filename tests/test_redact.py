@@ -285,6 +285,11 @@ def test_places_and_brands_stay(redactor, text):
     ("return the library books", None), ("return to the main menu", None),
     ("add violet's piano lesson to the calendar", "add [PERSON]'s piano lesson to the calendar"),
     ("give me the headlines from reuters", None), ("convert three hundred fifty fahrenheit to celsius", None),
+    # a first name's possessive typed without its apostrophe, before a person's thing or relation
+    ("how far is it to karens house", "how far is it to [PERSON] house"),
+    ("remind me of dans birthday", "remind me of [PERSON] birthday"),
+    ("when is my parents anniversary", None), ("oscars party near me", None),
+    ("add this to my bajo las estrellas playlist", None),
     # "will" and "may" where they cannot be helper verbs (issue 23's list of leaks after strong cues)
     ("emails from will", "emails from [PERSON]"), ("add may to my contacts", "add [PERSON] to my contacts"),
     ("what is will's phone number", "what is [PERSON]'s phone number"),

@@ -259,6 +259,7 @@ stock stocks shares
 born
 everyone everybody anyone anybody someone somebody nobody rsvp
 celsius celcius fahrenheit farenheit centigrade
+oscars grammys emmys tonys
 """.split())
 # Words after a name that make it a company's ("is ibm stock up", "call comcast customer service"): a person
 # has no share price and no customer service.

@@ -936,7 +936,7 @@ class Redactor:
             cued = self._cued_person(norms, i, tok, prev, prev2, after)
             calling = self._called_person(tokens, norms, i, tok, prev, prev2, after)
             action = self._acting_person(norms, labels, i, tok, prev, after)  # what it does, or ""
-            possessive = _possessive(tokens[i])
+            possessive = _possessive(tokens[i]) or self._unmarked_possessive(norms, i)
             # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
             dated = tok in lx.MONTHS and (after in UNITS or after in TEENS or after in TENS or after in ORDINAL_WORDS
                                           or after == "the" and i + 2 < n and norms[i + 2] in ORDINAL_WORDS)
@@ -994,6 +994,15 @@ class Redactor:
                     and norms[i - 1] in self.first_names and norms[i - 1] not in lx.STOPWORDS \
                     and norms[i - 1] not in self.all_places and (i < 2 or norms[i - 2] not in ("the", "a", "an")):
                 labels[i - 1] = "PERSON"
+
+    def _unmarked_possessive(self, norms, i: int) -> bool:
+        """A first name's possessive written without its apostrophe, before a person's thing or relation
+        ("how far is it to karens house", "jims birthday"): a word no list knows, a first name and an s."""
+        tok = norms[i]
+        return len(tok) > 3 and tok.endswith("s") and tok[:-1] in self.first_names and tok not in self.first_names \
+            and tok not in self.common and tok not in lx.STOPWORDS and tok not in lx.NOT_NAMES \
+            and i + 1 < len(norms) and (norms[i + 1] in lx.PERSONAL_NOUNS or norms[i + 1] in lx.RELATIONS) \
+            and (i == 0 or norms[i - 1] not in _DETERMINERS and norms[i - 1] not in _FOREIGN_ARTICLES)
 
     def _cued_person(self, norms, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
         """A person's cue just before the word at i: "call X", "dr X", "my sister X", "emails from X",
@@ -1328,6 +1337,7 @@ miles mile kilometers kilometres km far distance route routes traffic commute na
 driving flight flights fly flying train trains bus trip
 """.split())
 _WEATHER_WORDS = frozenset("weather forecast temperature temperatures rain snow humidity sunrise sunset".split())
+_FOREIGN_ARTICLES = frozenset("las los el la les le der die das".split())  # "bajo las estrellas playlist"
 _DETERMINERS = frozenset("the a an this that these those my your our his her their its".split())
 # In no name ("a" is: a spelled name's letter, a middle initial)
 _JOINING_WORDS = _DETERMINERS - {"a", "an"} | frozenset("in on at of to for from with and or".split())
