@@ -295,6 +295,8 @@ def test_places_and_brands_stay(redactor, text):
     ("what is will's phone number", "what is [PERSON]'s phone number"),
     ("did may respond", "did [PERSON] respond"), ("call will back", "call [PERSON] back"),
     ("is will coming tonight", "is [PERSON] coming tonight"),
+    ("edit the reminder for will to do the laundry", "edit the reminder for [PERSON] to do the laundry"),
+    ("a reminder for may", None), ("a reminder for may the fourth", None),
     ("what will the weather be", None), ("may i have some water", None), ("did you call me back", None),
     # an everyday-word name on no census list is a name after a person's cue too; a month is not
     ("tell sky i love her", "tell [PERSON] i love her"), ("emails from chip", "emails from [PERSON]"),

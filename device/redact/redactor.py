@@ -915,10 +915,12 @@ class Redactor:
             # goes on a helper verb ("my sister may come").
             titled = prev in lx.TITLES or (prev in lx.KIN_TITLES or prev in lx.GRAND_TITLES) and prev2 not in \
                 lx.POSSESSIVES and tok in self.first_names
-            related = (prev in lx.RELATIONS or prev in lx.GRAND_TITLES) and prev2 in lx.POSSESSIVES \
-                or prev in lx.PERSON_VERBS \
-                or prev == "to" and prev2 in lx.TO_A_PERSON or prev == "with" and prev2 in lx.MEETING_NOUNS \
-                or prev == "from" and prev2 in lx.MESSAGE_NOUNS  # "emails from will"
+            related = ((prev in lx.RELATIONS or prev in lx.GRAND_TITLES) and prev2 in lx.POSSESSIVES
+                       or prev in lx.PERSON_VERBS
+                       or prev == "to" and prev2 in lx.TO_A_PERSON or prev == "with" and prev2 in lx.MEETING_NOUNS
+                       or prev == "from" and prev2 in lx.MESSAGE_NOUNS  # "emails from will"
+                       # "the reminder for will to ...", not "a reminder for may": a month
+                       or prev == "for" and prev2 in lx.MESSAGE_NOUNS and tok not in lx.MONTHS)
             after = norms[i + 1] if i + 1 < n and labels[i + 1] is None else ""
             surnamed = after.isalpha() and after in self.surnames and after not in self.common  # "may peterson"
             # where "will" and "may" cannot be helper verbs: after another one and before what a person does
