@@ -314,7 +314,7 @@ class Redactor:
         n = len(norms)
         if "PERSON" not in labels:
             return
-        media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms)
+        media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms) or _asks_for_an_actor(norms)
 
         def undo(i: int, j: int) -> bool:
             return not _possessive(tokens[j - 1]) and self._unlabel_person(norms, labels, household, i, j)
@@ -1311,6 +1311,26 @@ def _wished(norms: list[str], k: int) -> bool:
     """Whether the word at k is what is wished a person named just before it ("wish tom good luck",
     "send tom good morning"), not the person's surname."""
     return norms[k] in _WISHES and not _WISHING.isdisjoint(norms[max(0, k - 3):k - 1])
+
+
+def _asks_for_an_actor(norms: list[str]) -> bool:
+    """A film actor's whole name said the way film-goers pick a film by who is in it, with no film word
+    around: "the one with daniel craig", "anything with adam sandler", "which one has brad pitt in it",
+    "hustlers with jennifer lopez" (a listed film just before "with"). Not "lunch with ...": a person's."""
+    n = len(norms)
+    for i in range(n):
+        actor = _phrase_at(lx.film_actors(), norms, i, n)
+        if not actor:
+            continue
+        if norms[i + len(actor):i + len(actor) + 2] == ["in", "it"] \
+                or i > 1 and norms[i - 1] == "with" and norms[i - 2] in _PICKED_BY_WHO_IS_IN_IT \
+                or i > 1 and norms[i - 1] == "with" and any(
+                    len(_phrase_at(lx.film_titles(), norms, k, i - 1) or ()) == i - 1 - k for k in range(i - 1)):
+            return True
+    return False
+
+
+_PICKED_BY_WHO_IS_IN_IT = frozenset("one ones anything something that this".split())
 
 
 def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int, end: int) -> tuple[str, ...] | None:
