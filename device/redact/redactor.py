@@ -942,7 +942,9 @@ class Redactor:
             # "a reminder for august sixth": a month before its day is a date (a birth date is a rule's)
             dated = tok in lx.MONTHS and (after in UNITS or after in TEENS or after in TENS or after in ORDINAL_WORDS
                                           or after == "the" and i + 2 < n and norms[i + 2] in ORDINAL_WORDS)
-            if (cued or calling) and not dated and (self._name_like(
+            # "where does my sister work": what the relation does, not her name
+            does = prev in lx.RELATIONS and tok in lx.PERSON_ACTIONS and tok in self.common
+            if (cued or calling) and not dated and not does and (self._name_like(
                     tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling)
                     # "ask marigold whether she needs a lift": a word that is no name, but she is someone
                     or prev in lx.PERSON_VERBS and prev2 not in _DETERMINERS and self._spoken_of(norms, i)):
@@ -1160,7 +1162,8 @@ class Redactor:
             return j
         if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
                 and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS \
-                and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS:  # "where kim works"
+                and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS \
+                and tok not in _STARTING:  # "where kim works", "when did moira start her job"
             return j + 1
         return j
 
@@ -1404,6 +1407,7 @@ finishes be been get got have has do staying
 """.split())
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
+_STARTING = frozenset("start starts started begin begins began".split())  # surnames too, but verbs after a name
 _BORROWING = frozenset("return returning borrow borrowing borrowed lend lent".split())
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _LATER_HOURS = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
