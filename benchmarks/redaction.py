@@ -49,6 +49,7 @@ FRESH_PEOPLE_I = Path(__file__).resolve().parent / "data" / "fresh_people_i.txt"
 FRESH_UNTOUCHED_J = Path(__file__).resolve().parent / "data" / "fresh_untouched_j.txt"
 FRESH_PEOPLE_K = Path(__file__).resolve().parent / "data" / "fresh_people_k.txt"
 FRESH_TICKETS_L = Path(__file__).resolve().parent / "data" / "fresh_tickets_l.txt"
+FRESH_PEOPLE_M = Path(__file__).resolve().parent / "data" / "fresh_people_m.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -65,6 +66,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh untouched j", FRESH_UNTOUCHED_J, "at the start of round 12"),
     ("fresh people k", FRESH_PEOPLE_K, "in round 12"),
     ("fresh tickets l", FRESH_TICKETS_L, "in round 12"),
+    ("fresh people m", FRESH_PEOPLE_M, "in round 12"),
 )
 
 

@@ -708,12 +708,21 @@ def test_fresh_people_h_set_is_well_formed():
 
 
 def test_round_12_fresh_sets_are_well_formed():
-    from benchmarks.redaction import FRESH_PEOPLE_I, FRESH_PEOPLE_K, FRESH_TICKETS_L, FRESH_UNTOUCHED_J, fresh_b
+    from benchmarks.redaction import (
+        FRESH_PEOPLE_I,
+        FRESH_PEOPLE_K,
+        FRESH_PEOPLE_M,
+        FRESH_TICKETS_L,
+        FRESH_UNTOUCHED_J,
+        fresh_b,
+    )
 
     counts = [(sum(len(w.spans) for w in written), sum(not w.spans for w in written))
               for written in map(fresh_b, (FRESH_PEOPLE_I, FRESH_UNTOUCHED_J, FRESH_PEOPLE_K))]
     assert counts == [(37, 15), (0, 46), (31, 12)]
     assert [len(w.spans) for w in fresh_b(FRESH_TICKETS_L)] == [0] * 39
+    written = fresh_b(FRESH_PEOPLE_M)
+    assert sum(len(w.spans) for w in written) == 28 and sum(not w.spans for w in written) == 14
     assert all(label == "PERSON" for w in fresh_b(FRESH_PEOPLE_I) for _, _, label in w.spans)
 
 
