@@ -268,9 +268,11 @@ COMPANY_AFTER_TWO = frozenset(("share price", "stock price", "customer service",
                                "customer care", "help desk", "tech support"))
 # Words that make a request a cooking request: a name the lists do not know in it is a dish
 # ("a recipe for veg pulav", "how long do i cook chicken tikka masala"; issue 23).
-COOKING_WORDS = frozenset("""
-recipe recipes cook cooking cooked bake baking baked roast fry grill ingredients ingredient calories dish dishes
-cuisine marinate simmer boil
+# What cooks do: a name just before one is the cook's ("will [X] bake"), not a dish.
+COOKING_VERBS = frozenset("cook cooking cooked bake baking baked roast fry grill marinate simmer boil".split())
+COOKING_WORDS = COOKING_VERBS | frozenset("""
+recipe recipes ingredients ingredient calories dish dishes cuisine marinade sauce stew soup salad curry
+beef pork chicken lamb tofu shrimp
 """.split())
 # A request about words in a language ("how do you say pasta al dente in italian"): a name the lists do
 # not know in it is a foreign word (issue 23).

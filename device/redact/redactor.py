@@ -289,7 +289,7 @@ class Redactor:
                     and not (i and norms[i - 1] in lx.PERSON_LINKS
                              and not (norms[i - 1] == "for" and i > 1 and norms[i - 2] in lx.COOKING_WORDS)) \
                     and not (j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS
-                                        or norms[j] in lx.COOKING_WORDS)):
+                                        or norms[j] in lx.COOKING_VERBS)):
                 labels[i:j] = [None] * (j - i)
             # "call [comcast]", "tell [spotify] to play", "messages from [whatsapp]": a brand is no person,
             # even after a person's cue (unless a list of names knows it)
