@@ -50,6 +50,7 @@ FRESH_UNTOUCHED_J = Path(__file__).resolve().parent / "data" / "fresh_untouched_
 FRESH_PEOPLE_K = Path(__file__).resolve().parent / "data" / "fresh_people_k.txt"
 FRESH_TICKETS_L = Path(__file__).resolve().parent / "data" / "fresh_tickets_l.txt"
 FRESH_PEOPLE_M = Path(__file__).resolve().parent / "data" / "fresh_people_m.txt"
+FRESH_UNTOUCHED_N = Path(__file__).resolve().parent / "data" / "fresh_untouched_n.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -67,6 +68,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh people k", FRESH_PEOPLE_K, "in round 12"),
     ("fresh tickets l", FRESH_TICKETS_L, "in round 12"),
     ("fresh people m", FRESH_PEOPLE_M, "in round 12"),
+    ("fresh untouched n", FRESH_UNTOUCHED_N, "in round 12"),
 )
 
 
