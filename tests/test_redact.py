@@ -290,6 +290,11 @@ def test_places_and_brands_stay(redactor, text):
     ("the one with daniel craig", None), ("which one has brad pitt in it", None),
     ("hustlers with jennifer lopez", None), ("lunch with jennifer lopez", "lunch with [PERSON]"),
     ("the one with daniel", "the one with [PERSON]"),
+    # fresh_movies_o.txt's misses: a title, whatever its name, where a cinema follows it or a film actor
+    # is said to be in it; a child playing at the park is a child
+    ("when is emma playing at the landmark", None), ("is judy showing at the amc", None),
+    ("is dolittle with robert downey junior good for kids", None),
+    ("is emma playing at the park", "is [PERSON] playing at the park"),
     # fresh_untouched_n.txt's misses: a meat, a sauce or a soup makes a request about cooking; a dish is
     # no cook, but a name before what cooks do is one
     ("what goes in a beef bulgogi marinade", None), ("what's a good side for pork carnitas", None),
@@ -713,6 +718,7 @@ def test_fresh_people_h_set_is_well_formed():
 
 def test_round_12_fresh_sets_are_well_formed():
     from benchmarks.redaction import (
+        FRESH_MOVIES_O,
         FRESH_PEOPLE_I,
         FRESH_PEOPLE_K,
         FRESH_PEOPLE_M,
@@ -727,6 +733,7 @@ def test_round_12_fresh_sets_are_well_formed():
     assert counts == [(37, 15), (0, 46), (31, 12)]
     assert [len(w.spans) for w in fresh_b(FRESH_TICKETS_L)] == [0] * 39
     assert [len(w.spans) for w in fresh_b(FRESH_UNTOUCHED_N)] == [0] * 41
+    assert [len(w.spans) for w in fresh_b(FRESH_MOVIES_O)] == [0] * 34
     written = fresh_b(FRESH_PEOPLE_M)
     assert sum(len(w.spans) for w in written) == 28 and sum(not w.spans for w in written) == 14
     assert all(label == "PERSON" for w in fresh_b(FRESH_PEOPLE_I) for _, _, label in w.spans)

@@ -452,6 +452,10 @@ class Redactor:
         n = len(norms)
         if not named:
             return False
+        # "[emma] playing at the landmark", "[dolittle] with robert downey junior": a film, whatever its name
+        if self._at_a_cinema(norms, j) \
+                or j + 1 < n and norms[j] == "with" and _phrase_at(lx.film_actors(), norms, j + 1, n) is not None:
+            return True
         if self._only_names(named):
             before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
             return i > 0 and norms[i - 1] in lx.FILM_CUES or before in lx.FILM_CUES_TWO \
@@ -459,6 +463,14 @@ class Redactor:
                 or j < n and norms[j] in lx.FILM_AFTER \
                 or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2))
         return films or j - i >= 2
+
+    def _at_a_cinema(self, norms, j: int) -> bool:
+        """Whether a cinema follows token j: "[emma] playing at the landmark", "[judy] showing at regal"."""
+        if j >= len(norms) or norms[j] not in ("playing", "showing") or norms[j + 1:j + 2] != ["at"]:
+            return False
+        k = j + 2 + (norms[j + 2:j + 3] == ["the"])
+        return k < len(norms) and (_phrase_at(lx.cinema_chains(), norms, k, len(norms)) is not None
+                                   or not _CINEMA_WORDS.isdisjoint(norms[k:k + 4]))
 
     def _only_names(self, words: list[str]) -> bool:
         """Whether every word is a first name or a surname some list or the tagger's training knows."""
@@ -1380,6 +1392,7 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
+_CINEMA_WORDS = frozenset("theater theatre cinema cinemas theaters theatres cineplex multiplex imax drive".split())
 _WH_WORDS = frozenset("what who where when why how whatever".split())
 _OBJECT_STARTS = _DETERMINERS | frozenset("me him them us it".split())  # "post [a photo]", "like [it]"
 _SHE_OR_HE = frozenset("she he she's he's".split())
