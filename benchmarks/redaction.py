@@ -51,6 +51,7 @@ FRESH_PEOPLE_K = Path(__file__).resolve().parent / "data" / "fresh_people_k.txt"
 FRESH_TICKETS_L = Path(__file__).resolve().parent / "data" / "fresh_tickets_l.txt"
 FRESH_PEOPLE_M = Path(__file__).resolve().parent / "data" / "fresh_people_m.txt"
 FRESH_UNTOUCHED_N = Path(__file__).resolve().parent / "data" / "fresh_untouched_n.txt"
+FRESH_MOVIES_O = Path(__file__).resolve().parent / "data" / "fresh_movies_o.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -69,6 +70,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh tickets l", FRESH_TICKETS_L, "in round 12"),
     ("fresh people m", FRESH_PEOPLE_M, "in round 12"),
     ("fresh untouched n", FRESH_UNTOUCHED_N, "in round 12"),
+    ("fresh movies o", FRESH_MOVIES_O, "in round 12"),
 )
 
 
