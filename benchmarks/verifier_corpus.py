@@ -82,6 +82,12 @@ KOKORO_VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_ku
 KOKORO_ACCENTS = ["en-us", "en-gb"]
 KOKORO_SPLIT = {"kokoro_train": ["jf_alpha", "jf_gongitsune", "jf_nezumi"], "kokoro_held": ["jf_tebukuro", "jm_kumo"],
                 "kokoro": KOKORO_VOICES, "kokoro_cal": ["jf_nezumi"]}
+# Two more engines, never trained on (issue 21): RHVoice's English voices (Debian contrib: rhvoice,
+# rhvoice-english; a parametric engine trained on CMU ARCTIC and other recordings) and MBROLA's English
+# diphone voices read by espeak-ng (Debian contrib and non-free: mbrola, mbrola-us1, -us2, -us3, -en1; other
+# voices, espeak-ng's text analysis and prosody).
+RHVOICE_VOICES = ["alan", "bdl", "clb", "slt", "lyubov", "evgeniy-eng"]
+MBROLA_VOICES = ["mb-us1", "mb-us2", "mb-us3", "mb-en1"]
 FESTIVAL_SHARE = 0.4  # of the "mixed" training takes, this share is Festival's
 NOISES = ["white", "pink", "brown", "babble"]
 VTL_RANGE = (0.88, 1.14)  # frequency warp of augmented clips
@@ -96,7 +102,7 @@ ROOM_STYLES = {"": ((0.3, 0.8), (1.0, 4.0)), "harsh": ((0.2, 1.3), (0.5, 5.0)),
 # Babble of each split: its own voices, or (for engines too slow to make a minute of it) held-out espeak-ng voices.
 BABBLE_OF = {"festival_train": "train", "festival_held": "held_out", "kokoro": "held_out", "kokoro_train": "train",
              "kokoro_held": "held_out", "festival_cal": "train", "kokoro_cal": "train",
-             "festival_cal_slt": "train"}
+             "festival_cal_slt": "train", "rhvoice": "held_out", "mbrola": "held_out"}
 
 COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
             "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
@@ -118,6 +124,9 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
     if split in KOKORO_SPLIT:
         return (f"kokoro:{rng.choice(KOKORO_SPLIT[split])}:{rng.choice(KOKORO_ACCENTS)}", int(rng.integers(130, 190)),
                 int(rng.integers(30, 70)))
+    if split in ("rhvoice", "mbrola"):
+        voices = RHVOICE_VOICES if split == "rhvoice" else MBROLA_VOICES
+        return f"{split}:{rng.choice(voices)}", int(rng.integers(125, 195)), int(rng.integers(25, 75))
     accent = str(rng.choice(ACCENTS[split]))
     variant = str(rng.choice(VARIANTS[split]))
     return accent + (f"+{variant}" if variant else ""), int(rng.integers(115, 200)), int(rng.integers(20, 80))
@@ -204,6 +213,10 @@ def speak(text: str, take: tuple[str, int, int]) -> np.ndarray:
         audio = festival(text, *take)
     elif take[0].startswith("kokoro:"):
         audio = kokoro(text, *take)
+    elif take[0].startswith("rhvoice:"):
+        audio = rhvoice(text, *take)
+    elif take[0].startswith("mbrola:"):
+        audio = mbrola(text, *take)
     else:
         audio = demo.speak(text, *take)
     loud = np.nonzero(np.abs(audio) > 300)[0]  # espeak-ng pads with silence; keep the speech
@@ -228,6 +241,40 @@ def festival(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
                        input=text.encode(), check=True, capture_output=True)
         subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
                         "tempo", "-s", f"{speed / 160:.3f}", "pitch", str((pitch - 50) * 8)],
+                       check=True, capture_output=True)
+        audio, _ = soundfile.read(out, dtype="int16")
+    return audio
+
+
+def rhvoice(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
+    """`text` spoken by an RHVoice voice ("rhvoice:slt"), as 16 kHz int16; speed and pitch as festival()'s."""
+    import tempfile
+
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
+        subprocess.run(["RHVoice-test", "-p", voice.split(":", 1)[1], "-o", str(raw)],
+                       input=text.encode(), check=True, capture_output=True)
+        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
+                        "tempo", "-s", f"{speed / 160:.3f}", "pitch", str((pitch - 50) * 8)],
+                       check=True, capture_output=True)
+        audio, _ = soundfile.read(out, dtype="int16")
+    return audio
+
+
+def mbrola(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
+    """`text` spoken by an MBROLA voice through espeak-ng ("mbrola:mb-us1"), as 16 kHz int16 (espeak-ng's
+    own speed and pitch; the voices are 16 kHz, not espeak-ng's 22050 Hz)."""
+    import tempfile
+
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
+        subprocess.run(["espeak-ng", "-v", voice.split(":", 1)[1], "-s", str(speed), "-p", str(pitch), "-w", str(raw),
+                        text], check=True, capture_output=True)
+        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)],
                        check=True, capture_output=True)
         audio, _ = soundfile.read(out, dtype="int16")
     return audio
