@@ -299,6 +299,10 @@ def test_places_and_brands_stay(redactor, text):
     # no cook, but a name before what cooks do is one
     ("what goes in a beef bulgogi marinade", None), ("what's a good side for pork carnitas", None),
     ("will xiomara bake the cake", "will [PERSON] bake the cake"),
+    # fresh_people_m.txt's leaks: a name asked where it still is, or whether it is on a social network; not
+    # a season, a month or a bank
+    ("is grant still at google", "is [PERSON] still at google"), ("is hazel on facebook", "is [PERSON] on facebook"),
+    ("is summer still at its peak", None), ("is chase still open", None), ("is the grant still at review", None),
     # fresh_people_m.txt's misses: what a relation does is no name; a verb after a name is no surname
     ("where does my sister work", None), ("where does my brother live", None),
     ("when did moira start her new job", "when did [PERSON] start her new job"),

@@ -970,6 +970,9 @@ class Redactor:
             # "does mike work", "see if mike wants", not "is summer coming"
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)
                   and after in lx.PERSON_ACTIONS and not _season_doing(tok, after)
+                  # "is grant still at google", "is hazel on facebook": where a person is, or is online
+                  or prev in ("is", "was") and (i == 1 or prev2 in _WH_WORDS) and self._somewhere(norms, i + 1)
+                  and tok not in _WEATHER_NAMES and tok not in lx.MONTHS
                   # "wake me before lachlan leaves", "remind me that ravi is allergic": a clause's subject
                   or prev in _CLAUSE_OPENERS and tok not in lx.EVERYDAY_NAMES
                   and (prev != "that" or prev2 in _THAT_AFTER)  # "when that [movie] came out"
@@ -1127,6 +1130,14 @@ class Redactor:
             or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"] and not place \
             or prev2 in _WH_WORDS and prev in ("is", "was") and after == "doing" and not place \
             or (prev2, prev) == ("who", "is") and after == "" and not place and tok not in _WEATHER_NAMES
+
+    def _somewhere(self, norms, j: int) -> bool:
+        """Whether tokens from j say where someone is: "still at google", "still with the band", "on facebook"."""
+        words = norms[j:j + 3]
+        if words[:1] == ["still"]:
+            words = words[1:]
+        return words[:1] in (["at"], ["with"]) and norms[j:j + 1] == ["still"] \
+            or words[:1] == ["on"] and len(words) > 1 and words[1] in _SOCIAL_NETWORKS
 
     def _spoken_of(self, norms, i: int) -> bool:
         """Whether the word at i, after a person verb, is someone called "she" or "he" right after it ("tell
@@ -1398,6 +1409,7 @@ _OBJECT_STARTS = _DETERMINERS | frozenset("me him them us it".split())  # "post 
 _SHE_OR_HE = frozenset("she he she's he's".split())
 _ASKING = frozenset("whether if that when what how where why".split())  # "ask X whether she ..."
 _HIS_OR_HER = frozenset("his her him himself herself".split())
+_SOCIAL_NETWORKS = frozenset("facebook instagram twitter linkedin snapchat tiktok whatsapp skype threads".split())
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
 _FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
 _GIFTS = frozenset("gift gifts present presents card cake flowers surprise".split())
