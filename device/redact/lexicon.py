@@ -64,10 +64,11 @@ def places(all_of_them: bool = False) -> frozenset[str]:
 
 
 def _by_first_word(names) -> dict[str, list[tuple[str, ...]]]:
-    """Names of one or more words as word tuples, by first word, longest first."""
+    """Names of one or more words as word tuples, by first word, longest first. A word's possessive "'s"
+    is left off, as the redactor's tokens leave it off ("charlie's angels" is matched as charlie angels)."""
     out: dict[str, list[tuple[str, ...]]] = {}
     for name in names:
-        if phrase := tuple(name.split()):
+        if phrase := tuple(w[:-2] if w.endswith("'s") and len(w) > 2 else w for w in name.split()):
             out.setdefault(phrase[0], []).append(phrase)
     for phrases in out.values():
         phrases.sort(key=len, reverse=True)
