@@ -303,6 +303,15 @@ def test_places_and_brands_stay(redactor, text):
     # a season, a month or a bank
     ("is grant still at google", "is [PERSON] still at google"), ("is hazel on facebook", "is [PERSON] on facebook"),
     ("is summer still at its peak", None), ("is chase still open", None), ("is the grant still at review", None),
+    # a name's possessive inside a listed title, thing or venue is part of it ("charlie's angels" was never
+    # found: the lists kept the "'s" the tokens leave off)
+    ("tickets for charlie's angels", None), ("directions to dick's sporting goods", None),
+    ("add quicksand to my valentine's day love playlist", None), ("go to mark's house", "go to [PERSON]'s house"),
+    # a listed first name owns the everyday thing after it, not a venue or a day
+    ("what is she bringing to kelly's potluck", "what is she bringing to [PERSON]'s potluck"),
+    ("remind me to pack jimmy's lunch", "remind me to pack [PERSON]'s lunch"),
+    ("book a table at harry's bar", None), ("a reservation at lulu's kitchen", None),
+    ("happy saint patrick's day", None), ("what's on at the theater tonight", None),
     # fresh_people_m.txt's misses: what a relation does is no name; a verb after a name is no surname
     ("where does my sister work", None), ("where does my brother live", None),
     ("when did moira start her new job", "when did [PERSON] start her new job"),

@@ -986,7 +986,10 @@ class Redactor:
                   or possessive and prev in ("to", "from", "at", "leave", "leaving")
                   and (after == "" or after in lx.STOPWORDS)
                   # "return hunter's drill", "borrow ella's bike": what is borrowed is someone's
-                  or possessive and prev in _BORROWING) \
+                  or possessive and prev in _BORROWING
+                  # "kelly's potluck", "violet's piano lesson": a listed first name owns the thing after it,
+                  # unless that is a venue's ("harry's bar"), a day's ("saint patrick's day") or a title's
+                  or self._owns(tokens, norms, i, prev)) \
                     and self._name_like(tok, strong=False):
                 end = i + 1
             elif self._bare_name(tok) and i > 0 and prev == "":
@@ -1130,6 +1133,16 @@ class Redactor:
             or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"] and not place \
             or prev2 in _WH_WORDS and prev in ("is", "was") and after == "doing" and not place \
             or (prev2, prev) == ("who", "is") and after == "" and not place and tok not in _WEATHER_NAMES
+
+    def _owns(self, tokens, norms, i: int, prev: str) -> bool:
+        """Whether the listed first name at i, possessive, is a person owning the common thing after it."""
+        n = len(norms)
+        return _possessive(tokens[i]) and norms[i] in self.first_names and i + 1 < n \
+            and prev not in _DETERMINERS and prev not in ("saint", "st") \
+            and norms[i + 1] in self.common and norms[i + 1] not in lx.STOPWORDS \
+            and not _VENUE_WORDS.intersection(norms[i + 1:i + 4]) and norms[i + 1] not in lx.CALENDAR_WORDS \
+            and norms[i + 1] not in ("day", "eve", "night") \
+            and not lx.MEDIA_REQUEST_WORDS.intersection(norms)
 
     def _somewhere(self, norms, j: int) -> bool:
         """Whether tokens from j say where someone is: "still at google", "still with the band", "on facebook"."""
@@ -1409,6 +1422,11 @@ _OBJECT_STARTS = _DETERMINERS | frozenset("me him them us it".split())  # "post 
 _SHE_OR_HE = frozenset("she he she's he's".split())
 _ASKING = frozenset("whether if that when what how where why".split())  # "ask X whether she ..."
 _HIS_OR_HER = frozenset("his her him himself herself".split())
+# What a first name's possessive opens when it names a business ("harry's bar", "lulu's kitchen").
+_VENUE_WORDS = frozenset("""
+bar bars pub tavern inn kitchen restaurant diner grill cafe coffee bakery deli pizza pizzeria bistro cantina
+steakhouse attic saloon lounge club hotel motel shop store market garage salon barbershop cafeteria creek
+""".split()) | lx.VENUE_AFTER | lx.LANDMARK_AFTER
 _SOCIAL_NETWORKS = frozenset("facebook instagram twitter linkedin snapchat tiktok whatsapp skype threads".split())
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
 _FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
