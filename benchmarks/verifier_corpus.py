@@ -272,8 +272,9 @@ def mbrola(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
 
     with tempfile.TemporaryDirectory() as tmp:
         raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
+        # (the text on stdin: a line that starts with "-" would be read as an option)
         subprocess.run(["espeak-ng", "-v", voice.split(":", 1)[1], "-s", str(speed), "-p", str(pitch), "-w", str(raw),
-                        text], check=True, capture_output=True)
+                        "--stdin"], input=text.encode(), check=True, capture_output=True)
         subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)],
                        check=True, capture_output=True)
         audio, _ = soundfile.read(out, dtype="int16")
