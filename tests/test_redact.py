@@ -307,6 +307,10 @@ def test_places_and_brands_stay(redactor, text):
     # found: the lists kept the "'s" the tokens leave off)
     ("tickets for charlie's angels", None), ("directions to dick's sporting goods", None),
     ("add quicksand to my valentine's day love playlist", None), ("go to mark's house", "go to [PERSON]'s house"),
+    # more ways to reach someone: contact, dm, hit up, get in touch with, check in with, catch up with
+    ("contact hope", "contact [PERSON]"), ("hit up chase", "hit up [PERSON]"),
+    ("get in touch with faith", "get in touch with [PERSON]"), ("check in with dawn", "check in with [PERSON]"),
+    ("video chat grace", "video chat [PERSON]"), ("check in with the doctor", None), ("contact support", None),
     # a listed first name owns the everyday thing after it, not a venue or a day
     ("what is she bringing to kelly's potluck", "what is she bringing to [PERSON]'s potluck"),
     ("remind me to pack jimmy's lunch", "remind me to pack [PERSON]'s lunch"),

@@ -144,9 +144,10 @@ all any some every each one also just very too really still about around after b
 # Verbs and phrases after which a name is a person's name.
 PERSON_VERBS = frozenset("""
 call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
-reply whatsapp facetime skype redial block unblock mute unmute inform
+reply whatsapp facetime skype redial block unblock mute unmute inform contact dm
 calling texting messaging telling asking emailing phoning ringing reminding inviting pinging thanking
-replying facetiming informing texted messaged told asked emailed phoned reminded invited pinged thanked informed
+replying facetiming informing contacting texted messaged told asked emailed phoned reminded invited pinged thanked
+informed contacted
 """.split())  # not "called" ("a song called X"), "visiting" (places) or "meeting" (nouns)
 RELATIONS = frozenset("""
 wife husband son daughter mom mum dad mother father brother sister friend boss neighbor neighbour coworker

@@ -1042,6 +1042,9 @@ class Redactor:
                 or prev in ("send", "pay", "give", "owe", "lend", "wire", "venmo") and after in _AMOUNT_WORDS
                 and not _MONEY_UNITS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and prev2 in lx.MEETING_NOUNS  # "meeting with X"
+                # "get in touch with X", "check in with X", "catch up with X", "hit up X", "video chat X"
+                or prev == "with" and prev2 in ("touch", "in", "up")
+                or (prev2, prev) in (("hit", "up"), ("video", "chat"))
                 or (prev2, prev) == ("pick", "up")  # "pick up X"
                 # "drop X off", "pick X up", "i'm meeting X for coffee", "a gift for X", "put X on the list"
                 or prev in ("drop", "pick") and after in ("off", "up")
