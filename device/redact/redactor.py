@@ -604,7 +604,11 @@ class Redactor:
                             confidence[k] < lone_bar(k) and norms[k] in self.common
                             and not name_words[i:j].count(True) > 1) or (
                             norms[k] in lx.EVERYDAY_NAMES and not name_words[i:j].count(True) > 1)
-                            or media_before(i) and not _possessive(tokens[k])):
+                            or media_before(i) and not _possessive(tokens[k])
+                            # "message [the soccer team]": everyday words after a determiner are a group
+                            # or a thing, not a person's name
+                            or i > 0 and norms[i - 1] in _DETERMINERS and all(
+                                w in self.common and w not in self.first_names for w in norms[i:j])):
                         continue
                     # A run that carries on what a rule found ("expires [CARD] two thousand and thirty")
                     # is judged by that rule's cue, not as a number on its own.
