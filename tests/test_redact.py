@@ -307,6 +307,15 @@ def test_places_and_brands_stay(redactor, text):
     # found: the lists kept the "'s" the tokens leave off)
     ("tickets for charlie's angels", None), ("directions to dick's sporting goods", None),
     ("add quicksand to my valentine's day love playlist", None), ("go to mark's house", "go to [PERSON]'s house"),
+    # fresh_people_p.txt's leaks: a season's or the weather's name that comes to a gathering or leaves a
+    # message; two initials after a person's cue; more things sent to someone
+    ("did storm leave a message", "did [PERSON] leave a message"),
+    ("is autumn coming to the sleepover", "is [PERSON] coming to the sleepover"),
+    ("is summer coming", None), ("did the storm leave damage", None),
+    ("send c j the address", "send [PERSON] the address"),
+    ("send page the grocery list", "send [PERSON] the grocery list"),
+    ("send a reminder to j d on friday", "send a reminder to [PERSON] on friday"),
+    ("call a b c news", None), ("text v i love you", "text [PERSON] i love you"), ("send me the list", None),
     # everyday words after a determiner are a group or a role, not a name, whatever the tagger learned
     ("message the soccer team about saturday", None), ("message my yoga teacher i can't come", None),
     ("text the driver to wait", None), ("text the hendersons", "text the [PERSON]"),
@@ -742,6 +751,7 @@ def test_round_12_fresh_sets_are_well_formed():
         FRESH_PEOPLE_I,
         FRESH_PEOPLE_K,
         FRESH_PEOPLE_M,
+        FRESH_PEOPLE_P,
         FRESH_TICKETS_L,
         FRESH_UNTOUCHED_J,
         FRESH_UNTOUCHED_N,
@@ -754,6 +764,8 @@ def test_round_12_fresh_sets_are_well_formed():
     assert [len(w.spans) for w in fresh_b(FRESH_TICKETS_L)] == [0] * 39
     assert [len(w.spans) for w in fresh_b(FRESH_UNTOUCHED_N)] == [0] * 41
     assert [len(w.spans) for w in fresh_b(FRESH_MOVIES_O)] == [0] * 34
+    written = fresh_b(FRESH_PEOPLE_P)
+    assert sum(len(w.spans) for w in written) == 31 and sum(not w.spans for w in written) == 11
     written = fresh_b(FRESH_PEOPLE_M)
     assert sum(len(w.spans) for w in written) == 28 and sum(not w.spans for w in written) == 14
     assert all(label == "PERSON" for w in fresh_b(FRESH_PEOPLE_I) for _, _, label in w.spans)

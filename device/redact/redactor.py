@@ -960,7 +960,13 @@ class Redactor:
                                           or after == "the" and i + 2 < n and norms[i + 2] in ORDINAL_WORDS)
             # "where does my sister work": what the relation does, not her name
             does = prev in lx.RELATIONS and tok in lx.PERSON_ACTIONS and tok in self.common
-            if (cued or calling) and not dated and not does and (self._name_like(
+            initials = _initials(norms, i)  # "send c j the address"
+            if initials > i and not (cued or calling or self._cued_person(
+                    norms, i, tok, prev, prev2, norms[initials] if initials < n else "")):
+                initials = i
+            if initials > i:
+                end = initials
+            elif (cued or calling) and not dated and not does and (self._name_like(
                     tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling)
                     # "ask marigold whether she needs a lift": a word that is no name, but she is someone
                     or prev in lx.PERSON_VERBS and prev2 not in _DETERMINERS and self._spoken_of(norms, i)):
@@ -973,7 +979,9 @@ class Redactor:
                 end = i + 1
             # "does mike work", "see if mike wants", not "is summer coming"
             elif ((prev in lx.HELPER_VERBS or prev == "if" and tok not in lx.EVERYDAY_NAMES)
-                  and after in lx.PERSON_ACTIONS and not _season_doing(tok, after)
+                  and after in lx.PERSON_ACTIONS
+                  # "is summer coming", but "is autumn coming to the sleepover", "did storm leave a message"
+                  and not (_season_doing(tok, after) and _SOCIAL.isdisjoint(norms[i + 2:i + 6]))
                   # "is grant still at google", "is hazel on facebook": where a person is, or is online
                   or prev in ("is", "was") and (i == 1 or prev2 in _WH_WORDS) and self._somewhere(norms, i + 1)
                   and tok not in _WEATHER_NAMES and tok not in lx.MONTHS
@@ -1347,6 +1355,16 @@ def _after_a_person(tokens, norms: list[str], i: int) -> bool:
     return i > 1 and norms[i - 1] == "and" and tokens[i - 2].raw == "[PERSON]"
 
 
+def _initials(norms: list[str], i: int) -> int:
+    """Where a name said as two initials from token i ends ("c j", "a j"), or i if it is none. Not three:
+    those are networks more often ("a b c news", "c n n"); and no "i" ("text v i love you")."""
+    two = norms[i:i + 2]
+    if len(two) == 2 and all(len(w) == 1 and w.isalpha() for w in two) and "i" not in two \
+            and (i + 2 == len(norms) or not (len(norms[i + 2]) == 1 and norms[i + 2].isalpha())):
+        return i + 2
+    return i
+
+
 def _season_doing(tok: str, action: str) -> bool:
     """Whether a season's or the weather's name does what seasons and weather do ("is summer coming", "has
     winter finished"): no person's act there."""
@@ -1438,7 +1456,10 @@ _SOCIAL_NETWORKS = frozenset("facebook instagram twitter linkedin snapchat tikto
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
 _FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
 _GIFTS = frozenset("gift gifts present presents card cake flowers surprise".split())
-_SENT_THINGS = frozenset("copy link photo photos picture pictures pic pics video videos file files".split())
+_SENT_THINGS = frozenset("""
+copy link photo photos picture pictures pic pics video videos file files list address recipe details schedule
+location report directions invoice menu
+""".split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _WISHING = frozenset("wish send say bid".split())
 _AMOUNT_WORDS = frozenset("""
@@ -1446,6 +1467,11 @@ a one two three four five six seven eight nine ten eleven twelve thirteen fourte
 eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
 """.split())
 _MONEY_UNITS = frozenset("dollar dollars bucks pound pounds quid euro euros rupees cents pence".split())
+# What seasons and weather never come to nor leave: messages and gatherings.
+_SOCIAL = lx.MESSAGE_NOUNS | frozenset("""
+party sleepover dinner lunch breakfast wedding shower barbecue bbq picnic playdate practice recital meeting
+funeral birthday game
+""".split())
 _WEATHER_NAMES = frozenset("summer autumn winter spring storm sky sunny dusty rusty".split())  # "is summer coming"
 # What a place or a month does too ("georgia is going blue", "june is coming"), not "tyler is leaving work".
 _WHAT_PLACES_DO = frozenset("come coming came comes arrive arrived arrives go going went goes be been get got have has "
