@@ -52,6 +52,7 @@ FRESH_TICKETS_L = Path(__file__).resolve().parent / "data" / "fresh_tickets_l.tx
 FRESH_PEOPLE_M = Path(__file__).resolve().parent / "data" / "fresh_people_m.txt"
 FRESH_UNTOUCHED_N = Path(__file__).resolve().parent / "data" / "fresh_untouched_n.txt"
 FRESH_MOVIES_O = Path(__file__).resolve().parent / "data" / "fresh_movies_o.txt"
+FRESH_PEOPLE_P = Path(__file__).resolve().parent / "data" / "fresh_people_p.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -71,6 +72,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh people m", FRESH_PEOPLE_M, "in round 12"),
     ("fresh untouched n", FRESH_UNTOUCHED_N, "in round 12"),
     ("fresh movies o", FRESH_MOVIES_O, "in round 12"),
+    ("fresh people p", FRESH_PEOPLE_P, "in round 12"),
 )
 
 
