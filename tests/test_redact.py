@@ -316,6 +316,16 @@ def test_places_and_brands_stay(redactor, text):
     ("send page the grocery list", "send [PERSON] the grocery list"),
     ("send a reminder to j d on friday", "send a reminder to [PERSON] on friday"),
     ("call a b c news", None), ("text v i love you", "text [PERSON] i love you"), ("send me the list", None),
+    # a battery of requests about the people one plans with, shares with and asks after
+    ("remind me to buy grace a gift", "remind me to buy [PERSON] a gift"),
+    ("add hope to the event", "add [PERSON] to the event"),
+    ("remove jack from the group", "remove [PERSON] from the group"),
+    ("is dawn invited", "is [PERSON] invited"), ("send faith my eta", "send [PERSON] my eta"),
+    ("has joy seen my message", "has [PERSON] seen my message"), ("what's rose doing", "what's [PERSON] doing"),
+    ("show me pictures of noa", "show me pictures of [PERSON]"),
+    ("play the video noa sent me", "play the video [PERSON] sent me"),
+    ("add milk to the list", None), ("add rose to the shopping list", None), ("photos of paris", None),
+    ("show me a picture of love", None), ("our mail lady left us a note", None), ("buy me a gift", None),
     # everyday words after a determiner are a group or a role, not a name, whatever the tagger learned
     ("message the soccer team about saturday", None), ("message my yoga teacher i can't come", None),
     ("text the driver to wait", None), ("text the hendersons", "text the [PERSON]"),

@@ -166,7 +166,7 @@ write wrote awake asleep home ready live lives lived work works worked study stu
 married do comment commented online majoring major owes owe message messaged wrote
 leaves arrives comes goes finishes pays replies answers writes visits wakes
 dating seeing working studying sleeping texting visiting leaving calling messaging emailing driving staying
-post posts posted tweet tweets tweeted upload uploaded liked move moves moved
+post posts posted tweet tweets tweeted upload uploaded liked move moves moved invited seen heard
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""

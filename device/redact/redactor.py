@@ -1074,6 +1074,23 @@ class Redactor:
                                                             ["as", "a", "contact"])
                 or prev in ("delete", "remove") and norms[i + 1:i + 4] in (["from", "my", "contacts"],
                                                                           ["from", "contacts"])
+                # "add X to the event", "remove X from the group chat" (not "add milk to the list")
+                or prev in ("add", "invite", "remove", "delete", "kick") and after in ("to", "from")
+                and norms[i + 2:i + 3] in (["the"], ["my"], ["our"]) and norms[i + 3:i + 4] != []
+                and norms[i + 3] in _GATHERINGS
+                # "buy X a gift", "get X a card", "bake X a cake"
+                or prev in ("buy", "get", "bring", "bake", "make", "order", "pick") and after in ("a", "an", "some")
+                and not _GIFTS.isdisjoint(norms[i + 2:i + 5])
+                # "photos of X" (not "photos of paris": a place is known before this is asked)
+                or prev == "of" and prev2 in _PICTURES and tok not in self.all_places and self._plainly_a_name(tok)
+                and not _phrase_at(lx.place_names(), norms, i, len(norms))
+                # "the video X sent me", "the message X left"
+                or (prev in _PICTURES or prev in lx.MESSAGE_NOUNS) and after in _SENDING and self._plainly_a_name(tok)
+                # "send X my eta", "send X our address"
+                or prev in ("send", "text", "share") and after in ("my", "our")
+                and not (_SENT_THINGS | _WHAT_I_SHARE).isdisjoint(norms[i + 2:i + 4])
+                # "what's X doing" (the tokens read "what's" as "what")
+                or prev in ("what", "whats") and after == "doing"
                 # "the birthday of X", "the wife of X" (not "a picture of paris")
                 or prev == "of" and (prev2 in lx.RELATIONS or prev2 in ("birthday", "number", "email", "address"))
                 or (prev2, prev) in (("name", "is"), ("this", "is"), ("name's", ""), ("i", "am"), ("call", "me"))
@@ -1158,6 +1175,12 @@ class Redactor:
             and not _VENUE_WORDS.intersection(norms[i + 1:i + 4]) and norms[i + 1] not in lx.CALENDAR_WORDS \
             and norms[i + 1] not in ("day", "eve", "night") \
             and not lx.MEDIA_REQUEST_WORDS.intersection(norms)
+
+    def _plainly_a_name(self, tok: str) -> bool:
+        """A listed first name that is no everyday word ("noa", or "tom", far more often a name), or a word no
+        list knows: not "love", "lady" or "grace" where a weak cue is all there is."""
+        return tok in self.first_names and (tok not in self.common or tok in lx.NAMES_BEFORE_WORDS) \
+            or self._unknown_word(tok)
 
     def _somewhere(self, norms, j: int) -> bool:
         """Whether tokens from j say where someone is: "still at google", "still with the band", "on facebook"."""
@@ -1456,6 +1479,11 @@ _SOCIAL_NETWORKS = frozenset("facebook instagram twitter linkedin snapchat tikto
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
 _FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
 _GIFTS = frozenset("gift gifts present presents card cake flowers surprise".split())
+# Where people are added and from which they are removed.
+_GATHERINGS = frozenset("event meeting call chat group thread conversation party invite invitation guest".split())
+_PICTURES = frozenset("photo photos picture pictures pic pics video videos selfie selfies".split())
+_SENDING = frozenset("sent shared posted took wrote left forwarded".split())
+_WHAT_I_SHARE = frozenset("eta location address number whereabouts".split())
 _SENT_THINGS = frozenset("""
 copy link photo photos picture pictures pic pics video videos file files list address recipe details schedule
 location report directions invoice menu
