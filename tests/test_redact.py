@@ -316,6 +316,12 @@ def test_places_and_brands_stay(redactor, text):
     ("send page the grocery list", "send [PERSON] the grocery list"),
     ("send a reminder to j d on friday", "send a reminder to [PERSON] on friday"),
     ("call a b c news", None), ("text v i love you", "text [PERSON] i love you"), ("send me the list", None),
+    # whole names whose surname is a word too: after a verb for reaching someone ("will" and "may" too),
+    # owning a person's things, or doing what a person does after a helper verb
+    ("call will smith", "call [PERSON]"), ("email will smith the report", "email [PERSON] the report"),
+    ("tell will to call me", "tell [PERSON] to call me"), ("tell my son will cook dinner", None),
+    ("what is grace park's number", "what is [PERSON]'s number"), ("did grace park call", "did [PERSON] call"),
+    ("is grace park open today", None), ("what is rose gold's price", None), ("did the rose garden open", None),
     # a battery of requests about the people one plans with, shares with and asks after
     ("remind me to buy grace a gift", "remind me to buy [PERSON] a gift"),
     ("add hope to the event", "add [PERSON] to the event"),

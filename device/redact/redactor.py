@@ -939,6 +939,11 @@ class Redactor:
                        or prev == "for" and prev2 in lx.MESSAGE_NOUNS and tok not in lx.MONTHS)
             after = norms[i + 1] if i + 1 < n and labels[i + 1] is None else ""
             surnamed = after.isalpha() and after in self.surnames and after not in self.common  # "may peterson"
+            # "call will smith", "text may baker": after a verb for reaching someone, a surname that is a word
+            # too, but nothing a helper verb goes on ("tell will to", "remind may that")
+            reached = (prev in lx.PERSON_VERBS or prev == "to" and prev2 in lx.TO_A_PERSON) and after.isalpha() \
+                and after in self.surnames and after not in lx.PERSON_ACTIONS and after not in lx.STOPWORDS \
+                and after not in lx.NOT_AFTER_A_HELPER
             # where "will" and "may" cannot be helper verbs: after another one and before what a person does
             # ("is will coming", "did may respond"), owning something ("will's phone number"), between "add"
             # and "to my contacts", and in "call will back"
@@ -946,8 +951,9 @@ class Redactor:
                 or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"]) \
                 or prev in ("call", "ring", "phone") and after == "back"
             if tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
-                    titled or surnamed or no_helper or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
-                end = i + 1 + (after != "" and after not in self.common and after.isalpha()
+                    titled or surnamed or reached or no_helper
+                    or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
+                end = i + 1 + (reached or after != "" and after not in self.common and after.isalpha()
                                and self._surname_end(norms, labels, i + 1) > i + 1)
                 self._claim(labels, i, end, "PERSON")
                 continue
@@ -1021,6 +1027,18 @@ class Redactor:
             if end + 1 < n and norms[end] == "and" and self._name_like(norms[end + 1], strong=False) and (
                     norms[end + 1] in self.first_names):
                 self._claim(labels, end + 1, self._surname_end(norms, labels, end + 2), "PERSON")
+        # "what is grace park's number", "did june lake call": a first name and a surname, both everyday
+        # words, owning a person's things or doing what a person does after a helper verb
+        for i in range(n - 2):
+            first, last, then = norms[i:i + 3]
+            owns = _possessive(tokens[i + 1]) and then in lx.PERSONAL_NOUNS  # ("will smith's number" too)
+            if labels[i] is None and labels[i + 1] is None and first in self.first_names \
+                    and (first not in lx.STOPWORDS or owns and first in lx.EVERYDAY_NAMES) \
+                    and first not in _WEATHER_NAMES and first not in lx.MONTHS \
+                    and last in self.surnames and last not in lx.STOPWORDS and last not in lx.PERSON_ACTIONS \
+                    and (owns or i > 0 and norms[i - 1] in lx.HELPER_VERBS and then in lx.PERSON_ACTIONS
+                         and not _possessive(tokens[i + 1])):
+                labels[i:i + 2] = ["PERSON", "PERSON"]
         # "violet and dianne", "holly and brittany": a first name joined to a name before it, even one
         # that is also a word (issue 23).
         for i in range(n - 2, 0, -1):
