@@ -53,6 +53,7 @@ FRESH_PEOPLE_M = Path(__file__).resolve().parent / "data" / "fresh_people_m.txt"
 FRESH_UNTOUCHED_N = Path(__file__).resolve().parent / "data" / "fresh_untouched_n.txt"
 FRESH_MOVIES_O = Path(__file__).resolve().parent / "data" / "fresh_movies_o.txt"
 FRESH_PEOPLE_P = Path(__file__).resolve().parent / "data" / "fresh_people_p.txt"
+FRESH_Q = Path(__file__).resolve().parent / "data" / "fresh_q.txt"
 PUBLIC_FIGURES_SETTING = Path(__file__).resolve().parent / "data" / "public_figures_setting.txt"
 FRESH_UNTOUCHED = Path(__file__).resolve().parent / "data" / "fresh_untouched.txt"
 FRESH_PEOPLE = Path(__file__).resolve().parent / "data" / "fresh_people.txt"
@@ -73,6 +74,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh untouched n", FRESH_UNTOUCHED_N, "in round 12"),
     ("fresh movies o", FRESH_MOVIES_O, "in round 12"),
     ("fresh people p", FRESH_PEOPLE_P, "in round 12"),
+    ("fresh q", FRESH_Q, "after round 12's rules, never tuned on"),
 )
 
 

@@ -768,6 +768,7 @@ def test_round_12_fresh_sets_are_well_formed():
         FRESH_PEOPLE_K,
         FRESH_PEOPLE_M,
         FRESH_PEOPLE_P,
+        FRESH_Q,
         FRESH_TICKETS_L,
         FRESH_UNTOUCHED_J,
         FRESH_UNTOUCHED_N,
@@ -780,6 +781,8 @@ def test_round_12_fresh_sets_are_well_formed():
     assert [len(w.spans) for w in fresh_b(FRESH_TICKETS_L)] == [0] * 39
     assert [len(w.spans) for w in fresh_b(FRESH_UNTOUCHED_N)] == [0] * 41
     assert [len(w.spans) for w in fresh_b(FRESH_MOVIES_O)] == [0] * 34
+    written = fresh_b(FRESH_Q)
+    assert sum(len(w.spans) for w in written) == 31 and sum(not w.spans for w in written) == 25
     written = fresh_b(FRESH_PEOPLE_P)
     assert sum(len(w.spans) for w in written) == 31 and sum(not w.spans for w in written) == 11
     written = fresh_b(FRESH_PEOPLE_M)
