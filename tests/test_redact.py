@@ -322,6 +322,7 @@ def test_places_and_brands_stay(redactor, text):
     ("tell will to call me", "tell [PERSON] to call me"), ("tell my son will cook dinner", None),
     ("what is grace park's number", "what is [PERSON]'s number"), ("did grace park call", "did [PERSON] call"),
     ("is grace park open today", None), ("what is rose gold's price", None), ("did the rose garden open", None),
+    ("play the latest from khalid", None), ("read the latest from mary", "read the latest from [PERSON]"),
     # a battery of requests about the people one plans with, shares with and asks after
     ("remind me to buy grace a gift", "remind me to buy [PERSON] a gift"),
     ("add hope to the event", "add [PERSON] to the event"),
