@@ -323,6 +323,12 @@ def test_places_and_brands_stay(redactor, text):
     ("what is grace park's number", "what is [PERSON]'s number"), ("did grace park call", "did [PERSON] call"),
     ("is grace park open today", None), ("what is rose gold's price", None), ("did the rose garden open", None),
     ("play the latest from khalid", None), ("read the latest from mary", "read the latest from [PERSON]"),
+    # a possessive typed without "'s" or its apostrophe, even where the name with an s is a word
+    ("which way is faster to marks house", "which way is faster to [PERSON] house"),
+    ("when is jacks birthday", "when is [PERSON] birthday"), ("leave tylers place", "leave [PERSON] place"),
+    ("how long to get to miles house from here", "how long to get to [PERSON] house from here"),
+    ("i want to see doctor lee", "i want to see doctor [PERSON]"), ("pay the bills house", None),
+    ("take me to the white house", None), ("i'd like to see friends in portland", None),
     # a battery of requests about the people one plans with, shares with and asks after
     ("remind me to buy grace a gift", "remind me to buy [PERSON] a gift"),
     ("add hope to the event", "add [PERSON] to the event"),

@@ -1027,6 +1027,21 @@ class Redactor:
             if end + 1 < n and norms[end] == "and" and self._name_like(norms[end + 1], strong=False) and (
                     norms[end + 1] in self.first_names):
                 self._claim(labels, end + 1, self._surname_end(norms, labels, end + 2), "PERSON")
+        # "which way is faster to marks house", "jacks birthday", "taylors parents house", "to tyler house":
+        # a first name, its possessive typed without "'s" or without the apostrophe, before a home, a
+        # celebration or a relation, even where the name with an s is also a word
+        for i in range(n - 1):
+            tok, after = norms[i], norms[i + 1]
+            prev = norms[i - 1] if i else ""
+            stem = tok[:-1] if tok.endswith("s") and tok[:-1] in self.first_names else ""
+            bare = prev in _TO_SOMEONES and tok in self.first_names and after in ("house", "place", "apartment")
+            if labels[i] is None and (stem and (after in _SOMEONES_PLACE or after in lx.RELATIONS
+                                                or after[:-1] in lx.RELATIONS or after in _CELEBRATIONS) or bare) \
+                    and tok not in lx.STOPWORDS and tok not in lx.NOT_NAMES and tok not in _WEATHER_NAMES \
+                    and tok not in lx.PERSON_ACTIONS and tok not in lx.PERSON_VERBS \
+                    and prev not in _DETERMINERS and prev not in _FOREIGN_ARTICLES \
+                    and not _phrase_at(lx.place_names(), norms, i, n) and not _phrase_at(lx.brand_names(), norms, i, n):
+                labels[i] = "PERSON"
         # "what is grace park's number", "did june lake call": a first name and a surname, both everyday
         # words, owning a person's things or doing what a person does after a helper verb
         for i in range(n - 2):
@@ -1530,6 +1545,10 @@ finishes be been get got have has do staying
 _NEW = frozenset("new latest greatest".split())  # "[artist]'s new song"
 _LIST_WORDS = frozenset(("list", "lists"))  # "my costco list": a shopping list named after its shop
 _STARTING = frozenset("start starts started begin begins began".split())  # surnames too, but verbs after a name
+# A home, and a celebration, that a possessive without its "'s" names as someone's.
+_SOMEONES_PLACE = frozenset("house place apartment home parents kids children folks grandparents".split())
+_CELEBRATIONS = frozenset("birthday party wedding graduation funeral shower anniversary".split())
+_TO_SOMEONES = frozenset("to from at leave leaving".split())
 _BORROWING = frozenset("return returning borrow borrowing borrowed lend lent".split())
 _NEVER_A_NAME = lx.TITLES | lx.RELATIONS | lx.ASSISTANTS | lx.CONTRACTIONS
 _LATER_HOURS = {"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
