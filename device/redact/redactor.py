@@ -1029,7 +1029,8 @@ class Redactor:
                 self._claim(labels, end + 1, self._surname_end(norms, labels, end + 2), "PERSON")
         # "which way is faster to marks house", "jacks birthday", "taylors parents house", "to tyler house":
         # a first name, its possessive typed without "'s" or without the apostrophe, before a home, a
-        # celebration or a relation, even where the name with an s is also a word
+        # celebration or a relation, even where the name with an s is also a word (the main loop took the
+        # ones that are no word, as _unmarked_possessive says)
         for i in range(n - 1):
             tok, after = norms[i], norms[i + 1]
             prev = norms[i - 1] if i else ""
@@ -1064,7 +1065,9 @@ class Redactor:
 
     def _unmarked_possessive(self, norms, i: int) -> bool:
         """A first name's possessive written without its apostrophe, before a person's thing or relation
-        ("how far is it to karens house", "jims birthday"): a word no list knows, a first name and an s."""
+        ("how far is it to karens house", "jims birthday"): a word no list knows, a first name and an s. Read
+        as a possessive, it takes no surname after it. (Where the name with an s is a word, "marks house", a
+        narrower rule at the end of _people decides.)"""
         tok = norms[i]
         return len(tok) > 3 and tok.endswith("s") and tok[:-1] in self.first_names and tok not in self.first_names \
             and tok not in self.common and tok not in lx.STOPWORDS and tok not in lx.NOT_NAMES \
