@@ -14,6 +14,10 @@ Engines and the voice split (issue 21):
   festival_cal, kokoro_cal  one voice of each engine's training side (kal_diphone, jf_nezumi), kept out of
                  fitting with `verifier_train --calibrate-voices` and used only to set the threshold
   festival_cal_slt  the same with Festival's cmu_us_slt_arctic_hts instead of kal_diphone
+  rhvoice, mbrola  RHVoice's six English voices; MBROLA's four English voices read by espeak-ng
+  rhvoice_train, mbrola_train  four of RHVoice's and three of MBROLA's voices, trained on only with
+                 `verifier_train --more-engines` (issue 21)
+  rhvoice_held, mbrola_held  the others (RHVoice clb and evgeniy-eng, MBROLA us2), never trained on
 flite, SVOX Pico, DECtalk, SAM and Piper are kept for independent evaluation
 and never used here. Training clips are widened (AUGMENT): vocal-tract length
 (a frequency warp by resampling), microphone colouring (random high-pass,
@@ -88,6 +92,11 @@ KOKORO_SPLIT = {"kokoro_train": ["jf_alpha", "jf_gongitsune", "jf_nezumi"], "kok
 # voices, espeak-ng's text analysis and prosody).
 RHVOICE_VOICES = ["alan", "bdl", "clb", "slt", "lyubov", "evgeniy-eng"]
 MBROLA_VOICES = ["mb-us1", "mb-us2", "mb-us3", "mb-en1"]
+# With --more-engines some of each are trained on. RHVoice's slt is held in: Festival's cmu_us_slt_arctic_hts,
+# trained on, is the same speaker (CMU ARCTIC), so the held side is a female and a male voice never heard at all.
+RHVOICE_SPLIT = {"rhvoice": RHVOICE_VOICES, "rhvoice_train": ["alan", "bdl", "slt", "lyubov"],
+                 "rhvoice_held": ["clb", "evgeniy-eng"]}
+MBROLA_SPLIT = {"mbrola": MBROLA_VOICES, "mbrola_train": ["mb-us1", "mb-us3", "mb-en1"], "mbrola_held": ["mb-us2"]}
 FESTIVAL_SHARE = 0.4  # of the "mixed" training takes, this share is Festival's
 NOISES = ["white", "pink", "brown", "babble"]
 VTL_RANGE = (0.88, 1.14)  # frequency warp of augmented clips
@@ -102,7 +111,8 @@ ROOM_STYLES = {"": ((0.3, 0.8), (1.0, 4.0)), "harsh": ((0.2, 1.3), (0.5, 5.0)),
 # Babble of each split: its own voices, or (for engines too slow to make a minute of it) held-out espeak-ng voices.
 BABBLE_OF = {"festival_train": "train", "festival_held": "held_out", "kokoro": "held_out", "kokoro_train": "train",
              "kokoro_held": "held_out", "festival_cal": "train", "kokoro_cal": "train",
-             "festival_cal_slt": "train", "rhvoice": "held_out", "mbrola": "held_out"}
+             "festival_cal_slt": "train", "rhvoice": "held_out", "mbrola": "held_out", "rhvoice_train": "train",
+             "rhvoice_held": "held_out", "mbrola_train": "train", "mbrola_held": "held_out"}
 
 COMMANDS = ["turn on the kitchen lights", "what time is it", "play some music", "set a timer for ten minutes",
             "add milk to the shopping list", "how tall is mount everest", "stop", "what's on my calendar today",
@@ -116,7 +126,7 @@ CARRIERS = ["{} is what she said", "I think {} is right", "did you say {}", "{}"
 
 
 def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
-    """A random (voice, speed, pitch) take from one side of the voice split (or from Festival, or Kokoro)."""
+    """A random (voice, speed, pitch) take from one side of the voice split (or from another engine's)."""
     if split == "mixed":
         split = "festival_train" if rng.random() < FESTIVAL_SHARE else "train"
     if split in FESTIVAL_SPLIT:
@@ -124,9 +134,9 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
     if split in KOKORO_SPLIT:
         return (f"kokoro:{rng.choice(KOKORO_SPLIT[split])}:{rng.choice(KOKORO_ACCENTS)}", int(rng.integers(130, 190)),
                 int(rng.integers(30, 70)))
-    if split in ("rhvoice", "mbrola"):
-        voices = RHVOICE_VOICES if split == "rhvoice" else MBROLA_VOICES
-        return f"{split}:{rng.choice(voices)}", int(rng.integers(125, 195)), int(rng.integers(25, 75))
+    for engine, splits in (("rhvoice", RHVOICE_SPLIT), ("mbrola", MBROLA_SPLIT)):
+        if split in splits:
+            return f"{engine}:{rng.choice(splits[split])}", int(rng.integers(125, 195)), int(rng.integers(25, 75))
     accent = str(rng.choice(ACCENTS[split]))
     variant = str(rng.choice(VARIANTS[split]))
     return accent + (f"+{variant}" if variant else ""), int(rng.integers(115, 200)), int(rng.integers(20, 80))
@@ -135,7 +145,8 @@ def voice(rng: np.random.Generator, split: str) -> tuple[str, int, int]:
 def sentences(split: str) -> list[str]:
     """Ordinary read sentences (Python's documentation), even ones for training, odd ones for testing."""
     out = wakecorpus.read_sentences(max_words=25, avoid=r"jarvis|alexa|mycroft|lexic|lexus|micro|jar")
-    return out[split not in ("train", "mixed", "festival_train", "kokoro_train") and "_cal" not in split::2]
+    trained = ("train", "mixed", "festival_train", "kokoro_train", "rhvoice_train", "mbrola_train")
+    return out[split not in trained and "_cal" not in split::2]
 
 
 def _plain(phonemes: str) -> str:

@@ -54,15 +54,22 @@ SPLITS = {"train": "espeak-ng, training voices (new takes)",
           "kokoro_held": "Kokoro-82M jf_tebukuro and jm_kumo, voices never trained on",
           "kokoro_train": "Kokoro-82M jf_alpha, jf_gongitsune, jf_nezumi (trained on with --kokoro; new takes)",
           "rhvoice": "RHVoice's six English voices, an engine never trained on",
-          "mbrola": "MBROLA us1, us2, us3 and en1 read by espeak-ng, voices never trained on"}
+          "mbrola": "MBROLA us1, us2, us3 and en1 read by espeak-ng, voices never trained on",
+          "rhvoice_train": "RHVoice alan, bdl, slt, lyubov (trained on with --more-engines; new takes)",
+          "rhvoice_held": "RHVoice clb and evgeniy-eng, voices never trained on",
+          "mbrola_train": "MBROLA us1, us3, en1 (trained on with --more-engines; new takes)",
+          "mbrola_held": "MBROLA us2, a voice never trained on"}
 DEFAULT_SPLITS = ["train", "festival_train", "held_out", "festival_held", "kokoro"]
 SEEDS = {"train": 1000, "held_out": 2000, "festival": 5000, "festival_train": 6000, "festival_held": 7000,
-         "kokoro": 8000, "kokoro_held": 9000, "kokoro_train": 9500, "rhvoice": 10000, "mbrola": 11000}
+         "kokoro": 8000, "kokoro_held": 9000, "kokoro_train": 9500, "rhvoice": 10000, "mbrola": 11000,
+         "rhvoice_held": 12000, "rhvoice_train": 12500, "mbrola_held": 13000, "mbrola_train": 13500}
 # Per split: takes of the wake phrase (half also in noise), takes in rooms, takes of each near-miss phrase,
 # minutes of ordinary talk.
 SIZES = {"held_out": (60, 30, 2, 30), "kokoro": (40, 20, 1, 0), "festival_held": (60, 30, 2, 20),
          "kokoro_held": (40, 20, 1, 0), "kokoro_train": (20, 10, 1, 0),
-         "festival_train": (60, 30, 2, 30), "rhvoice": (60, 30, 2, 20), "mbrola": (60, 30, 2, 20)}
+         "festival_train": (60, 30, 2, 30), "rhvoice": (60, 30, 2, 20), "mbrola": (60, 30, 2, 20),
+         "rhvoice_held": (60, 30, 2, 20), "mbrola_held": (60, 30, 2, 20), "rhvoice_train": (20, 10, 1, 0),
+         "mbrola_train": (20, 10, 1, 0)}
 DEFAULT_SIZE = (60, 30, 2, 60)
 
 
