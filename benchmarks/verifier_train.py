@@ -69,6 +69,12 @@ SEED = 1
 KOKORO_TAKES = 60  # takes of each wake phrase (each twice, widened)
 KOKORO_NEAR_TAKES = 2  # takes of each training near-miss phrase
 KOKORO_TALK_MINUTES = 6
+# --more-engines (candidate D): RHVoice's and MBROLA's training voices too, as many as Kokoro's (fast engines,
+# but a third and fourth engine should widen the verifier, not outweigh espeak-ng and Festival).
+MORE_ENGINES = ("rhvoice_train", "mbrola_train")  # verifier_corpus splits
+MORE_TAKES = 60
+MORE_NEAR_TAKES = 2
+MORE_TALK_MINUTES = 6
 # --rooms (candidate C): a harsh-room copy of every positive and near miss, and of this share of the talk.
 HARSH_TALK_SHARE = 1 / 3
 # --calibrate-voices (candidate C): voices kept out of fitting, and their calibration sets: takes of the wake
@@ -93,10 +99,11 @@ def harsh_rooms(clips: list[vc.Clip], seed: int, share: float = 1.0) -> list[vc.
             for c in clips if rng.random() < share]
 
 
-def training_sets(pool, words=tuple(vc.MODELS), kokoro: bool = False, rooms: bool = False
-                  ) -> dict[str, vc.FeatureSet]:
+def training_sets(pool, words=tuple(vc.MODELS), kokoro: bool = False, rooms: bool = False,
+                  more_engines: bool = False) -> dict[str, vc.FeatureSet]:
     """The training clips of the given words (each word's positives and near misses), talk and noise;
-    kokoro: also Kokoro's training voices (sets named "...+kokoro"); rooms: also every positive and near
+    kokoro: also Kokoro's training voices (sets named "...+kokoro"); more_engines: also RHVoice's and
+    MBROLA's training voices ("...+rhvoice", "...+mbrola"); rooms: also every positive and near
     miss and a third of the talk again in harsher rooms (sets named "...+rooms"), each built right after
     its original, while Kokoro still remembers the takes."""
     phon = vc.phonemes()
@@ -130,6 +137,20 @@ def training_sets(pool, words=tuple(vc.MODELS), kokoro: bool = False, rooms: boo
                 vc.near_miss_clips(model, phrases, split, KOKORO_NEAR_TAKES, 700 + i, augment=True), 940 + i)
         add("speech+kokoro", f"train-{split}-speech",
             vc.speech_clips(split, KOKORO_TALK_MINUTES, 800, augment=True), 950, HARSH_TALK_SHARE)
+    if more_engines:
+        for k, split in enumerate(MORE_ENGINES, 1):
+            engine, seed = split.split("_")[0], 1000 * k  # seeds apart from the sets above
+            for i, model in enumerate(vc.MODELS):
+                if model not in words:
+                    continue
+                add(f"pos-{model}+{engine}", f"train-{split}-pos-{model}",
+                    vc.positive_clips(model, split, MORE_TAKES, "augment", seed + 600 + i), seed + 930 + i)
+                phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
+                add(f"near-{model}+{engine}", f"train-{split}-near-{model}",
+                    vc.near_miss_clips(model, phrases, split, MORE_NEAR_TAKES, seed + 700 + i, augment=True),
+                    seed + 940 + i)
+            add(f"speech+{engine}", f"train-{split}-speech",
+                vc.speech_clips(split, MORE_TALK_MINUTES, seed + 800, augment=True), seed + 950, HARSH_TALK_SHARE)
     return sets
 
 
@@ -317,6 +338,8 @@ def main() -> None:
     parser.add_argument("--hidden", nargs="+", type=int, default=HIDDEN, help="hidden sizes to try (0: none)")
     parser.add_argument("--kokoro", action="store_true", help="also train on Kokoro's training voices (issue 21; "
                         "its two other voices stay held out)")
+    parser.add_argument("--more-engines", action="store_true", help="also train on RHVoice's and MBROLA's "
+                        "training voices (candidate D; their other voices stay held out)")
     parser.add_argument("--rooms", action="store_true", help="also every take, near miss and a third of the talk "
                         "in harsher rooms (candidate C)")
     parser.add_argument("--calibrate-voices", nargs="?", const="kal_diphone", metavar="FESTIVAL_VOICE",
@@ -326,7 +349,7 @@ def main() -> None:
     args = parser.parse_args()
     started = time.monotonic()
     with vc.open_pool(vc.babbles(("train", SPLIT))) as pool:
-        sets = training_sets(pool, args.words, args.kokoro, args.rooms)
+        sets = training_sets(pool, args.words, args.kokoro, args.rooms, args.more_engines)
         kept_out = calibration_voices(args.calibrate_voices) if args.calibrate_voices else ()
         cal = {model: calibration_sets(pool, model, kept_out) for model in args.words} if kept_out else {}
     print(f"corpus: {sum(fs.hours for fs in sets.values()):.2f} h of audio, "
@@ -349,6 +372,8 @@ def main() -> None:
         voices = [v for v in ("Festival kal_diphone", "Festival cmu_us_slt_arctic_hts", "Kokoro-82M jf_alpha",
                               "Kokoro-82M jf_gongitsune", "Kokoro-82M jf_nezumi")
                   if (args.kokoro or "Kokoro" not in v) and not any(v.endswith(k.split(":")[1]) for k in kept_out)]
+        voices += [f"{engine} {' '.join(vs)}" for engine, vs in (("RHVoice", vc.RHVOICE_SPLIT["rhvoice_train"]),
+                   ("MBROLA", vc.MBROLA_SPLIT["mbrola_train"])) if args.more_engines]
         verifier.info = {"trained_on": "espeak-ng training voices, " + ", ".join(voices)
                                        + (", harsher rooms" if args.rooms else "")
                                        + ", widened (benchmarks/verifier_train.py)"
