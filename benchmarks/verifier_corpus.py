@@ -240,53 +240,43 @@ def festival(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     Speed and pitch are on espeak-ng's scales (words a minute, 0-99) so that
     takes vary alike: sox changes tempo by speed/160 and pitch by 8 cents a step from 50.
     """
-    import tempfile
-
-    import soundfile
-
     # kal_diphone crashes on some words made only of punctuation (">>>", "e: ..."): speak words alone
     text = " ".join(word for word in text.split() if re.search(r"[A-Za-z0-9]", word))
-    with tempfile.TemporaryDirectory() as tmp:
-        raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
-        subprocess.run(["text2wave", "-eval", f"(voice_{voice.split(':', 1)[1]})", "-o", str(raw)],
-                       input=text.encode(), check=True, capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
-                        "tempo", "-s", f"{speed / 160:.3f}", "pitch", str((pitch - 50) * 8)],
-                       check=True, capture_output=True)
-        audio, _ = soundfile.read(out, dtype="int16")
-    return audio
+    return _engine_audio(["text2wave", "-eval", f"(voice_{voice.split(':', 1)[1]})", "-o", "{raw}"], text,
+                         _tempo_and_pitch(speed, pitch))
 
 
 def rhvoice(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     """`text` spoken by an RHVoice voice ("rhvoice:slt"), as 16 kHz int16; speed and pitch as festival()'s."""
-    import tempfile
-
-    import soundfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
-        subprocess.run(["RHVoice-test", "-p", voice.split(":", 1)[1], "-o", str(raw)],
-                       input=text.encode(), check=True, capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
-                        "tempo", "-s", f"{speed / 160:.3f}", "pitch", str((pitch - 50) * 8)],
-                       check=True, capture_output=True)
-        audio, _ = soundfile.read(out, dtype="int16")
-    return audio
+    return _engine_audio(["RHVoice-test", "-p", voice.split(":", 1)[1], "-o", "{raw}"], text,
+                         _tempo_and_pitch(speed, pitch))
 
 
 def mbrola(text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     """`text` spoken by an MBROLA voice through espeak-ng ("mbrola:mb-us1"), as 16 kHz int16 (espeak-ng's
     own speed and pitch; the voices are 16 kHz, not espeak-ng's 22050 Hz)."""
+    # (the text on stdin: a line that starts with "-" would be read as an option)
+    return _engine_audio(["espeak-ng", "-v", voice.split(":", 1)[1], "-s", str(speed), "-p", str(pitch),
+                          "-w", "{raw}", "--stdin"], text, [])
+
+
+def _tempo_and_pitch(speed: int, pitch: int) -> list[str]:
+    """sox effects for a take's speed and pitch on espeak-ng's scales (see festival())."""
+    return ["tempo", "-s", f"{speed / 160:.3f}", "pitch", str((pitch - 50) * 8)]
+
+
+def _engine_audio(command: list[str], text: str, effects: list[str]) -> np.ndarray:
+    """Run a speech engine's command (text on stdin, "{raw}" where it writes its WAV), then sox to 16 kHz
+    mono int16 with `effects`."""
     import tempfile
 
     import soundfile
 
     with tempfile.TemporaryDirectory() as tmp:
         raw, out = Path(tmp, "raw.wav"), Path(tmp, "out.wav")
-        # (the text on stdin: a line that starts with "-" would be read as an option)
-        subprocess.run(["espeak-ng", "-v", voice.split(":", 1)[1], "-s", str(speed), "-p", str(pitch), "-w", str(raw),
-                        "--stdin"], input=text.encode(), check=True, capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)],
+        subprocess.run([str(raw) if arg == "{raw}" else arg for arg in command],
+                       input=text.encode(), check=True, capture_output=True)
+        subprocess.run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out), *effects],
                        check=True, capture_output=True)
         audio, _ = soundfile.read(out, dtype="int16")
     return audio
