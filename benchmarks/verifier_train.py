@@ -69,12 +69,9 @@ SEED = 1
 KOKORO_TAKES = 60  # takes of each wake phrase (each twice, widened)
 KOKORO_NEAR_TAKES = 2  # takes of each training near-miss phrase
 KOKORO_TALK_MINUTES = 6
-# --more-engines (candidate D): RHVoice's and MBROLA's training voices too, as many as Kokoro's (fast engines,
-# but a third and fourth engine should widen the verifier, not outweigh espeak-ng and Festival).
+# --more-engines (candidate D): RHVoice's and MBROLA's training voices too, as many takes as Kokoro's (fast
+# engines, but a third and fourth engine should widen the verifier, not outweigh espeak-ng and Festival).
 MORE_ENGINES = ("rhvoice_train", "mbrola_train")  # verifier_corpus splits
-MORE_TAKES = 60
-MORE_NEAR_TAKES = 2
-MORE_TALK_MINUTES = 6
 # --rooms (candidate C): a harsh-room copy of every positive and near miss, and of this share of the talk.
 HARSH_TALK_SHARE = 1 / 3
 # --calibrate-voices (candidate C): voices kept out of fitting, and their calibration sets: takes of the wake
@@ -125,32 +122,22 @@ def training_sets(pool, words=tuple(vc.MODELS), kokoro: bool = False, rooms: boo
     add("speech", f"train-{SPLIT}-speech", vc.speech_clips(SPLIT, TALK_MINUTES, 300, augment=True), 920,
         HARSH_TALK_SHARE)
     sets["noise"] = vc.build_set("train-noise", vc.noise_clips("train", 120, 400), pool)
-    if kokoro:
-        split = "kokoro_train"
+    # the added engines' voices: Kokoro's (seeds as they always were), then RHVoice's and MBROLA's, 1000 apart
+    added = [("kokoro_train", 0)] * kokoro \
+        + [(split, 1000 * k) for k, split in enumerate(MORE_ENGINES, 1)] * more_engines
+    for split, seed in added:
+        engine = split.split("_")[0]
         for i, model in enumerate(vc.MODELS):
             if model not in words:
                 continue
-            add(f"pos-{model}+kokoro", f"train-{split}-pos-{model}",
-                vc.positive_clips(model, split, KOKORO_TAKES, "augment", 600 + i), 930 + i)
+            add(f"pos-{model}+{engine}", f"train-{split}-pos-{model}",
+                vc.positive_clips(model, split, KOKORO_TAKES, "augment", seed + 600 + i), seed + 930 + i)
             phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
-            add(f"near-{model}+kokoro", f"train-{split}-near-{model}",
-                vc.near_miss_clips(model, phrases, split, KOKORO_NEAR_TAKES, 700 + i, augment=True), 940 + i)
-        add("speech+kokoro", f"train-{split}-speech",
-            vc.speech_clips(split, KOKORO_TALK_MINUTES, 800, augment=True), 950, HARSH_TALK_SHARE)
-    if more_engines:
-        for k, split in enumerate(MORE_ENGINES, 1):
-            engine, seed = split.split("_")[0], 1000 * k  # seeds apart from the sets above
-            for i, model in enumerate(vc.MODELS):
-                if model not in words:
-                    continue
-                add(f"pos-{model}+{engine}", f"train-{split}-pos-{model}",
-                    vc.positive_clips(model, split, MORE_TAKES, "augment", seed + 600 + i), seed + 930 + i)
-                phrases = vc.split_phrases(vc.near_misses(model, phon))["train"]
-                add(f"near-{model}+{engine}", f"train-{split}-near-{model}",
-                    vc.near_miss_clips(model, phrases, split, MORE_NEAR_TAKES, seed + 700 + i, augment=True),
-                    seed + 940 + i)
-            add(f"speech+{engine}", f"train-{split}-speech",
-                vc.speech_clips(split, MORE_TALK_MINUTES, seed + 800, augment=True), seed + 950, HARSH_TALK_SHARE)
+            add(f"near-{model}+{engine}", f"train-{split}-near-{model}",
+                vc.near_miss_clips(model, phrases, split, KOKORO_NEAR_TAKES, seed + 700 + i, augment=True),
+                seed + 940 + i)
+        add(f"speech+{engine}", f"train-{split}-speech",
+            vc.speech_clips(split, KOKORO_TALK_MINUTES, seed + 800, augment=True), seed + 950, HARSH_TALK_SHARE)
     return sets
 
 
