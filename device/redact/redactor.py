@@ -1500,7 +1500,7 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
-_CINEMA_WORDS = frozenset("theater theatre cinema cinemas theaters theatres cineplex multiplex imax drive".split())
+_CINEMA_WORDS = lx.VENUE_AFTER | {"drive"}  # the venue words, and a drive-in ("the sunset drive in")
 _WH_WORDS = frozenset("what who where when why how whatever".split())
 _OBJECT_STARTS = _DETERMINERS | frozenset("me him them us it".split())  # "post [a photo]", "like [it]"
 _SHE_OR_HE = frozenset("she he she's he's".split())
