@@ -55,6 +55,8 @@ FRESH_UNTOUCHED_N = DATA / "fresh_untouched_n.txt"
 FRESH_MOVIES_O = DATA / "fresh_movies_o.txt"
 FRESH_PEOPLE_P = DATA / "fresh_people_p.txt"
 FRESH_Q = DATA / "fresh_q.txt"
+FRESH_TICKETS_R = DATA / "fresh_tickets_r.txt"
+FRESH_PEOPLE_S = DATA / "fresh_people_s.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -76,6 +78,8 @@ READ_AFTER_FIRST_RUN = (
     ("fresh movies o", FRESH_MOVIES_O, "in round 12"),
     ("fresh people p", FRESH_PEOPLE_P, "in round 12"),
     ("fresh q", FRESH_Q, "after round 12's rules, never tuned on"),
+    ("fresh tickets r", FRESH_TICKETS_R, "at the start of round 13"),
+    ("fresh people s", FRESH_PEOPLE_S, "at the start of round 13"),
 )
 
 
