@@ -398,6 +398,16 @@ def test_places_and_brands_stay(redactor, text):
     ("when summer gets here book a trip", None),
     ("is it raining in caplinger mills florida", None),
     ("when you get in text florida that the car is ready", "when you get in text [PERSON] that the car is ready"),
+    # round 13, fresh_people_s.txt's leaks: "pay X back", an event with people, someone who landed
+    ("set a reminder to pay will back", "set a reminder to pay [PERSON] back"),
+    ("create an event with june and ray", "create an event with [PERSON] and [PERSON]"),
+    ("message the family group that holly landed", "message the family group that [PERSON] landed"),
+    ("when does the plane land", None), ("a reminder for june fifth", None),
+    # fresh_tickets_r.txt's: a cinema chain that is a name, said as a place in a town; a film like another
+    ("does the marcus in lincoln have matinees", None), ("let's go with the marcus in milwaukee", None),
+    ("call marcus in lincoln", "call [PERSON] in lincoln"),
+    ("something like john wick but funnier", None),
+    ("get something like harriet would wear", "get something like [PERSON] would wear"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -167,6 +167,7 @@ married do comment commented online majoring major owes owe message messaged wro
 leaves arrives comes goes finishes pays replies answers writes visits wakes
 dating seeing working studying sleeping texting visiting leaving calling messaging emailing driving staying
 post posts posted tweet tweets tweeted upload uploaded liked move moves moved invited seen heard
+land lands landed
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""
@@ -220,7 +221,7 @@ letter letters invite invites invitation invitations news reminder reminders ime
 # "meeting with X", "lunch with X", "golf with X": time spent with a person.
 MEETING_NOUNS = frozenset("""
 meeting meetings meet lunch dinner breakfast coffee appointment call chat talk date playdate catch up session
-reminder reminders shopping golf tennis drinks game games workout
+reminder reminders shopping golf tennis drinks game games workout event events hangout picnic barbecue bbq
 """.split())
 # Brands, shops, services and apps people name to a speaker: not people, even when the tagger has not
 # seen them ("order from walmart", "open youtube"). Hand-written; only names that are not first names.
@@ -492,7 +493,7 @@ TITLE_BEFORE_TWO = frozenset(("tickets for", "tickets to", "ticket for", "ticket
 # above that say a title follows even when every word of it is a name ("showtimes for [judy]", "the movie
 # [john wick]"): not "tickets for X" or "watch X", which may be for a person ("tickets for mary and me").
 FILM_WORDS = MEDIA_REQUEST_WORDS | frozenset("""
-ticket tickets showtime showtimes showing showings screening screenings trailer trailers imax matinee
+ticket tickets showtime showtimes showing showings screening screenings trailer trailers imax matinee matinees
 """.split())
 FILM_AFTER = frozenset("showtimes showtime showings screenings trailer trailers".split())  # "[peter pan] showtimes"
 FILM_CUES = TITLE_BEFORE - {"watch", "watching", "see", "seeing"}

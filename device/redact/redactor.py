@@ -319,8 +319,10 @@ class Redactor:
         def undo(i: int, j: int) -> bool:
             return not _possessive(tokens[j - 1]) and self._unlabel_person(norms, labels, household, i, j)
 
-        # a cinema chain that is no word and no name ("amc burbank sixteen") says it too
-        films = not lx.FILM_WORDS.isdisjoint(norms) or any(w in self._plain_chains for w in norms)
+        # a cinema chain that is no word and no name ("amc burbank sixteen") says it too, and so does one
+        # that is a name said as a place in a town ("the marcus in lincoln")
+        films = not lx.FILM_WORDS.isdisjoint(norms) or any(w in self._plain_chains for w in norms) \
+            or any(self._chain_in_a_town(norms, k) for k in range(1, n))
         i = 0
         while i < n:
             if "PERSON" not in labels[i:i + lx.longest_title()]:  # (the lists are long: look only near a person)
@@ -404,10 +406,19 @@ class Redactor:
                 j += 1
             for k in range(max(0, i - 3), i + 1):
                 chain = _phrase_at(lx.cinema_chains(), norms, k, j)
-                if chain and (k + len(chain) == i or k == i and k + len(chain) < j) \
+                # the chain before the run, the chain and more in it, or just "the" chain ("the [marcus]")
+                if chain and (k + len(chain) == i or k == i and k + len(chain) < j
+                              or k == i and k + len(chain) == j and k and norms[k - 1] == "the") \
                         and (k == 0 or norms[k - 1] in ("at", "the", "to", "near", "from")):
                     undo(i, j)
                     break
+
+    def _chain_in_a_town(self, norms, k: int) -> bool:
+        """Whether "the", a cinema chain and "in" a known place begin at token k - 1: "the marcus in lincoln"."""
+        chain = norms[k - 1] == "the" and _phrase_at(lx.cinema_chains(), norms, k, len(norms))
+        j = k + len(chain or ())
+        return bool(chain) and norms[j:j + 1] == ["in"] and j + 1 < len(norms) \
+            and (norms[j + 1] in self.all_places or _phrase_at(lx.place_names(), norms, j + 1, len(norms)) is not None)
 
     def _keep_public_figures(self, tokens, norms, labels, household) -> None:
         """[redact] keep_public_figures: a well-known person's full name (lexicon.public_figures()) stays in
@@ -458,7 +469,9 @@ class Redactor:
             return True
         if self._only_names(named):
             before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
+            # "something like [john wick]" (a title of one name is likelier a person's: "like harriet would")
             return i > 0 and norms[i - 1] in lx.FILM_CUES or before in lx.FILM_CUES_TWO \
+                or before in ("something like", "anything like") and j - i >= 2 \
                 or films and len(named) < j - i \
                 or j < n and norms[j] in lx.FILM_AFTER \
                 or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2))
@@ -946,10 +959,10 @@ class Redactor:
                 and after not in lx.NOT_AFTER_A_HELPER
             # where "will" and "may" cannot be helper verbs: after another one and before what a person does
             # ("is will coming", "did may respond"), owning something ("will's phone number"), between "add"
-            # and "to my contacts", and in "call will back"
+            # and "to my contacts", and in "call will back" or "pay will back"
             no_helper = prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i]) \
                 or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"]) \
-                or prev in ("call", "ring", "phone") and after == "back"
+                or prev in ("call", "ring", "phone", "pay", "paid") and after == "back"  # "pay will back"
             if tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
                     titled or surnamed or reached or no_helper
                     or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
