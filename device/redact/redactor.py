@@ -365,6 +365,14 @@ class Redactor:
                               or not names_only and (i and norms[i - 1] in lx.TITLE_BEFORE
                                                      or before in lx.TITLE_BEFORE_TWO)):
                     undo(i, j)
+                # "beyonce's latest album", "mariah carey's christmas concert": a listed artist's own work
+                # (a possessive is otherwise a private person's: "john's songs")
+                # (or one word no list of names knows: "beyonce's new album")
+                if j > i and labels[i] == "PERSON" and _possessive(tokens[j - 1]) \
+                        and (_phrase_at(lx.keep_artists(), norms, i, j) == tuple(norms[i:j])
+                             or j == i + 1 and self._unknown_word(norms[i]) and not self._only_names(norms[i:j])) \
+                        and not lx.MEDIA_AFTER.isdisjoint(norms[j:j + 3]):
+                    self._unlabel_person(norms, labels, household, i, j)
                 i = max(j, i + 1)
 
     def _keep_things(self, tokens, norms, labels, household) -> None:
