@@ -57,6 +57,7 @@ FRESH_PEOPLE_P = DATA / "fresh_people_p.txt"
 FRESH_Q = DATA / "fresh_q.txt"
 FRESH_TICKETS_R = DATA / "fresh_tickets_r.txt"
 FRESH_PEOPLE_S = DATA / "fresh_people_s.txt"
+FRESH_DOMAINS_T = DATA / "fresh_domains_t.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -80,6 +81,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh q", FRESH_Q, "after round 12's rules, never tuned on"),
     ("fresh tickets r", FRESH_TICKETS_R, "at the start of round 13"),
     ("fresh people s", FRESH_PEOPLE_S, "at the start of round 13"),
+    ("fresh domains t", FRESH_DOMAINS_T, "in round 13"),
 )
 
 

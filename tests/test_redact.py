@@ -413,6 +413,13 @@ def test_places_and_brands_stay(redactor, text):
     ("when is mariah carey's concert", None), ("i want to listen to beyonce's latest album", None),
     ("play siobhan's songs", "play [PERSON]'s songs"),
     ("call mariah carey's agent about the concert", "call [PERSON]'s agent about the concert"),
+    # universities and colleges are places (device/redact/data/school_names.txt): a whole name anywhere, the
+    # one word people say for one ("stanford", mostly a first name or a surname too) only about schooling
+    ("did lorna go to stanford", "did [PERSON] go to stanford"), ("she studies at emory", None),
+    ("take me to stanford university", None), ("is ohio state playing today", None),
+    ("when did ezra graduate from cornell", "when did [PERSON] graduate from cornell"),
+    ("call stanford", "call [PERSON]"), ("how long to get to andrews house", "how long to get to [PERSON] house"),
+    ("transfer fifty dollars to lewis", "transfer fifty dollars to [PERSON]"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

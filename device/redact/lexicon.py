@@ -78,8 +78,18 @@ def _by_first_word(names) -> dict[str, list[tuple[str, ...]]]:
 @cache
 def place_names() -> dict[str, list[tuple[str, ...]]]:
     """Cities, US states (and postal codes), countries and continents (scripts/make-place-names,
-    from GeoNames), by first word: places are not identifiers."""
-    return _by_first_word((DATA / "place_names.txt").read_text().splitlines() + sorted(PLACE_NICKNAMES))
+    from GeoNames), and universities and colleges (scripts/make-school-names), by first word: places are
+    not identifiers."""
+    return _by_first_word((DATA / "place_names.txt").read_text().splitlines() + sorted(PLACE_NICKNAMES)
+                          + (DATA / "school_names.txt").read_text().splitlines() + sorted(SCHOOL_NICKNAMES))
+
+
+@cache
+def school_short_names() -> dict[str, list[tuple[str, ...]]]:
+    """The one word people say for "X University" or "X College" ("stanford", "tulane"), and schools' names made
+    only of people's names ("morgan state"; scripts/make-school-names): a school only in a request about
+    schooling."""
+    return _by_first_word(_load("school_short_names.txt"))
 
 
 @cache
@@ -240,6 +250,11 @@ kerasotes, harkins, santikos, alamo drafthouse, dipson, plitt
 # Places people say by a short name that the gazetteer (GeoNames) does not list.
 PLACE_NICKNAMES = frozenset(phrase.strip() for phrase in """
 vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay area, socal, norcal
+""".split(","))
+# Schools people say by a short name that the list of schools (school_names.txt) does not hold.
+SCHOOL_NICKNAMES = frozenset(phrase.strip() for phrase in """
+penn state, m i t, u c l a, n y u, u s c, u c berkeley, uc berkeley, caltech, cal tech, georgia tech, virginia tech,
+texas a and m, ole miss, u penn, upenn, notre dame, u dub, cal poly, u conn, uconn, u mass, umass
 """.split(","))
 # Words that are never a person's name though no word list knows them: music genres and moods, words of
 # technology and listings, "born" ("when was my son born"), and "everyone" and its kin. A name the tagger

@@ -501,7 +501,15 @@ class Redactor:
     def _only_places(self, norms, i: int, j: int) -> bool:
         """Whether tokens i..j are place and brand names (and words joining them), and surely so: a
         place of one word ("jackson", "yono" are names too) needs another place in the run ("beaumont tx")
-        or a place word before it ("weather in jackson"); a brand does not."""
+        or a place word before it ("weather in jackson"); a brand does not. A school's one-word name needs a
+        request about schooling ("she studies at emory", "did lorna go to stanford")."""
+        prev, prev2 = (norms[i - 1] if i else ""), (norms[i - 2] if i > 1 else "")
+        n = len(norms)
+        if _phrase_at(lx.school_short_names(), norms, i, j) == tuple(norms[i:j]) and (
+                (prev in _AT_A_SCHOOL or prev in ("at", "from", "to", "into")) and not _SCHOOLING.isdisjoint(norms)
+                or prev == "to" and prev2 in ("go", "goes", "went", "going") and (j == n or norms[j] in lx.STOPWORDS)
+                or (prev2, prev) == ("still", "at")):  # "is lorna still at stanford"
+            return True
         places, lone_places, k = 0, 0, i
         while k < j:
             place = _phrase_at(lx.place_names(), norms, k, j)
@@ -518,8 +526,6 @@ class Redactor:
                 return False
         if not places or norms[j - 1] in _PLACE_JOINS:
             return False
-        prev, prev2 = (norms[i - 1] if i else ""), (norms[i - 2] if i > 1 else "")
-        n = len(norms)
         return (places > 1 or not lone_places or prev in _PLACE_CONTEXT
                 or prev in ("from", "to") and prev2 in _TRAVEL_WORDS
                 or prev in ("for", "of") and prev2 in _WEATHER_WORDS  # "the forecast for leeds"
@@ -1503,6 +1509,13 @@ miles mile kilometers kilometres km far distance route routes traffic commute na
 driving flight flights fly flying train trains bus trip
 """.split())
 _WEATHER_WORDS = frozenset("weather forecast temperature temperatures rain snow humidity sunrise sunset".split())
+# Words of a request about schooling; not "transfer", "apply", "senior" or "major": money goes to people ("transfer
+# fifty dollars to lewis"), and loans, discounts and majors are not only a school's.
+_SCHOOLING = frozenset("""
+study studies studied studying graduate graduates graduated graduating attend attends attended attending college
+university school degree alumni alumnus campus semester enrolled enroll admitted professor freshman sophomore
+""".split())
+_AT_A_SCHOOL = frozenset("attend attends attended attending".split())  # "he attended [vanderbilt]"
 _FOREIGN_ARTICLES = frozenset("las los el la les le der die das".split())  # "bajo las estrellas playlist"
 _DETERMINERS = frozenset("the a an this that these those my your our his her their its".split())
 # In no name ("a" is: a spelled name's letter, a middle initial)
