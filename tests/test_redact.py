@@ -420,6 +420,9 @@ def test_places_and_brands_stay(redactor, text):
     ("when did ezra graduate from cornell", "when did [PERSON] graduate from cornell"),
     ("call stanford", "call [PERSON]"), ("how long to get to andrews house", "how long to get to [PERSON] house"),
     ("transfer fifty dollars to lewis", "transfer fifty dollars to [PERSON]"),
+    # what a person does after a helper verb ends the name the tagger found, a first name too ("major")
+    ("what did noor major in", "what did [PERSON] major in"),
+    ("did jennifer love hewitt call", "did [PERSON] call"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -611,9 +611,11 @@ class Redactor:
                         continue
                     # "did [mary] post a photo", "what [june] said": what a person does ends the name (not
                     # "jennifer love hewitt")
+                    # "what did [noor] major in": nor after a helper verb
                     if tag == "PERSON" and k == j - 1 and k > i and norms[k] in lx.PERSON_ACTIONS \
-                            and norms[k] not in self.first_names \
-                            and (norms[k] in _SAYING or norms[k + 1:k + 2] and norms[k + 1] in _OBJECT_STARTS):
+                            and (norms[k] not in self.first_names and (
+                                norms[k] in _SAYING or norms[k + 1:k + 2] and norms[k + 1] in _OBJECT_STARTS)
+                                 or norms[i - 1] in lx.HELPER_VERBS and norms[k] in self.common):
                         continue
                     if labels[k] is not None or not norms[k] or not norms[k].isascii() or confidence[k] < (
                             DISPUTED_CONFIDENCE if disputed else MIN_CONFIDENCE) or (
