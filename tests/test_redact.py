@@ -423,6 +423,18 @@ def test_places_and_brands_stay(redactor, text):
     # what a person does after a helper verb ends the name the tagger found, a first name too ("major")
     ("what did noor major in", "what did [PERSON] major in"),
     ("did jennifer love hewitt call", "did [PERSON] call"),
+    # a battery of everyday-word names put in the people's slots of TOPv2 train's and SGD train's requests:
+    # who a message goes to, who owns the message reacted to, who money goes to, a home's owner, "my X is Y"
+    ("send a message back to hope", "send a message back to [PERSON]"),
+    ("send happy birthday to ivy", "send happy birthday to [PERSON]"),
+    ("shoot a text over to sunny on whatsapp", "shoot a text over to [PERSON] on whatsapp"),
+    ("send the package to austin", None), ("drive to summer", None),
+    ("love jack text", "love [PERSON] text"), ("thumbs up ray message", "thumbs up [PERSON] message"),
+    ("haha reaction john's gif message", "haha reaction [PERSON]'s gif message"), ("love the sky text", None),
+    ("transfer ninety bucks from my savings to price", "transfer ninety bucks from my savings to [PERSON]"),
+    ("transfer fifty dollars to savings", None), ("transfer fifty dollars to paypal", None),
+    ("are the roads to crystal house clear", "are the roads to [PERSON] house clear"),
+    ("go to the white house", None), ("my dentist is olive", "my dentist is [PERSON]"), ("the doctor is in", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

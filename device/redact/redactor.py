@@ -261,7 +261,10 @@ class Redactor:
             whole_brand = _phrase_at(lx.brand_names(), norms, i, j) == tuple(norms[i:j])
             # "drive to [alice]'s" is someone's home; "[mcdonald's]" and "[auckland]'s weather" are not
             someones = _possessive(tokens[j - 1]) and not whole_brand and not (j < n and norms[j] in _WEATHER_WORDS)
-            if label in ("PERSON", "ADDRESS") and alone and not any(household[i:j]) \
+            # (a first name before a home is someone's, its "'s" unsaid: "get to crystal house")
+            homes = j - i == 1 and j < n and norms[j] in ("house", "apartment") and norms[i] in self.first_names \
+                and (i == 0 or norms[i - 1] not in _DETERMINERS)
+            if label in ("PERSON", "ADDRESS") and alone and not any(household[i:j]) and not homes \
                     and self._only_places(norms, i, j) \
                     and not (label == "PERSON" and (self._person_before(norms, i) or someones
                                                     or _after_a_person(tokens, norms, i))):
@@ -1070,7 +1073,10 @@ class Redactor:
                     and tok not in lx.STOPWORDS and tok not in lx.NOT_NAMES and tok not in _WEATHER_NAMES \
                     and tok not in lx.PERSON_ACTIONS and tok not in lx.PERSON_VERBS \
                     and prev not in _DETERMINERS and prev not in _FOREIGN_ARTICLES \
-                    and not _phrase_at(lx.place_names(), norms, i, n) and not _phrase_at(lx.brand_names(), norms, i, n):
+                    and not _phrase_at(lx.brand_names(), norms, i, n) \
+                    and (not _phrase_at(lx.place_names(), norms, i, n)
+                         # "get to crystal house": no town of crystal is a house (a town of two words may be)
+                         or bare and _phrase_at(lx.place_names(), norms, i, n) == (tok,)):
                 labels[i] = "PERSON"
         # "what is grace park's number", "did june lake call": a first name and a surname, both everyday
         # words, owning a person's things or doing what a person does after a helper verb
@@ -1163,7 +1169,10 @@ class Redactor:
                 and norms[i - 3] == "how"  # "how old is X": a person's age (a thing's is "how old is the ...")
                 or (prev2, prev) in (("when", "was"), ("where", "was")) and "born" in norms[i + 1:i + 4]
                 or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
-                or prev == "to" and prev2 in lx.TO_A_PERSON)
+                or prev == "to" and prev2 in lx.TO_A_PERSON
+                or _messaged(norms, i) or _reacted_to(norms, i)
+                # "my dentist is olive", "the dentist is grace for the eleventh"
+                or prev == "is" and prev2 in lx.RELATIONS and i > 2 and norms[i - 3] in ("my", "the", "our"))
 
     def _called_person(self, tokens, norms, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
         """The calls people make and the people of plans around the word at i: "hang up on X", "call
@@ -1185,6 +1194,7 @@ class Redactor:
                 or prev == "put" and after == "on" and i + 2 < n and norms[i + 2] in _ON_A_CALL
                 or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
+                or _paid(norms, i)  # "transfer ninety dollars to price"
                 or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us")
                 # "mark and i are going out" (a listed first name only: "four people and i", "soon and i")
                 or after == "and" and i + 2 < n and norms[i + 2] == "i" and tok in self.first_names
@@ -1453,6 +1463,39 @@ def _initials(norms: list[str], i: int) -> int:
     return i
 
 
+def _messaged(norms: list[str], i: int) -> bool:
+    """Whether token i is who a message goes to, after "to" in a request to send one, at its end or before
+    how it goes: "send a message back to X", "send happy birthday to X", "shoot a text over to X on
+    whatsapp". Not on a way somewhere ("drive to X", "directions to X")."""
+    if i < 2 or norms[i - 1] != "to":
+        return False
+    before = norms[max(0, i - 8):i - 1]
+    return not _MESSAGING.isdisjoint(before) and _TRAVEL_WORDS.isdisjoint(before) \
+        and _ROUTE_WORDS.isdisjoint(before) and (i + 1 == len(norms) or norms[i + 1] in _HOW_IT_GOES)
+
+
+def _paid(norms: list[str], i: int) -> bool:
+    """Whether token i is who money goes to, after "to" in a request to send or transfer it, at its end or
+    before the account or how it goes: "transfer ninety dollars from my savings to X", "send money from my
+    checking account to X for the loan". Not on a way somewhere."""
+    if i < 2 or norms[i - 1] != "to":
+        return False
+    before = norms[max(0, i - 12):i - 1]
+    return not _PAYING.isdisjoint(before) and _TRAVEL_WORDS.isdisjoint(before) and _ROUTE_WORDS.isdisjoint(before) \
+        and (i + 1 == len(norms) or norms[i + 1] in _HOW_IT_GOES or norms[i + 1] in _ACCOUNT_WORDS)
+
+
+def _reacted_to(norms: list[str], i: int) -> bool:
+    """Whether token i owns the message a reaction is to, its "'s" unsaid: "love jack text", "thumbs up
+    ray message", "react crying to wade picture", "like storm last message"."""
+    k = i + 1 + (norms[i + 1:i + 2] in (["last"], ["latest"], ["recent"]))
+    # just after the reaction or "to", "at", "on" (not "love the sky text", "john's gif message")
+    return k < len(norms) and norms[k] in _REACTED_TO and not _REACTIONS.isdisjoint(norms[max(0, i - 4):i]) \
+        and i > 0 and (norms[i - 1] in _REACTIONS or norms[i - 1] in ("to", "at", "on")
+                       or norms[i - 2:i] in (["thumbs", "up"], ["thumbs", "down"])) \
+        and norms[i] not in _MESSAGING_APPS and norms[i] not in _SOCIAL_NETWORKS
+
+
 def _season_doing(tok: str, action: str) -> bool:
     """Whether a season's or the weather's name does what seasons and weather do ("is summer coming", "has
     winter finished"): no person's act there."""
@@ -1535,6 +1578,15 @@ reply replied respond responded call called text texted message messaged email e
 say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
+# (not "send": "send the package to austin")
+_MESSAGING = lx.MESSAGE_NOUNS | frozenset("text message write reply shoot email response birthday anniversary".split())
+_HOW_IT_GOES = frozenset("on in via through using saying that asap now today tonight please".split())
+_ACCOUNT_WORDS = frozenset("for checking savings account".split())
+_REACTED_TO = frozenset("message messages text texts picture pictures photo photos video gif post".split())
+_REACTIONS = frozenset("""
+like love heart hearts thumbs laugh laughing haha angry crying cry sad mad dislike react reacting reaction wow
+emoji smiley
+""".split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
 _CINEMA_WORDS = lx.VENUE_AFTER | {"drive"}  # the venue words, and a drive-in ("the sunset drive in")
 _WH_WORDS = frozenset("what who where when why how whatever".split())
@@ -1567,6 +1619,7 @@ a one two three four five six seven eight nine ten eleven twelve thirteen fourte
 eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
 """.split())
 _MONEY_UNITS = frozenset("dollar dollars bucks pound pounds quid euro euros rupees cents pence".split())
+_PAYING = _MONEY_UNITS | frozenset("transfer transferred money payment pay paid venmo zelle wire".split())
 # What seasons and weather never come to nor leave: messages and gatherings.
 _SOCIAL = lx.MESSAGE_NOUNS | frozenset("""
 party sleepover dinner lunch breakfast wedding shower barbecue bbq picnic playdate practice recital meeting
