@@ -435,6 +435,10 @@ def test_places_and_brands_stay(redactor, text):
     ("transfer fifty dollars to savings", None), ("transfer fifty dollars to paypal", None),
     ("are the roads to crystal house clear", "are the roads to [PERSON] house clear"),
     ("go to the white house", None), ("my dentist is olive", "my dentist is [PERSON]"), ("the doctor is in", None),
+    ("get this video message over to drew", "get this video message over to [PERSON]"),
+    ("send s m s to iris", "send s m s to [PERSON]"), ("imessage bill about it", "imessage [PERSON] about it"),
+    ("write dale a text", "write [PERSON] a text"), ("open conversation with miles", "open conversation with [PERSON]"),
+    ("how long to get to jasmine", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -154,7 +154,7 @@ all any some every each one also just very too really still about around after b
 # Verbs and phrases after which a name is a person's name.
 PERSON_VERBS = frozenset("""
 call text message tell ask email phone ring remind invite meet dial ping notify page thank visit
-reply whatsapp facetime skype redial block unblock mute unmute inform contact dm
+reply whatsapp facetime skype redial block unblock mute unmute inform contact dm imessage sms
 calling texting messaging telling asking emailing phoning ringing reminding inviting pinging thanking
 replying facetiming informing contacting texted messaged told asked emailed phoned reminded invited pinged thanked
 informed contacted
@@ -231,6 +231,7 @@ letter letters invite invites invitation invitations news reminder reminders ime
 # "meeting with X", "lunch with X", "golf with X": time spent with a person.
 MEETING_NOUNS = frozenset("""
 meeting meetings meet lunch dinner breakfast coffee appointment call chat talk date playdate catch up session
+conversation
 reminder reminders shopping golf tennis drinks game games workout event events hangout picnic barbecue bbq
 """.split())
 # Brands, shops, services and apps people name to a speaker: not people, even when the tagger has not

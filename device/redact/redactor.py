@@ -1119,7 +1119,8 @@ class Redactor:
                 or prev in lx.RELATIONS and prev2 in ("my", "our", "your", "his", "her")
                 or prev in ("from", "for") and prev2 in lx.MESSAGE_NOUNS  # "emails from X", "a message for X"
                 # "send X a voice message", "leave X a reminder", "shoot X a text"
-                or prev in ("send", "leave", "shoot", "drop", "forward", "give") and after in ("a", "an", "the")
+                or prev in ("send", "leave", "shoot", "drop", "forward", "give", "write")
+                and after in ("a", "an", "the")
                 and not (lx.MESSAGE_NOUNS | _SENT_THINGS).isdisjoint(norms[i + 2:i + 5])
                 # "send X twenty dollars", "pay X fifty pounds": money goes to a person
                 or prev in ("send", "pay", "give", "owe", "lend", "wire", "venmo") and after in _AMOUNT_WORDS
@@ -1470,8 +1471,9 @@ def _messaged(norms: list[str], i: int) -> bool:
     if i < 2 or norms[i - 1] != "to":
         return False
     before = norms[max(0, i - 8):i - 1]
-    return not _MESSAGING.isdisjoint(before) and _TRAVEL_WORDS.isdisjoint(before) \
-        and _ROUTE_WORDS.isdisjoint(before) and (i + 1 == len(norms) or norms[i + 1] in _HOW_IT_GOES)
+    said = not _MESSAGING.isdisjoint(before) or "s m s" in " ".join(before)
+    return said and norms[i - 2] not in _TRAVEL_WORDS and _ROUTE_WORDS.isdisjoint(before) \
+        and (i + 1 == len(norms) or norms[i + 1] in _HOW_IT_GOES)
 
 
 def _paid(norms: list[str], i: int) -> bool:
@@ -1579,7 +1581,9 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 # (not "send": "send the package to austin")
-_MESSAGING = lx.MESSAGE_NOUNS | frozenset("text message write reply shoot email response birthday anniversary".split())
+_MESSAGING = lx.MESSAGE_NOUNS | frozenset("""
+text message write reply shoot email response birthday anniversary sms whatsapp recording
+""".split())
 _HOW_IT_GOES = frozenset("on in via through using saying that asap now today tonight please".split())
 _ACCOUNT_WORDS = frozenset("for checking savings account".split())
 _REACTED_TO = frozenset("message messages text texts picture pictures photo photos video gif post".split())
