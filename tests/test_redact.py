@@ -439,6 +439,20 @@ def test_places_and_brands_stay(redactor, text):
     ("send s m s to iris", "send s m s to [PERSON]"), ("imessage bill about it", "imessage [PERSON] about it"),
     ("write dale a text", "write [PERSON] a text"), ("open conversation with miles", "open conversation with [PERSON]"),
     ("how long to get to jasmine", None),
+    # "will" and "may" before what no helper verb is followed by, or sent a message; who a reminder is for;
+    # an owner whose "'s" is unsaid; a message from someone, or a reaction to someone
+    ("message will can you fix the door", "message [PERSON] can you fix the door"),
+    ("send will a message about the trip", "send [PERSON] a message about the trip"),
+    ("start a video message for may", "start a video message for [PERSON]"), ("set a reminder for may", None),
+    ("a weekly reminder for may to weed the flowerbed", "a weekly reminder for [PERSON] to weed the flowerbed"),
+    ("create a daily reminder for spencer to walk the dog", "create a daily reminder for [PERSON] to walk the dog"),
+    ("set a reminder for ten to call mom", None),
+    ("show me all of jade reminders", "show me all of [PERSON] reminders"),
+    ("when is faith birthday", "when is [PERSON] birthday"), ("when is easter", None),
+    ("react with a laugh to hope", "react with a laugh to [PERSON]"),
+    ("what messages do i have from drew", "what messages do i have from [PERSON]"),
+    ("message andrew to pick up the baby from daycare", "message [PERSON] to pick up the baby from daycare"),
+    ("i'd like to see that", None), ("add adele onto funtime activity playlist", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -214,11 +214,11 @@ POSSESSIVES = frozenset("my our your his her their".split())
 # what follows cannot go on a helper verb ("text my son will that i'm late", "tell my sister may to call").
 NOT_AFTER_A_HELPER = frozenset("""
 that to at about and i i'm im on for know please now tomorrow tonight today if when what where the a an
-she he they we you is was has had hi hello
+she he they we you is was has had hi hello hey can could would should must might sorry saying okay ok thanks
 """.split())
 # "reply to X", "send fifty dollars to X": after these, "to" is followed by a person.
 TO_A_PERSON = frozenset("""
-message text email talk write hi hello say letter note reply send it this speak respond replied responded
+message text email talk write hi hello say letter note reply send it this speak respond replied responded contact
 dollars dollar bucks pounds euros money payment transfer cash
 link picture pictures photo photos pic pics video videos file reminder invite invitation bye goodbye
 congratulations congrats thanks out
@@ -418,6 +418,13 @@ def keep_titles() -> dict[str, list[tuple[str, ...]]]:
     """Titles, venues and businesses that real requests the tagger was trained on say must stay
     (scripts/train-redactor writes the list from their KEEP slots), by first word, as place_names()."""
     return _by_first_word(_entries("keep_titles.txt"))
+
+
+@cache
+def possessive_titles() -> frozenset[str]:
+    """The one-word kept titles said as a possessive ("spencer's", a restaurant; "adele's" playlist), less the
+    "'s": as a bare word they are likelier someone's name, unless in a media request."""
+    return frozenset(w[:-2] for w in _entries("keep_titles.txt") if " " not in w and w.endswith("'s"))
 
 
 @cache

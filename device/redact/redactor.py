@@ -332,6 +332,8 @@ class Redactor:
                 i += 1
                 continue
             found = _phrase_at(lx.keep_titles(), norms, i, n)
+            if found and len(found) == 1 and found[0] in lx.possessive_titles() and not media:
+                found = None  # "a reminder for spencer to ...": no "spencer's" restaurant
             artist = _phrase_at(lx.keep_artists(), norms, i, n) if media else None
             if artist and any(_possessive(t) for t in tokens[i:i + len(artist) - 1]):
                 artist = None  # "[rachel]'s house" is no rachel house: a possessive ends a person's name
@@ -979,9 +981,13 @@ class Redactor:
             # where "will" and "may" cannot be helper verbs: after another one and before what a person does
             # ("is will coming", "did may respond"), owning something ("will's phone number"), between "add"
             # and "to my contacts", and in "call will back" or "pay will back"
-            no_helper = prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i]) \
-                or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"]) \
-                or prev in ("call", "ring", "phone", "pay", "paid") and after == "back"  # "pay will back"
+            no_helper = (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i])
+                         or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"])
+                         or prev in ("call", "ring", "phone", "pay", "paid") and after == "back"  # "pay will back"
+                         # "send will a message", "laugh reacting will reply", "a video message for may"
+                         or prev in ("send", "give", "leave", "shoot", "write") and after in ("a", "an", "my", "our")
+                         or _reacted_to(norms, i)
+                         or prev == "for" and prev2 in _MESSAGES_NOT_REMINDERS or _reminded(norms, i))
             if tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
                     titled or surnamed or reached or no_helper
                     or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
@@ -1172,6 +1178,10 @@ class Redactor:
                 or prev in ("i'm", "im", "name's", "names") or (prev2, prev) == ("my", "name")
                 or prev == "to" and prev2 in lx.TO_A_PERSON
                 or _messaged(norms, i) or _reacted_to(norms, i)
+                or _reminded(norms, i)  # "a reminder at seven for spencer to walk the dog"
+                # "all of jade reminders", "when is faith birthday": an owner, her "'s" unsaid
+                or (prev2, prev) == ("all", "of") and not lx.PERSONAL_NOUNS.isdisjoint(norms[i + 1:i + 3])
+                or prev in ("is", "was") and prev2 in ("when", "what") and after in _CELEBRATIONS
                 # "my dentist is olive", "the dentist is grace for the eleventh"
                 or prev == "is" and prev2 in lx.RELATIONS and i > 2 and norms[i - 3] in ("my", "the", "our"))
 
@@ -1468,12 +1478,18 @@ def _messaged(norms: list[str], i: int) -> bool:
     """Whether token i is who a message goes to, after "to" in a request to send one, at its end or before
     how it goes: "send a message back to X", "send happy birthday to X", "shoot a text over to X on
     whatsapp". Not on a way somewhere ("drive to X", "directions to X")."""
-    if i < 2 or norms[i - 1] != "to":
+    if i < 2 or norms[i - 1] not in ("to", "from"):
         return False
     before = norms[max(0, i - 8):i - 1]
-    said = not _MESSAGING.isdisjoint(before) or "s m s" in " ".join(before)
-    return said and norms[i - 2] not in _TRAVEL_WORDS and _ROUTE_WORDS.isdisjoint(before) \
-        and (i + 1 == len(norms) or norms[i + 1] in _HOW_IT_GOES)
+    ends = i + 1 == len(norms) or norms[i + 1] in _HOW_IT_GOES
+    # "what messages do i have from drew", "the text i just got from rose today" (not "from X to Y")
+    if norms[i - 1] == "from":  # (not where a message is sent: "message andrew to pick up the baby from daycare")
+        return ends and not lx.MESSAGE_NOUNS.isdisjoint(before) and _ROUTE_WORDS.isdisjoint(before) \
+            and norms[0] not in lx.PERSON_VERBS and "send" not in norms[:i]
+    # "react with a laugh to hope", "give a smile reaction to ivy"
+    said = not _MESSAGING.isdisjoint(before) or "s m s" in " ".join(before) \
+        or not _REACTING.isdisjoint(before)  # (not "like": "i'd like to see that")
+    return said and ends and norms[i - 2] not in _TRAVEL_WORDS and _ROUTE_WORDS.isdisjoint(before)
 
 
 def _paid(norms: list[str], i: int) -> bool:
@@ -1485,6 +1501,14 @@ def _paid(norms: list[str], i: int) -> bool:
     before = norms[max(0, i - 12):i - 1]
     return not _PAYING.isdisjoint(before) and _TRAVEL_WORDS.isdisjoint(before) and _ROUTE_WORDS.isdisjoint(before) \
         and (i + 1 == len(norms) or norms[i + 1] in _HOW_IT_GOES or norms[i + 1] in _ACCOUNT_WORDS)
+
+
+def _reminded(norms: list[str], i: int) -> bool:
+    """Whether token i is who a reminder is for, and what is to be done follows: "a reminder at seven for
+    spencer to walk the dog", "a weekly reminder for may to weed the flowerbed"."""
+    return 1 < i < len(norms) - 2 and norms[i - 1] == "for" and norms[i + 1] == "to" \
+        and norms[i + 2] not in lx.STOPWORDS and not is_number_token(norms[i + 2]) \
+        and not _REMINDING.isdisjoint(norms[max(0, i - 10):i - 1])
 
 
 def _reacted_to(norms: list[str], i: int) -> bool:
@@ -1581,12 +1605,15 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 # (not "send": "send the package to austin")
+_REMINDING = frozenset("reminder reminders remind alert".split())
+_MESSAGES_NOT_REMINDERS = frozenset("message messages text texts video recording voicemail email".split())
 _MESSAGING = lx.MESSAGE_NOUNS | frozenset("""
 text message write reply shoot email response birthday anniversary sms whatsapp recording
 """.split())
-_HOW_IT_GOES = frozenset("on in via through using saying that asap now today tonight please".split())
+_HOW_IT_GOES = frozenset("on in via through using saying that asap now today tonight yesterday last please".split())
 _ACCOUNT_WORDS = frozenset("for checking savings account".split())
 _REACTED_TO = frozenset("message messages text texts picture pictures photo photos video gif post".split())
+_REACTING = frozenset("react reacting reaction emoji smiley thumbs haha wow".split())
 _REACTIONS = frozenset("""
 like love heart hearts thumbs laugh laughing haha angry crying cry sad mad dislike react reacting reaction wow
 emoji smiley
