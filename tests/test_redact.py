@@ -453,6 +453,11 @@ def test_places_and_brands_stay(redactor, text):
     ("what messages do i have from drew", "what messages do i have from [PERSON]"),
     ("message andrew to pick up the baby from daycare", "message [PERSON] to pick up the baby from daycare"),
     ("i'd like to see that", None), ("add adele onto funtime activity playlist", None),
+    # who something is planned with, in a reminder or a plan, when or nothing following
+    ("remind me to work out with rich next saturday", "remind me to work out with [PERSON] next saturday"),
+    ("give me all reminders that i have with pat", "give me all reminders that i have with [PERSON]"),
+    ("remind me to go shopping with my sister on friday", None),
+    ("remind me to pick up coffee with milk tomorrow", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

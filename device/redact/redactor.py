@@ -1179,6 +1179,7 @@ class Redactor:
                 or prev == "to" and prev2 in lx.TO_A_PERSON
                 or _messaged(norms, i) or _reacted_to(norms, i)
                 or _reminded(norms, i)  # "a reminder at seven for spencer to walk the dog"
+                or _planned_with(norms, i)  # "remind me to work out with rich next saturday"
                 # "all of jade reminders", "when is faith birthday": an owner, her "'s" unsaid
                 or (prev2, prev) == ("all", "of") and not lx.PERSONAL_NOUNS.isdisjoint(norms[i + 1:i + 3])
                 or prev in ("is", "was") and prev2 in ("when", "what") and after in _CELEBRATIONS
@@ -1511,6 +1512,15 @@ def _reminded(norms: list[str], i: int) -> bool:
         and not _REMINDING.isdisjoint(norms[max(0, i - 10):i - 1])
 
 
+def _planned_with(norms: list[str], i: int) -> bool:
+    """Whether token i is who something is planned with, in a reminder or a plan, and when or nothing
+    follows: "remind me to work out with rich next saturday", "all the reminders i have with pat". Not in
+    a request about cooking ("a reminder to make pasta with basil tomorrow")."""
+    return i > 1 and norms[i - 1] == "with" and (i + 1 == len(norms) or norms[i + 1] in _WHEN_AFTER) \
+        and not (_REMINDING | _PLANS).isdisjoint(norms[:i - 1]) and lx.COOKING_WORDS.isdisjoint(norms) \
+        and _phrase_at(lx.thing_names(), norms, i, len(norms)) is None  # "with basil", "with ginger"
+
+
 def _reacted_to(norms: list[str], i: int) -> bool:
     """Whether token i owns the message a reaction is to, its "'s" unsaid: "love jack text", "thumbs up
     ray message", "react crying to wade picture", "like storm last message"."""
@@ -1606,6 +1616,11 @@ say said comment commented
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 # (not "send": "send the package to austin")
 _REMINDING = frozenset("reminder reminders remind alert".split())
+_PLANS = lx.MEETING_NOUNS | frozenset("plans plan schedule calendar event appointment appt".split())
+_WHEN_AFTER = frozenset("""
+at on for next this tomorrow today tonight every from in about monday tuesday wednesday thursday friday saturday
+sunday mondays tuesdays wednesdays thursdays fridays saturdays sundays
+""".split())
 _MESSAGES_NOT_REMINDERS = frozenset("message messages text texts video recording voicemail email".split())
 _MESSAGING = lx.MESSAGE_NOUNS | frozenset("""
 text message write reply shoot email response birthday anniversary sms whatsapp recording
