@@ -458,6 +458,19 @@ def test_places_and_brands_stay(redactor, text):
     ("give me all reminders that i have with pat", "give me all reminders that i have with [PERSON]"),
     ("remind me to go shopping with my sister on friday", None),
     ("remind me to pick up coffee with milk tomorrow", None),
+    # replies and emails sent to someone; "will" and "may" before a question or "i'll"; who sent the messages
+    # read; "find out from X"; who texted or answered the speaker; an app between an owner and the message
+    ("send a response to will", "send a response to [PERSON]"),
+    ("send emails to grace about the reunion", "send emails to [PERSON] about the reunion"),
+    ("message may did you pass the test", "message [PERSON] did you pass the test"),
+    ("read me the messages rose sent me today", "read me the messages [PERSON] sent me today"),
+    ("our mail lady left us a note", None),
+    ("find out from ginger when the race is", "find out from [PERSON] when the race is"),
+    ("may texted me yesterday", "[PERSON] texted me yesterday"), ("did mark txt me back", "did [PERSON] txt me back"),
+    ("check if summer has answered me", "check if [PERSON] has answered me"), ("the storm called me back", None),
+    ("react with a smile to heather whatsapp message", "react with a smile to [PERSON] whatsapp message"),
+    ("send a response to gramma mildred", "send a response to gramma [PERSON]"),
+    ("a table at papa ray's restaurant", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

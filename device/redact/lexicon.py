@@ -177,7 +177,7 @@ married do comment commented online majoring major owes owe message messaged wro
 leaves arrives comes goes finishes pays replies answers writes visits wakes
 dating seeing working studying sleeping texting visiting leaving calling messaging emailing driving staying
 post posts posted tweet tweets tweeted upload uploaded liked move moves moved invited seen heard
-land lands landed
+land lands landed txt txted
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""
@@ -208,17 +208,21 @@ we've they've i'd you'd we'd they'd can't won't don't doesn't didn't isn't aren'
 # itself: "what did grandma say").
 KIN_TITLES = frozenset("aunt auntie uncle cousin".split())
 # Grandparents go by a first name too ("grandma rose", "nana pearl"), and alone ("what did grandma say").
-GRAND_TITLES = frozenset("grandma grandpa granny gran nana nan grandad granddad grandmother grandfather".split())
+GRAND_TITLES = frozenset("""
+grandma grandpa granny gran nana nan grandad granddad grandmother grandfather gramma grammy grampa gramps
+""".split())
 POSSESSIVES = frozenset("my our your his her their".split())
 # Names that are also helper verbs ("will", "may"): after a relation ("my son will ...") a name only when
 # what follows cannot go on a helper verb ("text my son will that i'm late", "tell my sister may to call").
 NOT_AFTER_A_HELPER = frozenset("""
 that to at about and i i'm im on for know please now tomorrow tonight today if when what where the a an
 she he they we you is was has had hi hello hey can could would should must might sorry saying okay ok thanks
+did why i'll ill we'll you'll let's are do does don't
 """.split())
 # "reply to X", "send fifty dollars to X": after these, "to" is followed by a person.
 TO_A_PERSON = frozenset("""
 message text email talk write hi hello say letter note reply send it this speak respond replied responded contact
+messages texts emails notes letters response answer
 dollars dollar bucks pounds euros money payment transfer cash
 link picture pictures photo photos pic pics video videos file reminder invite invitation bye goodbye
 congratulations congrats thanks out

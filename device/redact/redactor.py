@@ -987,7 +987,8 @@ class Redactor:
                          # "send will a message", "laugh reacting will reply", "a video message for may"
                          or prev in ("send", "give", "leave", "shoot", "write") and after in ("a", "an", "my", "our")
                          or _reacted_to(norms, i)
-                         or prev == "for" and prev2 in _MESSAGES_NOT_REMINDERS or _reminded(norms, i))
+                         or prev == "for" and prev2 in _MESSAGES_NOT_REMINDERS or _reminded(norms, i)
+                         or self._contacted_me(norms, i))  # "may texted me yesterday"
             if tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
                     titled or surnamed or reached or no_helper
                     or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
@@ -1163,7 +1164,13 @@ class Redactor:
                 or prev == "of" and prev2 in _PICTURES and tok not in self.all_places and self._plainly_a_name(tok)
                 and not _phrase_at(lx.place_names(), norms, i, len(norms))
                 # "the video X sent me", "the message X left"
-                or (prev in _PICTURES or prev in lx.MESSAGE_NOUNS) and after in _SENDING and self._plainly_a_name(tok)
+                or (prev in _PICTURES or prev in lx.MESSAGE_NOUNS) and after in _SENDING
+                and (self._plainly_a_name(tok)  # "the messages rose sent me" (not "our mail lady left us a note")
+                     or norms[i + 2:i + 3] in (["me"], ["us"]) and tok in lx.EVERYDAY_NAMES)
+                # "find out from ginger when the five k is"
+                or (prev2, prev) == ("out", "from")
+                # "may texted me yesterday", "check if summer has answered me", "did mark txt me back"
+                or self._contacted_me(norms, i)
                 # "send X my eta", "send X our address"
                 or prev in ("send", "text", "share") and after in ("my", "our")
                 and not (_SENT_THINGS | _WHAT_I_SHARE).isdisjoint(norms[i + 2:i + 4])
@@ -1185,6 +1192,13 @@ class Redactor:
                 or prev in ("is", "was") and prev2 in ("when", "what") and after in _CELEBRATIONS
                 # "my dentist is olive", "the dentist is grace for the eleventh"
                 or prev == "is" and prev2 in lx.RELATIONS and i > 2 and norms[i - 3] in ("my", "the", "our"))
+
+    def _contacted_me(self, norms, i: int) -> bool:
+        """Whether the name at i (an everyday word too) reached the speaker: "may texted me yesterday", "check
+        if summer has answered me", "did mark txt me back"."""
+        k = i + 1 + (norms[i + 1:i + 2] in (["has"], ["had"], ["just"]))
+        return k + 1 < len(norms) and norms[k] in _CONTACTED and norms[k + 1] in ("me", "us", "back") \
+            and (i == 0 or norms[i - 1] not in _DETERMINERS)  # "the storm called me back"
 
     def _called_person(self, tokens, norms, i: int, tok: str, prev: str, prev2: str, after: str) -> bool:
         """The calls people make and the people of plans around the word at i: "hang up on X", "call
@@ -1290,6 +1304,7 @@ class Redactor:
 
     def _name_like(self, tok: str, strong: bool) -> bool:
         if not tok.isalpha() or tok in lx.STOPWORDS or tok in lx.RELATIONS or tok in lx.TITLES or len(tok) < 2 \
+                or tok in lx.GRAND_TITLES or tok in lx.KIN_TITLES \
                 or tok in self.places or tok in lx.ASSISTANTS or tok in lx.NOT_NAMES:
             return False
         if tok in self.first_names or tok in self.surnames and strong \
@@ -1324,7 +1339,8 @@ class Redactor:
         if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
                 and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS \
                 and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS \
-                and tok not in _STARTING:  # "where kim works", "when did moira start her job"
+                and tok not in _STARTING and tok not in _CONTACTED \
+                and tok not in _MESSAGING_APPS and tok not in _SOCIAL_NETWORKS:  # "where kim works", "[dale] messenger"
             return j + 1
         return j
 
@@ -1525,6 +1541,8 @@ def _reacted_to(norms: list[str], i: int) -> bool:
     """Whether token i owns the message a reaction is to, its "'s" unsaid: "love jack text", "thumbs up
     ray message", "react crying to wade picture", "like storm last message"."""
     k = i + 1 + (norms[i + 1:i + 2] in (["last"], ["latest"], ["recent"]))
+    k += k < len(norms) and norms[k] not in _REACTED_TO \
+        and (norms[k] in _MESSAGING_APPS or norms[k] in _SOCIAL_NETWORKS)  # "heather whatsapp message"
     # just after the reaction or "to", "at", "on" (not "love the sky text", "john's gif message")
     return k < len(norms) and norms[k] in _REACTED_TO and not _REACTIONS.isdisjoint(norms[max(0, i - 4):i]) \
         and i > 0 and (norms[i - 1] in _REACTIONS or norms[i - 1] in ("to", "at", "on")
@@ -1615,6 +1633,7 @@ say said comment commented
 """.split())
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 # (not "send": "send the package to austin")
+_CONTACTED = frozenset("texted messaged emailed called answered replied responded txt txted wrote dmed".split())
 _REMINDING = frozenset("reminder reminders remind alert".split())
 _PLANS = lx.MEETING_NOUNS | frozenset("plans plan schedule calendar event appointment appt".split())
 _WHEN_AFTER = frozenset("""
@@ -1627,11 +1646,11 @@ text message write reply shoot email response birthday anniversary sms whatsapp 
 """.split())
 _HOW_IT_GOES = frozenset("on in via through using saying that asap now today tonight yesterday last please".split())
 _ACCOUNT_WORDS = frozenset("for checking savings account".split())
-_REACTED_TO = frozenset("message messages text texts picture pictures photo photos video gif post".split())
+_REACTED_TO = frozenset("message messages text texts picture pictures photo photos video gif post reply".split())
 _REACTING = frozenset("react reacting reaction emoji smiley thumbs haha wow".split())
 _REACTIONS = frozenset("""
 like love heart hearts thumbs laugh laughing haha angry crying cry sad mad dislike react reacting reaction wow
-emoji smiley
+emoji smiley smile face eyes
 """.split())
 _IN_CINEMAS = [["in", w] for w in ("theaters", "theatres", "cinemas")]
 _CINEMA_WORDS = lx.VENUE_AFTER | {"drive"}  # the venue words, and a drive-in ("the sunset drive in")
