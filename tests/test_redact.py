@@ -471,6 +471,11 @@ def test_places_and_brands_stay(redactor, text):
     ("react with a smile to heather whatsapp message", "react with a smile to [PERSON] whatsapp message"),
     ("send a response to gramma mildred", "send a response to gramma [PERSON]"),
     ("a table at papa ray's restaurant", None),
+    # "may" and "will" after a name, where no helper verb goes on, are its surname
+    ("text enola may to pick up the dog", "text [PERSON] to pick up the dog"),
+    ("send it to arnoldo may", "send it to [PERSON]"),
+    ("call john and he may answer", "call [PERSON] and he may answer"),
+    ("ask sarah if she will", "ask [PERSON] if she will"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

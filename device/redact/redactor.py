@@ -675,6 +675,12 @@ class Redactor:
                     and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS
                     and w not in lx.NOT_NAMES):
                 labels[k + 1] = "PERSON"
+        # "text enola may to pick up the dog", "send it to arnoldo may": "may" and "will" after a name, where
+        # no helper verb goes on, are its surname
+        for k in range(n - 1):
+            if labels[k] == "PERSON" and labels[k + 1] is None and norms[k + 1] in ("may", "will") \
+                    and (k + 2 == n or norms[k + 2] in _NOT_AFTER_A_HELPER_NAME or _possessive(tokens[k + 1])):
+                labels[k + 1] = "PERSON"
         for k in range(n - 1, 0, -1):
             w = norms[k - 1]
             # (whatever the tagger says, before a surname no list knows: "about grace okafor's party")
@@ -1634,6 +1640,7 @@ say said comment commented
 _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 # (not "send": "send the package to austin")
 _CONTACTED = frozenset("texted messaged emailed called answered replied responded txt txted wrote dmed".split())
+_NOT_AFTER_A_HELPER_NAME = frozenset("to that and via through house asking saying about at please".split())
 _REMINDING = frozenset("reminder reminders remind alert".split())
 _PLANS = lx.MEETING_NOUNS | frozenset("plans plan schedule calendar event appointment appt".split())
 _WHEN_AFTER = frozenset("""
