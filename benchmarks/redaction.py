@@ -58,6 +58,7 @@ FRESH_Q = DATA / "fresh_q.txt"
 FRESH_TICKETS_R = DATA / "fresh_tickets_r.txt"
 FRESH_PEOPLE_S = DATA / "fresh_people_s.txt"
 FRESH_DOMAINS_T = DATA / "fresh_domains_t.txt"
+FRESH_TICKETS_V = DATA / "fresh_tickets_v.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -82,6 +83,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh tickets r", FRESH_TICKETS_R, "at the start of round 13"),
     ("fresh people s", FRESH_PEOPLE_S, "at the start of round 13"),
     ("fresh domains t", FRESH_DOMAINS_T, "in round 13"),
+    ("fresh tickets v", FRESH_TICKETS_V, "in round 13"),
 )
 
 

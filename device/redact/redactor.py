@@ -482,11 +482,14 @@ class Redactor:
             return True
         if self._only_names(named):
             before = f"{norms[i - 2]} {norms[i - 1]}" if i > 1 else ""
-            # "something like [john wick]" (a title of one name is likelier a person's: "like harriet would")
+            # "something like [john wick]" (a title of one name is likelier a person's: "like harriet would");
+            # "what time is [harriet] showing", "where is [judy] showing tonight" (not "playing": a game)
+            shown = norms[j:j + 1] == ["showing"] and (j + 1 == n or norms[j + 1] in _WHEN_AFTER) \
+                and norms[0] in ("what", "when", "where", "whats", "what's")
             return i > 0 and norms[i - 1] in lx.FILM_CUES or before in lx.FILM_CUES_TWO \
                 or before in ("something like", "anything like") and j - i >= 2 \
                 or films and len(named) < j - i \
-                or j < n and norms[j] in lx.FILM_AFTER \
+                or j < n and norms[j] in lx.FILM_AFTER or shown \
                 or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2))
         return films or j - i >= 2
 
@@ -1571,13 +1574,17 @@ def _wished(norms: list[str], k: int) -> bool:
 def _asks_for_an_actor(norms: list[str]) -> bool:
     """A film actor's whole name said the way film-goers pick a film by who is in it, with no film word
     around: "the one with daniel craig", "anything with adam sandler", "which one has brad pitt in it",
-    "hustlers with jennifer lopez" (a listed film just before "with"). Not "lunch with ...": a person's."""
+    "hustlers with jennifer lopez" (a listed film just before "with"), "is joaquin phoenix in joker" (a listed
+    film just after "in"). Not "lunch with ...": a person's."""
     n = len(norms)
     for i in range(n):
         actor = _phrase_at(lx.film_actors(), norms, i, n)
         if not actor:
             continue
-        if norms[i + len(actor):i + len(actor) + 2] == ["in", "it"] \
+        j = i + len(actor)
+        if norms[j:j + 2] == ["in", "it"] \
+                or norms[j:j + 1] == ["in"] and norms[j + 1:j + 2] not in (["the"], ["a"], ["an"], ["my"]) \
+                and len(_phrase_at(lx.film_titles(), norms, j + 1, n) or ()) == n - j - 1 \
                 or i > 1 and norms[i - 1] == "with" and norms[i - 2] in _PICKED_BY_WHO_IS_IN_IT \
                 or i > 1 and norms[i - 1] == "with" and any(
                     len(_phrase_at(lx.film_titles(), norms, k, i - 1) or ()) == i - 1 - k for k in range(i - 1)):
