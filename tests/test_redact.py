@@ -479,6 +479,8 @@ def test_places_and_brands_stay(redactor, text):
     # fresh_tickets_v.txt's: an actor asked about in a listed film; a film of names asked when it shows
     ("is joaquin phoenix in joker", None), ("is tom hanks in the hospital", "is [PERSON] in the hospital"),
     ("what time is harriet showing", None), ("when is harriet playing tomorrow", "when is [PERSON] playing tomorrow"),
+    # a tour and a radio station are media: an artist there stays
+    ("is taylor swift touring this year", None), ("start a kendrick lamar station on pandora", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

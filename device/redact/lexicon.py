@@ -501,7 +501,8 @@ pay paid remember forget visit visiting back
 MEDIA_REQUEST_WORDS = frozenset("""
 play playing played listen listening hear song songs music album albums track tracks playlist band bands singer
 singers artist artists
-concert concerts gig tour movie movies film films watch watching director directed starring actor actress
+concert concerts gig tour touring station stations movie movies film films watch watching director directed starring
+actor actress
 performing performs perform performance show shows theater theatre cinema theaters theatres cinemas
 """.split())
 # Words after a name that make it an artist's or a title's in a media request ("bebe rexha songs").
