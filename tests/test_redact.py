@@ -481,6 +481,11 @@ def test_places_and_brands_stay(redactor, text):
     ("what time is harriet showing", None), ("when is harriet playing tomorrow", "when is [PERSON] playing tomorrow"),
     # a tour and a radio station are media: an artist there stays
     ("is taylor swift touring this year", None), ("start a kendrick lamar station on pandora", None),
+    # sports teams are no people, and a brand's first word alone is the brand's; places and a dish by nickname
+    ("did the yankees win last night", None), ("how did manchester united do", None),
+    ("seahawks versus cardinals has got a good rating", None), ("call chelsea", "call [PERSON]"),
+    ("how long to get to bills house", "how long to get to [PERSON] house"),
+    ("weather for martha's vineyard", None), ("how to make baba ganoush", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

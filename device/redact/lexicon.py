@@ -94,8 +94,8 @@ def school_short_names() -> dict[str, list[tuple[str, ...]]]:
 
 @cache
 def brand_names() -> dict[str, list[tuple[str, ...]]]:
-    """BRANDS, by first word, as place_names()."""
-    return _by_first_word(BRANDS)
+    """BRANDS and SPORTS_TEAMS, by first word, as place_names()."""
+    return _by_first_word(BRANDS | SPORTS_TEAMS)
 
 
 def common_words() -> WordSet:
@@ -252,9 +252,30 @@ dropbox, paypal, venmo, zelle, audible, kindle, npr, bbc, cnn, espn, fox news,
 itunes, lastfm, last fm, deezer, shazam, vimeo, zvooq, soundcloud, imax, loews, cineplex, cineplex odeon, arclight,
 kerasotes, harkins, santikos, alamo drafthouse, dipson, plitt
 """.replace("\n", " ").split(","))
+# Sports teams people ask about ("did the yankees win", "how did manchester united do"): a team is no person,
+# and a city before it is its town ("the new york yankees"). Hand-written: the major North American leagues'
+# team names and Europe's best-known football clubs; not those that are a first name's plural ("bills",
+# "rays": "to bills house").
+SPORTS_TEAMS = frozenset(phrase.strip() for phrase in """
+yankees, red sox, mets, dodgers, giants, cubs, white sox, cardinals, braves, astros, phillies, padres, mariners,
+rangers, blue jays, orioles, twins, guardians, indians, tigers, royals, angels, athletics, a's, brewers,
+pirates, reds, rockies, diamondbacks, marlins, nationals, patriots, cowboys, packers, steelers, eagles, 49ers,
+forty niners, niners, chiefs, dolphins, jets, ravens, bengals, browns, texans, colts, jaguars, titans,
+broncos, raiders, chargers, bears, lions, vikings, falcons, panthers, saints, buccaneers, bucs, seahawks, rams,
+commanders, redskins, lakers, clippers, warriors, celtics, knicks, nets, sixers, seventy sixers, raptors, bulls,
+cavaliers, cavs, pistons, pacers, bucks, hawks, hornets, heat, magic, wizards, nuggets, timberwolves, thunder,
+trail blazers, blazers, jazz, suns, kings, mavericks, mavs, rockets, grizzlies, pelicans, spurs, maple leafs,
+canadiens, habs, bruins, blackhawks, red wings, penguins, flyers, capitals, caps, islanders, devils, oilers,
+flames, canucks, jets, senators, sabres, lightning, hurricanes, predators, blues, wild, avalanche, stars, coyotes,
+ducks, sharks, golden knights, kraken, blue jackets, galaxy, sounders, timbers, manchester united, man united,
+man u, manchester city, man city, arsenal, chelsea, liverpool, tottenham, spurs, everton, newcastle united,
+aston villa, west ham, leeds united, real madrid, barcelona, barca, bayern munich, juventus, ac milan,
+inter milan, paris saint germain, psg, celtic, rangers, ajax, borussia dortmund
+""".replace("\n", " ").split(","))
 # Places people say by a short name that the gazetteer (GeoNames) does not list.
 PLACE_NICKNAMES = frozenset(phrase.strip() for phrase in """
-vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay area, socal, norcal
+vegas, philly, san fran, frisco, nola, chi town, big apple, the bay area, bay area, socal, norcal,
+martha's vineyard, cape cod, the hamptons, hamptons, lake tahoe, key west, death valley
 """.split(","))
 # Schools people say by a short name that the list of schools (school_names.txt) does not hold.
 SCHOOL_NICKNAMES = frozenset(phrase.strip() for phrase in """

@@ -258,7 +258,9 @@ class Redactor:
             while j < n and labels[j] == label:
                 j += 1
             alone = (i == 0 or labels[i - 1] is None) and (j == n or labels[j] is None)  # no postcode, no street
-            whole_brand = _phrase_at(lx.brand_names(), norms, i, j) == tuple(norms[i:j])
+            # the run is a brand, or begins one ("[manchester] united")
+            brand = _phrase_at(lx.brand_names(), norms, i, n) or ()
+            whole_brand = len(brand) >= j - i > 0 and brand[:j - i] == tuple(norms[i:j])
             # "drive to [alice]'s" is someone's home; "[mcdonald's]" and "[auckland]'s weather" are not
             someones = _possessive(tokens[j - 1]) and not whole_brand and not (j < n and norms[j] in _WEATHER_WORDS)
             # (a first name before a home is someone's, its "'s" unsaid: "get to crystal house")
@@ -297,7 +299,7 @@ class Redactor:
             # "call [comcast]", "tell [spotify] to play", "messages from [whatsapp]": a brand is no person,
             # even after a person's cue (unless a list of names knows it)
             elif label == "PERSON" and alone and whole_brand and not any(household[i:j]) \
-                    and not self._only_names(norms[i:j]):
+                    and not self._only_names(list(brand)):
                 labels[i:j] = [None] * (j - i)
             # "add paper towels to my [costco list]": a list's name ("john's list" stays a person's)
             elif label == "PERSON" and i and norms[i - 1] in ("my", "our", "the") and not any(household[i:j]) \
