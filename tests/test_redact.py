@@ -486,6 +486,10 @@ def test_places_and_brands_stay(redactor, text):
     ("seahawks versus cardinals has got a good rating", None), ("call chelsea", "call [PERSON]"),
     ("how long to get to bills house", "how long to get to [PERSON] house"),
     ("weather for martha's vineyard", None), ("how to make baba ganoush", None),
+    # a street named after someone, with no house number, is no address and no person
+    ("directions to martin luther king junior boulevard", None), ("is there traffic on cesar chavez avenue", None),
+    ("call john street", "call [PERSON]"), ("text mark avenue", "text [PERSON] avenue"),
+    ("send the package to two twenty one baker street", "send the package to [ADDRESS]"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

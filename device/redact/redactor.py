@@ -296,6 +296,12 @@ class Redactor:
                     and not (j < n and (norms[j] in lx.PERSON_ACTIONS or norms[j] in lx.HELPER_VERBS
                                         or norms[j] in lx.COOKING_VERBS)):
                 labels[i:j] = [None] * (j - i)
+            # "directions to [martin luther king] junior boulevard": a street named after someone (with no
+            # house number no address either)
+            elif label == "PERSON" and alone and not any(household[i:j]) and not _possessive(tokens[j - 1]) \
+                    and norms[j + (norms[j:j + 1] in (["junior"], ["jr"])):][:1] in _STREETS_NAMED \
+                    and not self._person_before(norms, i):
+                labels[i:j] = [None] * (j - i)
             # "call [comcast]", "tell [spotify] to play", "messages from [whatsapp]": a brand is no person,
             # even after a person's cue (unless a list of names knows it)
             elif label == "PERSON" and alone and whole_brand and not any(household[i:j]) \
@@ -1650,6 +1656,7 @@ _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 # (not "send": "send the package to austin")
 _CONTACTED = frozenset("texted messaged emailed called answered replied responded txt txted wrote dmed".split())
 _NOT_AFTER_A_HELPER_NAME = frozenset("to that and via through house asking saying about at please".split())
+_STREETS_NAMED = [[w] for w in "boulevard blvd avenue ave street road parkway highway expressway".split()]
 _REMINDING = frozenset("reminder reminders remind alert".split())
 _PLANS = lx.MEETING_NOUNS | frozenset("plans plan schedule calendar event appointment appt".split())
 _WHEN_AFTER = frozenset("""
