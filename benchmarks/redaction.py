@@ -59,6 +59,7 @@ FRESH_TICKETS_R = DATA / "fresh_tickets_r.txt"
 FRESH_PEOPLE_S = DATA / "fresh_people_s.txt"
 FRESH_DOMAINS_T = DATA / "fresh_domains_t.txt"
 FRESH_TICKETS_V = DATA / "fresh_tickets_v.txt"
+FRESH_W = DATA / "fresh_w.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -84,6 +85,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh people s", FRESH_PEOPLE_S, "at the start of round 13"),
     ("fresh domains t", FRESH_DOMAINS_T, "in round 13"),
     ("fresh tickets v", FRESH_TICKETS_V, "in round 13"),
+    ("fresh w", FRESH_W, "after round 13's rules, never tuned on"),
 )
 
 

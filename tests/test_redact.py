@@ -889,6 +889,26 @@ def test_round_12_fresh_sets_are_well_formed():
     assert all(label == "PERSON" for w in fresh_b(FRESH_PEOPLE_I) for _, _, label in w.spans)
 
 
+def test_round_13_fresh_sets_are_well_formed():
+    from benchmarks.redaction import (
+        FRESH_DOMAINS_T,
+        FRESH_PEOPLE_S,
+        FRESH_TICKETS_R,
+        FRESH_TICKETS_V,
+        FRESH_W,
+        fresh_b,
+    )
+
+    counts = [(sum(len(w.spans) for w in written), sum(not w.spans for w in written))
+              for written in map(fresh_b, (FRESH_TICKETS_R, FRESH_PEOPLE_S, FRESH_DOMAINS_T, FRESH_TICKETS_V, FRESH_W))]
+    assert counts == [(0, 40), (33, 15), (21, 24), (0, 40), (32, 20)]
+    # titles stay outside the name they go with, as in every other set ("dr {PERSON: chen}")
+    for written in map(fresh_b, (FRESH_PEOPLE_S, FRESH_DOMAINS_T, FRESH_W)):
+        for w in written:
+            assert all(w.text[s:e].split()[0] not in ("dr", "mr", "mrs", "aunt", "uncle", "grandma", "grandpa")
+                       for s, e, _ in w.spans), w.text
+
+
 def test_a_digit_left_in_a_word_is_a_number():
     # A recogniser that writes digits ("[5]" from the Korean test model): the uplink refuses any text
     # holding one, so the listener must not hand it over: the utterance would be lost.
