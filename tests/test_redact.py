@@ -490,6 +490,10 @@ def test_places_and_brands_stay(redactor, text):
     ("directions to martin luther king junior boulevard", None), ("is there traffic on cesar chavez avenue", None),
     ("call john street", "call [PERSON]"), ("text mark avenue", "text [PERSON] avenue"),
     ("send the package to two twenty one baker street", "send the package to [ADDRESS]"),
+    # typed words no list knows are no names: contractions without their apostrophe, chat words, film formats
+    ("i dont want that one", None), ("thx that sounds good", None), ("i want tix please", None),
+    ("fine thats right", None), ("the romcom in dolby please", None), ("call ty", "call [PERSON]"),
+    ("message hun to pick up the pizza", "message [PERSON] to pick up the pizza"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

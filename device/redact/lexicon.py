@@ -304,7 +304,15 @@ born
 everyone everybody anyone anybody someone somebody nobody rsvp
 celsius celcius fahrenheit farenheit centigrade
 oscars grammys emmys tonys
-""".split())
+""".split()) | frozenset(w.replace("'", "") for w in CONTRACTIONS) | frozenset("""
+havent hasnt hadnt shouldnt wouldnt couldnt mustnt neednt werent aint yall thatll itll whos whats wheres hows
+whens whys heres theres thats
+thx tyvm pls plz tix tkts tickts okey okie alrighty lol omg btw idk tbh np yea yeh nah naw wanna gonna gotta
+kinda sorta lemme gimme dunno cuz coz tonite nite tmrw tmr tomorow tommorow
+romcom scifi sci dolby atmos rpx screenx
+mam maam wifey hubby bf gf bestie fam sis bro
+""".split())  # typed words no list knows that are no names: contractions without their apostrophe, chat, films
+# (not "hun" or "bff": contacts are saved under them, as "honey")
 # Words after a name that make it a company's ("is ibm stock up", "call comcast customer service"): a person
 # has no share price and no customer service.
 COMPANY_AFTER = frozenset("stock stocks shares".split())
