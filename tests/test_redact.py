@@ -494,6 +494,16 @@ def test_places_and_brands_stay(redactor, text):
     ("i dont want that one", None), ("thx that sounds good", None), ("i want tix please", None),
     ("fine thats right", None), ("the romcom in dolby please", None), ("call ty", "call [PERSON]"),
     ("message hun to pick up the pizza", "message [PERSON] to pick up the pizza"),
+    # frames of calls and contacts of my own with everyday-word names: merged into a call, saved as, running
+    # late, arriving, coming over, asked where
+    ("merge ray into the call", "merge [PERSON] into the call"),
+    ("save this number as hope", "save this number as [PERSON]"),
+    ("jack is running late", "[PERSON] is running late"),
+    ("message chris running late", "message [PERSON] running late"),
+    ("wake me up before jack arrives", "wake me up before [PERSON] arrives"),
+    ("remind me that rose is coming over", "remind me that [PERSON] is coming over"),
+    ("wake me before summer arrives", None), ("remind me that may is over", None), ("wake me up before dawn", None),
+    ("where is mark", "where is [PERSON]"), ("where is summer", None), ("where is target", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -1048,9 +1048,14 @@ class Redactor:
                   or prev in ("is", "was") and (i == 1 or prev2 in _WH_WORDS) and self._somewhere(norms, i + 1)
                   and tok not in _WEATHER_NAMES and tok not in lx.MONTHS
                   # "wake me before lachlan leaves", "remind me that ravi is allergic": a clause's subject
-                  or prev in _CLAUSE_OPENERS and tok not in lx.EVERYDAY_NAMES
-                  and (prev != "that" or prev2 in _THAT_AFTER)  # "when that [movie] came out"
-                  and (after in lx.PERSON_ACTIONS or after in _BEING)
+                  or prev in _CLAUSE_OPENERS and (prev != "that" or prev2 in _THAT_AFTER)  # "when that movie came"
+                  and (tok not in lx.EVERYDAY_NAMES and (after in lx.PERSON_ACTIONS or after in _BEING)
+                       # "wake me before jack arrives", "remind me that rose is coming over" (not "before
+                       # summer arrives", "before may is over", "until paris is ...")
+                       or tok not in _WEATHER_NAMES and tok not in lx.MONTHS and tok not in self.all_places
+                       and not _phrase_at(lx.place_names(), norms, i, n)
+                       and (after in lx.PERSON_ACTIONS or after in _BEING and norms[i + 2:i + 3] != []
+                            and norms[i + 2] in lx.PERSON_ACTIONS))
                   or prev == "with" and tok not in lx.EVERYDAY_NAMES
                   # "henrik's birthday", "john's boss", "ray's chore reminders", "mark's most recent message"
                   or possessive and (after in lx.RELATIONS or any(
@@ -1161,6 +1166,7 @@ class Redactor:
                 or prev == "put" and after == "on" and "list" in norms[i + 2:i + 5]
                 # "save this number under X", "a table booked under the name of X"
                 or prev == "under" and not _FILED_UNDER.isdisjoint(norms[max(0, i - 5):i - 1])
+                or prev == "as" and "save" in norms[max(0, i - 5):i - 1]  # "save this number as X"
                 or (prev2, prev) == ("name", "of")
                 # "what did i get from max via skype", "get back to max via messages"
                 or prev in ("to", "from") and after == "via" and i + 2 < len(norms)
@@ -1235,7 +1241,8 @@ class Redactor:
                 or prev == "get" and norms[i + 1:i + 4] in (["on", "the", "phone"], ["on", "the", "line"])
                 # "put X on speaker", "put X on hold"
                 or prev == "put" and after == "on" and i + 2 < n and norms[i + 2] in _ON_A_CALL
-                or prev == "add" and after == "to" and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
+                or prev in ("add", "merge", "bring", "pull") and after in ("to", "into") \
+                and not _CALL_NOUNS.isdisjoint(norms[i + 2:i + 6])
                 or prev == "with" and "share" in norms[max(0, i - 4):i - 1]
                 or _paid(norms, i)  # "transfer ninety dollars to price"
                 or prev == "for" and after == "and" and i + 2 < n and norms[i + 2] in ("me", "i", "us")
@@ -1280,7 +1287,9 @@ class Redactor:
         acts = action in lx.PERSON_ACTIONS and action not in ("be", "been", "have", "has", "do", "get", "got") \
             and not (tok in lx.EVERYDAY_NAMES and action in ("need", "needs"))  # "rose needs water"
         return acts and (i == 0 or prev in _WH_WORDS) \
-            or (prev2, prev) == ("where", "is") and norms[i + 1:i + 3] == ["right", "now"] and not place \
+            or (prev2, prev) == ("where", "is") and (norms[i + 1:i + 3] == ["right", "now"] or i + 1 == n
+                                                     and tok not in _WEATHER_NAMES and tok not in lx.MONTHS) \
+            and not place and not _phrase_at(lx.brand_names(), norms, i, n) \
             or prev2 in _WH_WORDS and prev in ("is", "was") and after == "doing" and not place \
             or (prev2, prev) == ("who", "is") and after == "" and not place and tok not in _WEATHER_NAMES
 
