@@ -504,6 +504,8 @@ def test_places_and_brands_stay(redactor, text):
     ("remind me that rose is coming over", "remind me that [PERSON] is coming over"),
     ("wake me before summer arrives", None), ("remind me that may is over", None), ("wake me up before dawn", None),
     ("where is mark", "where is [PERSON]"), ("where is summer", None), ("where is target", None),
+    ("show me photos of jack", "show me photos of [PERSON]"), ("show me photos of daisy", None),
+    ("photos of summer", None),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -1183,8 +1183,11 @@ class Redactor:
                 # "buy X a gift", "get X a card", "bake X a cake"
                 or prev in ("buy", "get", "bring", "bake", "make", "order", "pick") and after in ("a", "an", "some")
                 and not _GIFTS.isdisjoint(norms[i + 2:i + 5])
-                # "photos of X" (not "photos of paris": a place is known before this is asked)
-                or prev == "of" and prev2 in _PICTURES and tok not in self.all_places and self._plainly_a_name(tok)
+                # "photos of X", "pictures of jack" (not "photos of paris": a place is known before this is
+                # asked; nor "pictures of roses", "of daisy", "of summer": flowers and seasons are photographed)
+                or prev == "of" and prev2 in _PICTURES and tok not in self.all_places
+                and (self._plainly_a_name(tok) or tok in lx.EVERYDAY_NAMES and tok in self.first_names
+                     and tok not in _PHOTOGRAPHED and tok not in _WEATHER_NAMES and tok not in lx.MONTHS)
                 and not _phrase_at(lx.place_names(), norms, i, len(norms))
                 # "the video X sent me", "the message X left"
                 or (prev in _PICTURES or prev in lx.MESSAGE_NOUNS) and after in _SENDING
@@ -1666,6 +1669,11 @@ _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 _CONTACTED = frozenset("texted messaged emailed called answered replied responded txt txted wrote dmed".split())
 _NOT_AFTER_A_HELPER_NAME = frozenset("to that and via through house asking saying about at please".split())
 _STREETS_NAMED = [[w] for w in "boulevard blvd avenue ave street road parkway highway expressway".split()]
+# Everyday-word names that are also what people photograph: flowers, plants, stones, the sky and the sea.
+_PHOTOGRAPHED = frozenset("""
+rose daisy lily violet iris jasmine poppy fern holly ivy hazel heather olive ginger pearl ruby amber crystal jade
+sky river brook dawn sunny rocky cherry honey candy angel
+""".split())
 _REMINDING = frozenset("reminder reminders remind alert".split())
 _PLANS = lx.MEETING_NOUNS | frozenset("plans plan schedule calendar event appointment appt".split())
 _WHEN_AFTER = frozenset("""
