@@ -85,7 +85,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh people s", FRESH_PEOPLE_S, "at the start of round 13"),
     ("fresh domains t", FRESH_DOMAINS_T, "in round 13"),
     ("fresh tickets v", FRESH_TICKETS_V, "in round 13"),
-    ("fresh w", FRESH_W, "after round 13's rules, never tuned on"),
+    ("fresh w", FRESH_W, "after all but the last steps of round 13, never tuned on"),
 )
 
 
