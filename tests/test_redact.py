@@ -506,6 +506,14 @@ def test_places_and_brands_stay(redactor, text):
     ("where is mark", "where is [PERSON]"), ("where is summer", None), ("where is target", None),
     ("show me photos of jack", "show me photos of [PERSON]"), ("show me photos of daisy", None),
     ("photos of summer", None),
+    # a cinema named after its chain, its number and its place: no person, no address, no e-mail
+    ("i'll go to amc mercado twenty", None), ("century sixteen eastridge please", None),
+    ("regal edwards please", None), ("cinearts at santana row please", None),
+    ("what's playing at amc cupertino square sixteen", None),
+    ("tickets for marcus smith", "tickets for [PERSON]"), ("call regal edwards", "call regal [PERSON]"),
+    ("meet jane at the amc", "meet [PERSON] at the amc"),
+    ("send the invoice to amc billing at amc dot com", "send the invoice to [EMAIL]"),
+    ("ship it to amc at twelve main street", "ship it to amc at [ADDRESS]"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -561,7 +561,8 @@ FILM_CUES_TWO = TITLE_BEFORE_TWO - {"tickets for", "tickets to", "ticket for", "
 CINEMA_CHAINS = frozenset(phrase.strip() for phrase in """
 amc, regal, cinemark, alamo drafthouse, harkins, marcus, landmark, century, showcase, cinepolis, emagine,
 arclight, loews, cineplex, odeon, vue, cineworld, picturehouse, kerasotes, santikos, dipson, plitt, malco,
-studio movie grill, reading cinemas, megaplex, galaxy, bow tie, pacific theatres, edwards
+studio movie grill, reading cinemas, megaplex, galaxy, bow tie, pacific theatres, edwards, cinelux, cinearts,
+angelika, ipic, cmx, showplace
 """.replace("\n", " ").split(","))
 VENUE_AFTER = frozenset("theater theaters theatre theatres cinema cinemas cineplex multiplex imax".split())
 # Words after a name that make it a landmark's, in any request ("yosemite national park", "o'hare airport").

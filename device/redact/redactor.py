@@ -323,7 +323,7 @@ class Redactor:
         songs" are a private person's), not before a person's action ("did X call", "X will pick up").
         A film title from Wikipedia's lists stays as _film_stays says."""
         n = len(norms)
-        if "PERSON" not in labels:
+        if "PERSON" not in labels and "ADDRESS" not in labels and "EMAIL" not in labels:
             return
         media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms) or _asks_for_an_actor(norms)
 
@@ -355,7 +355,9 @@ class Redactor:
                 i += len(longest)
                 continue
             i += 1
-        if films:
+        # (a chain said as a place is enough: "regal edwards please")
+        if films or any(_phrase_at(lx.cinema_chains(), norms, k, n) for k in range(n)
+                        if k == 0 or norms[k - 1] in ("at", "the", "to", "near", "from")):
             self._keep_cinemas(norms, labels, undo)
         if media:
             i = 0
@@ -412,27 +414,41 @@ class Redactor:
                 continue
             i += 1
 
-    @staticmethod
-    def _keep_cinemas(norms, labels, undo) -> None:
-        """In a request about films, a PERSON run just after a cinema chain said as a place ("at the amc
-        [mercado]", "to regal [edwards]", "[amc burbank] sixteen please", the chain in the run or not) is
-        where the cinema is: `undo` it ("tickets for marcus smith" keeps its person: no "at" before the
-        chain)."""
+    def _keep_cinemas(self, norms, labels, undo) -> None:
+        """A run just after a cinema chain said as a place ("at the amc [mercado]", "to regal [edwards]",
+        "century sixteen [eastridge]", "century at [tanforan]", "[amc burbank] sixteen please", the chain in
+        the run or not) is where the cinema is: `undo` a PERSON run; an ADDRESS or EMAIL run the chain
+        begins, with no street word in it, is the cinema too ("go to [amc mercado twenty]", "playing at
+        [cinearts at santana row]"). Not "tickets for marcus smith": no "at" or "to" before the chain."""
         n = len(norms)
         for i in range(n):
-            if labels[i] != "PERSON" or i and labels[i - 1] == "PERSON":
+            label = labels[i]
+            if label not in ("PERSON", "ADDRESS", "EMAIL") or i and labels[i - 1] == label:
                 continue
             j = i
-            while j < n and labels[j] == "PERSON":
+            while j < n and labels[j] == label:
                 j += 1
-            for k in range(max(0, i - 3), i + 1):
+            for k in range(max(0, i - 4), i + 1):
                 chain = _phrase_at(lx.cinema_chains(), norms, k, j)
-                # the chain before the run, the chain and more in it, or just "the" chain ("the [marcus]")
-                if chain and (k + len(chain) == i or k == i and k + len(chain) < j
-                              or k == i and k + len(chain) == j and k and norms[k - 1] == "the") \
-                        and (k == 0 or norms[k - 1] in ("at", "the", "to", "near", "from")):
+                if not chain or not (k == 0 or norms[k - 1] in ("at", "the", "to", "near", "from")):
+                    continue
+                # between the chain and the run only its number or "at" ("century sixteen [eastridge]")
+                gap = norms[k + len(chain):i]
+                before = k < i and all(w == "at" or is_number_token(w) for w in gap) and len(gap) <= 2
+                # the chain and more in the run, or just the chain: after "the" ("the [marcus]"), or one that is
+                # no name and no word ("[cinearts] at santana row")
+                inside = k == i and (k + len(chain) < j or k + len(chain) == j and (
+                    k and norms[k - 1] == "the" or " ".join(chain) in self._plain_chains))
+                # (no address without a house number, no e-mail without "dot")
+                numbered = any(is_number_token(w) for w in norms[i:j]) and not lx.STREET_TYPES.isdisjoint(norms[i:j])
+                if label == "PERSON" and (before or inside):
                     undo(i, j)
-                    break
+                elif label == "ADDRESS" and inside and not numbered or label == "EMAIL" and inside \
+                        and "dot" not in norms[i:j]:
+                    labels[i:j] = [None] * (j - i)
+                else:
+                    continue
+                break
 
     def _chain_in_a_town(self, norms, k: int) -> bool:
         """Whether "the", a cinema chain and "in" a known place begin at token k - 1: "the marcus in lincoln"."""
