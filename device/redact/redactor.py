@@ -514,8 +514,12 @@ class Redactor:
                 or before in ("something like", "anything like") and j - i >= 2 \
                 or films and len(named) < j - i \
                 or j < n and norms[j] in lx.FILM_AFTER or shown \
-                or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2))
-        return films or j - i >= 2
+                or any(norms[k:k + 2] in _IN_CINEMAS for k in range(j, j + 2)) \
+                or j - i >= 4 and 3 * len(named) <= j - i  # "is me and earl and the dying girl any good"
+        # "is [godzilla] any good", "[tetris] at seven thirty": a title no list of names knows, but not where a
+        # person could be meant ("shared with [tex]", "i want to see [juno]")
+        return films or j - i >= 2 or not self._only_names(norms[i:j]) and not (
+            i and norms[i - 1] in _BEFORE_SOMEONE or self._person_before(norms, i))
 
     def _at_a_cinema(self, norms, j: int) -> bool:
         """Whether a cinema follows token j: "[emma] playing at the landmark", "[judy] showing at regal"."""
@@ -1690,6 +1694,7 @@ _PHOTOGRAPHED = frozenset("""
 rose daisy lily violet iris jasmine poppy fern holly ivy hazel heather olive ginger pearl ruby amber crystal jade
 sky river brook dawn sunny rocky cherry honey candy angel
 """.split())
+_BEFORE_SOMEONE = frozenset("with to from for and by see meet visit".split())
 _REMINDING = frozenset("reminder reminders remind alert".split())
 _PLANS = lx.MEETING_NOUNS | frozenset("plans plan schedule calendar event appointment appt".split())
 _WHEN_AFTER = frozenset("""
