@@ -519,6 +519,9 @@ def test_places_and_brands_stay(redactor, text):
     ("get the reminders i have shared with tex", "get the reminders i have shared with [PERSON]"),
     ("i want to see juno", "i want to see [PERSON]"), ("did tex call", "did [PERSON] call"),
     ("is me and earl and the dying girl any good", None),
+    # an actor said to be good in a film, starring in one, or picked by who is in it
+    ("i heard keanu reeves is great in that", None), ("the one that stars margot robbie", None),
+    ("which one has ryan gosling", None), ("tell brad pitt i'm in it", "tell [PERSON] i'm in it"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -1622,7 +1622,10 @@ def _asks_for_an_actor(norms: list[str]) -> bool:
         if not actor:
             continue
         j = i + len(actor)
-        if norms[j:j + 2] == ["in", "it"] \
+        # "which one has brad pitt in it", "i heard keanu reeves is great in that", "the one that stars X"
+        if any(norms[k:k + 2] in (["in", "it"], ["in", "that"], ["in", "this"]) for k in range(j, j + 4)) \
+                or i and norms[i - 1] in ("stars", "featuring") \
+                or i > 1 and norms[i - 1] in ("has", "had") and norms[i - 2] in _PICKED_BY_WHO_IS_IN_IT \
                 or norms[j:j + 1] == ["in"] and norms[j + 1:j + 2] not in (["the"], ["a"], ["an"], ["my"]) \
                 and len(_phrase_at(lx.film_titles(), norms, j + 1, n) or ()) == n - j - 1 \
                 or i > 1 and norms[i - 1] == "with" and norms[i - 2] in _PICKED_BY_WHO_IS_IN_IT \
