@@ -493,6 +493,7 @@ def test_places_and_brands_stay(redactor, text):
     # typed words no list knows are no names: contractions without their apostrophe, chat words, film formats
     ("i dont want that one", None), ("thx that sounds good", None), ("i want tix please", None),
     ("fine thats right", None), ("the romcom in dolby please", None), ("call ty", "call [PERSON]"),
+    ("thankyou", None), ("okie dokie", None), ("ttyl", None),
     ("message hun to pick up the pizza", "message [PERSON] to pick up the pizza"),
     # frames of calls and contacts of my own with everyday-word names: merged into a call, saved as, running
     # late, arriving, coming over, asked where

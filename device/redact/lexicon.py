@@ -308,7 +308,8 @@ oscars grammys emmys tonys
 havent hasnt hadnt shouldnt wouldnt couldnt mustnt neednt werent aint yall thatll itll whos whats wheres hows
 whens whys heres theres thats
 thx tyvm pls plz tix tkts tickts okey okie alrighty lol omg btw idk tbh np yea yeh nah naw wanna gonna gotta
-kinda sorta lemme gimme dunno cuz coz tonite nite tmrw tmr tomorow tommorow
+kinda sorta lemme gimme dunno cuz coz tonite nite tmrw tmr tomorow tommorow thankyou thanx thnx yessir nvm
+dokie brb mmhmm cya ttyl
 romcom scifi sci dolby atmos rpx screenx
 mam maam wifey hubby bf gf bestie fam sis bro
 """.split())  # typed words no list knows that are no names: contractions without their apostrophe, chat, films
