@@ -1018,7 +1018,9 @@ class Redactor:
             # where "will" and "may" cannot be helper verbs: after another one and before what a person does
             # ("is will coming", "did may respond"), owning something ("will's phone number"), between "add"
             # and "to my contacts", and in "call will back" or "pay will back"
-            no_helper = (prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i])
+            # (only asked of "will" and "may": the rest of this loop does not need it)
+            no_helper = tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
+                         prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i])
                          or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"])
                          or prev in ("call", "ring", "phone", "pay", "paid") and after == "back"  # "pay will back"
                          # "send will a message", "laugh reacting will reply", "a video message for may"
