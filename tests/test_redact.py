@@ -523,6 +523,10 @@ def test_places_and_brands_stay(redactor, text):
     # an actor said to be good in a film, starring in one, or picked by who is in it
     ("i heard keanu reeves is great in that", None), ("the one that stars margot robbie", None),
     ("which one has ryan gosling", None), ("tell brad pitt i'm in it", "tell [PERSON] i'm in it"),
+    # festivals and holidays, a department store's parade, a talk
+    ("when is coachella this year", None), ("events for mardi gras in new orleans", None),
+    ("remind me about the macy's parade", None), ("set a reminder for the ted talk tomorrow", None),
+    ("text ted about the talk", "text [PERSON] about the talk"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -250,7 +250,7 @@ philips hue, nest, fitbit, garmin, tesla, toyota, honda, bmw, audi, nike, adidas
 rite aid, home depot, lowes, lowe's, best buy, apple music, apple, samsung, microsoft, skype, zoom, slack,
 dropbox, paypal, venmo, zelle, audible, kindle, npr, bbc, cnn, espn, fox news,
 itunes, lastfm, last fm, deezer, shazam, vimeo, zvooq, soundcloud, imax, loews, cineplex, cineplex odeon, arclight,
-kerasotes, harkins, santikos, alamo drafthouse, dipson, plitt
+kerasotes, harkins, santikos, alamo drafthouse, dipson, plitt, macy's, macys
 """.replace("\n", " ").split(","))
 # Sports teams people ask about ("did the yankees win", "how did manchester united do"): a team is no person,
 # and a city before it is its town ("the new york yankees"). Hand-written: the major North American leagues'
@@ -293,7 +293,7 @@ monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednes
 sundays weekday weekdays weekend weekends tues weds thur thurs
 feb sept oct nov dec
 christmas xmas easter halloween thanksgiving hanukkah chanukah kwanzaa diwali ramadan passover valentines
-valentine's santa mins hrs secs
+valentine's santa mins hrs secs juneteenth eid oktoberfest coachella lollapalooza bonnaroo sxsw
 """.split())
 NOT_NAMES = CALENDAR_WORDS | frozenset("""
 indie reggaeton hipster gothic bossa nova electro edm lofi kpop jpop synthpop synthwave dubstep techno trance
