@@ -527,6 +527,13 @@ def test_places_and_brands_stay(redactor, text):
     ("when is coachella this year", None), ("events for mardi gras in new orleans", None),
     ("remind me about the macy's parade", None), ("set a reminder for the ted talk tomorrow", None),
     ("text ted about the talk", "text [PERSON] about the talk"),
+    # film talk: who plays a part, what an actor has been in, the one where or with an actor
+    ("who plays harley quinn in it", None), ("what else has adam driver been in", None),
+    ("has adam sandler been in the hospital", "has [PERSON] been in the hospital"),
+    ("i want the one with the rock and kevin hart", None),
+    ("lunch with mark and kevin hart", "lunch with [PERSON] and [PERSON]"),
+    ("is it the one where ryan reynolds plays deadpool", None),
+    ("has mark been in touch", "has [PERSON] been in touch"),
 ])
 def test_times_days_routes_and_apps_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -576,4 +576,5 @@ ARTIST_BEFORE_TWO = frozenset(("music from", "songs from", "song from", "album f
                                "track from", "similar to", "sounds like", "music like", "songs like", "bands like",
                                "artists like", "singers like", "directed by", "movies starring", "movie starring",
                                "film starring", "films starring", "show starring", "shows starring",
-                               "soundtrack from", "soundtrack of", "soundtrack to", "latest from", "newest from"))
+                               "soundtrack from", "soundtrack of", "soundtrack to", "latest from", "newest from",
+                               "who plays", "who played"))

@@ -325,7 +325,9 @@ class Redactor:
         n = len(norms)
         if "PERSON" not in labels and "ADDRESS" not in labels and "EMAIL" not in labels:
             return
-        media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms) or _asks_for_an_actor(norms)
+        # ("who plays harley quinn": the part is asked after, in a film)
+        media = not lx.MEDIA_REQUEST_WORDS.isdisjoint(norms) or _asks_for_an_actor(norms) \
+            or norms[:2] in (["who", "plays"], ["who", "played"])
 
         def undo(i: int, j: int) -> bool:
             return not _possessive(tokens[j - 1]) and self._unlabel_person(norms, labels, household, i, j)
@@ -350,8 +352,10 @@ class Redactor:
                 film = None
             longest = max(found or (), artist or (), film or (), key=len)
             j = i + len(longest)
-            # "sappho will pick up the kids": a name, whatever book it is the title of
-            if longest and not _acts_next(norms, j, lx.PERSON_ACTIONS) and undo(i, j):
+            # "sappho will pick up the kids": a name, whatever book it is the title of (but "what else has
+            # adam driver been in" asks for films)
+            if longest and (not _acts_next(norms, j, lx.PERSON_ACTIONS) or _been_in_films(norms, j)) \
+                    and undo(i, j):
                 i += len(longest)
                 continue
             i += 1
@@ -1624,8 +1628,14 @@ def _asks_for_an_actor(norms: list[str]) -> bool:
         if not actor:
             continue
         j = i + len(actor)
-        # "which one has brad pitt in it", "i heard keanu reeves is great in that", "the one that stars X"
+        # "which one has brad pitt in it", "i heard keanu reeves is great in that", "the one that stars X",
+        # "what else has adam driver been in", "the one where ryan reynolds plays deadpool", "the one with the
+        # rock and kevin hart"
         if any(norms[k:k + 2] in (["in", "it"], ["in", "that"], ["in", "this"]) for k in range(j, j + 4)) \
+                or _been_in_films(norms, j) \
+                or i > 1 and norms[i - 1] == "where" and norms[i - 2] in _PICKED_BY_WHO_IS_IN_IT \
+                or i > 1 and norms[i - 1] == "and" and "with" in norms[max(0, i - 5):i - 1] \
+                and not _PICKED_BY_WHO_IS_IN_IT.isdisjoint(norms[max(0, i - 7):i - 1]) \
                 or i and norms[i - 1] in ("stars", "featuring") \
                 or i > 1 and norms[i - 1] in ("has", "had") and norms[i - 2] in _PICKED_BY_WHO_IS_IN_IT \
                 or norms[j:j + 1] == ["in"] and norms[j + 1:j + 2] not in (["the"], ["a"], ["an"], ["my"]) \
@@ -1638,6 +1648,12 @@ def _asks_for_an_actor(norms: list[str]) -> bool:
 
 
 _PICKED_BY_WHO_IS_IN_IT = frozenset("one ones anything something that this".split())
+
+
+def _been_in_films(norms: list[str], j: int) -> bool:
+    """Whether "been in" at token j asks what films someone was in: "what else has adam driver been in", "has
+    X been in anything lately" (not "been in the hospital", "been in touch")."""
+    return norms[j:j + 2] == ["been", "in"] and norms[j + 2:j + 3] in ([], ["anything"], ["lately"], ["recently"])
 
 
 def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int, end: int) -> tuple[str, ...] | None:
