@@ -263,6 +263,7 @@ class Redactor:
             whole_brand = len(brand) >= j - i > 0 and brand[:j - i] == tuple(norms[i:j])
             # "drive to [alice]'s" is someone's home; "[mcdonald's]" and "[auckland]'s weather" are not
             someones = _possessive(tokens[j - 1]) and not whole_brand and not (j < n and norms[j] in _WEATHER_WORDS)
+            street = j + (norms[j:j + 1] in (["junior"], ["jr"]))  # "martin luther king [junior] boulevard"
             # (a first name before a home is someone's, its "'s" unsaid: "get to crystal house")
             homes = j - i == 1 and j < n and norms[j] in ("house", "apartment") and norms[i] in self.first_names \
                 and (i == 0 or norms[i - 1] not in _DETERMINERS)
@@ -299,7 +300,7 @@ class Redactor:
             # "directions to [martin luther king] junior boulevard": a street named after someone (with no
             # house number no address either)
             elif label == "PERSON" and alone and not any(household[i:j]) and not _possessive(tokens[j - 1]) \
-                    and norms[j + (norms[j:j + 1] in (["junior"], ["jr"])):][:1] in _STREETS_NAMED \
+                    and norms[street:street + 1] != [] and norms[street] in _STREETS_NAMED \
                     and not self._person_before(norms, i):
                 labels[i:j] = [None] * (j - i)
             # "call [comcast]", "tell [spotify] to play", "messages from [whatsapp]": a brand is no person,
@@ -359,10 +360,9 @@ class Redactor:
                 i += len(longest)
                 continue
             i += 1
-        # (a chain said as a place is enough: "regal edwards please")
-        if films or any(_phrase_at(lx.cinema_chains(), norms, k, n) for k in range(n)
-                        if k == 0 or norms[k - 1] in ("at", "the", "to", "near", "from")):
-            self._keep_cinemas(norms, labels, undo)
+        # (not only in a request about films: a chain said as a place is enough, "regal edwards please", and
+        # _keep_cinemas looks for one itself)
+        self._keep_cinemas(norms, labels, undo)
         if media:
             i = 0
             while i < n:
@@ -1023,7 +1023,8 @@ class Redactor:
             # ("is will coming", "did may respond"), owning something ("will's phone number"), between "add"
             # and "to my contacts", and in "call will back" or "pay will back"
             # (only asked of "will" and "may": the rest of this loop does not need it)
-            no_helper = tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
+            will_or_may = tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS
+            no_helper = will_or_may and (
                          prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i])
                          or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"])
                          or prev in ("call", "ring", "phone", "pay", "paid") and after == "back"  # "pay will back"
@@ -1032,7 +1033,7 @@ class Redactor:
                          or _reacted_to(norms, i)
                          or prev == "for" and prev2 in _MESSAGES_NOT_REMINDERS or _reminded(norms, i)
                          or self._contacted_me(norms, i))  # "may texted me yesterday"
-            if tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS and (
+            if will_or_may and (
                     titled or surnamed or reached or no_helper
                     or related and (after == "" or after in lx.NOT_AFTER_A_HELPER)):
                 end = i + 1 + (reached or after != "" and after not in self.common and after.isalpha()
@@ -1709,7 +1710,7 @@ _ON_A_CALL = frozenset("speaker speakerphone hold mute".split())
 # (not "send": "send the package to austin")
 _CONTACTED = frozenset("texted messaged emailed called answered replied responded txt txted wrote dmed".split())
 _NOT_AFTER_A_HELPER_NAME = frozenset("to that and via through house asking saying about at please".split())
-_STREETS_NAMED = [[w] for w in "boulevard blvd avenue ave street road parkway highway expressway".split()]
+_STREETS_NAMED = frozenset("boulevard blvd avenue ave street road parkway highway expressway".split())
 # Everyday-word names that are also what people photograph: flowers, plants, stones, the sky and the sea.
 _PHOTOGRAPHED = frozenset("""
 rose daisy lily violet iris jasmine poppy fern holly ivy hazel heather olive ginger pearl ruby amber crystal jade
