@@ -1,4 +1,4 @@
-"""systemd readiness and watchdog, speaking the sd_notify datagram protocol directly.
+"""systemd readiness, watchdog and stop signals, speaking the sd_notify datagram protocol directly.
 
 A few lines over $NOTIFY_SOCKET instead of libsystemd: READY=1 once models are
 loaded and sockets listen, WATCHDOG=1 from the audio loop (so a hung loop is
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
+from collections.abc import Callable
 
 
 def notify(message: str) -> bool:
@@ -24,6 +26,14 @@ def notify(message: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def stop_later(stop: Callable[[], object]) -> None:
+    """Call stop() on a thread of its own: what a SIGTERM or SIGINT handler does. A handler runs in the main
+    thread between two of its steps, perhaps while it holds a lock stop() needs as well (the Event the audio
+    loop waits on, the Queue the uplink's worker reads): called right there, stop() would wait for itself
+    for ever, and systemd would have to kill the service."""
+    threading.Thread(target=stop, name="stopping", daemon=True).start()
 
 
 class Watchdog:

@@ -142,3 +142,26 @@ def test_ready_and_watchdog_over_notify_socket(tmp_path, monkeypatch, ko_model, 
         proc.terminate()
         proc.wait(20)
         sock.close()
+
+
+def test_a_stop_signal_does_not_wait_for_a_lock_the_main_thread_holds():
+    # A SIGTERM handler runs in the main thread, perhaps inside Condition.wait while it holds the lock
+    # (the listener's audio Event, the uplink's work Queue); the stop it asks for needs the same lock. Called
+    # there, it waited for itself (both services hung on `systemctl stop` now and then): stop_later hands the
+    # stop to a thread that takes the lock once the main thread lets it go.
+    import threading
+
+    from device.notify import stop_later
+
+    lock, stopped, got = threading.Lock(), threading.Event(), []
+
+    def stop():
+        got.append(lock.acquire(timeout=5))
+        stopped.set()
+        if got[-1]:
+            lock.release()
+
+    with lock:  # the main thread, as a handler finds it
+        stop_later(stop)
+        assert not stopped.wait(0.2)  # the stop waits, the handler does not
+    assert stopped.wait(5) and got == [True]

@@ -19,7 +19,7 @@ from pathlib import Path
 from device import __version__
 from device.config import EX_CONFIG, Config, ConfigError, load
 from device.files import EX_TEMPFAIL, AlreadyRunning
-from device.notify import notify
+from device.notify import notify, stop_later
 from device.owner.words import counted
 
 DEFAULT_CONFIG = Path("/etc/earmuff/earmuff.toml")
@@ -208,7 +208,7 @@ def cmd_listen(args) -> int:
 
     def stop(signum, frame):
         log.info("stopping on %s", signal.Signals(signum).name)
-        lst.stop()
+        stop_later(lst.stop)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from device.config import Config, ConfigError
 from device.files import hold_lock, proves_lock
-from device.notify import notify
+from device.notify import notify, stop_later
 from device.peer import credentials
 from device.redact import Redactor
 from device.uplink.audit import AuditError, AuditLog
@@ -881,9 +881,9 @@ def run_uplink(config: Config) -> int:
 
     def stop(signum, frame):
         log.info("uplink stopping on %s", signal.Signals(signum).name)
-        stopping.set()
+        stopping.set()  # (no lock of the main thread's: it only reads this flag)
         for uplink in running:
-            uplink.stop()
+            stop_later(uplink.stop)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
