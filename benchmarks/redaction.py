@@ -60,6 +60,7 @@ FRESH_PEOPLE_S = DATA / "fresh_people_s.txt"
 FRESH_DOMAINS_T = DATA / "fresh_domains_t.txt"
 FRESH_TICKETS_V = DATA / "fresh_tickets_v.txt"
 FRESH_W = DATA / "fresh_w.txt"
+FRESH_X = DATA / "fresh_x.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -86,6 +87,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh domains t", FRESH_DOMAINS_T, "in round 13"),
     ("fresh tickets v", FRESH_TICKETS_V, "in round 13"),
     ("fresh w", FRESH_W, "after all but the last steps of round 13, never tuned on"),
+    ("fresh x", FRESH_X, "at the start of round 14"),
 )
 
 

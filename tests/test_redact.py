@@ -953,6 +953,15 @@ def test_round_13_fresh_sets_are_well_formed():
                        for s, e, _ in w.spans), w.text
 
 
+def test_round_14_fresh_sets_are_well_formed():
+    from benchmarks.redaction import FRESH_X, fresh_b
+
+    written = fresh_b(FRESH_X)
+    assert (sum(len(w.spans) for w in written), sum(not w.spans for w in written)) == (31, 55)
+    for w in written:
+        assert all(w.text[s:e].split()[0] not in ("dr", "mr", "mrs", "aunt", "uncle") for s, e, _ in w.spans), w.text
+
+
 def test_a_digit_left_in_a_word_is_a_number():
     # A recogniser that writes digits ("[5]" from the Korean test model): the uplink refuses any text
     # holding one, so the listener must not hand it over: the utterance would be lost.
