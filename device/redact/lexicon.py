@@ -76,11 +76,12 @@ def _by_first_word(names) -> dict[str, list[tuple[str, ...]]]:
 
 
 @cache
-def place_names() -> dict[str, list[tuple[str, ...]]]:
-    """Cities, US states (and postal codes), countries and continents (scripts/make-place-names,
-    from GeoNames), and universities and colleges (scripts/make-school-names), by first word: places are
-    not identifiers."""
+def place_names(towns: bool = True) -> dict[str, list[tuple[str, ...]]]:
+    """Cities, US states (and postal codes), countries and continents, and smaller towns unless `towns` is
+    false (scripts/make-place-names, from GeoNames), and universities and colleges (scripts/make-school-names),
+    by first word: places are not identifiers."""
     return _by_first_word((DATA / "place_names.txt").read_text().splitlines() + sorted(PLACE_NICKNAMES)
+                          + ((DATA / "town_names.txt").read_text().splitlines() if towns else [])
                           + (DATA / "school_names.txt").read_text().splitlines() + sorted(SCHOOL_NICKNAMES))
 
 
