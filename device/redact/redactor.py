@@ -242,6 +242,7 @@ class Redactor:
         # foreign word, not a name
         dishes_or_words = not lx.COOKING_WORDS.isdisjoint(norms) or "how" in norms and "make" in norms \
             or not lx.WORD_REQUEST_WORDS.isdisjoint(norms) and not lx.LANGUAGES.isdisjoint(norms)
+        shopping = "list" in norms and not _SHOPPING_LISTS.isdisjoint(norms)
         # A name of several words with only some of them labelled ("new [york] city"): the whole is a place.
         for i in range(n):
             for phrase in lx.place_names().get(norms[i], ()):
@@ -311,6 +312,13 @@ class Redactor:
             # "add paper towels to my [costco list]": a list's name ("john's list" stays a person's)
             elif label == "PERSON" and i and norms[i - 1] in ("my", "our", "the") and not any(household[i:j]) \
                     and (norms[j - 1] in _LIST_WORDS or j < n and norms[j] in _LIST_WORDS) \
+                    and not any(_possessive(t) for t in tokens[i:j]):
+                labels[i:j] = [None] * (j - i)
+            # "add [tahini] and gochujang to the shopping list": what goes on a shopping list is a thing, when
+            # no list of names knows any word of it ("add rosa to the shopping list" stays redacted)
+            elif label == "PERSON" and shopping and alone and i and norms[i - 1] in _ITEM_BEFORE \
+                    and j < n and norms[j] in _ITEM_AFTER and "list" in norms[j:] and not any(household[i:j]) \
+                    and not any(self._only_names([w]) or w in lx.EVERYDAY_NAMES for w in norms[i:j]) \
                     and not any(_possessive(t) for t in tokens[i:j]):
                 labels[i:j] = [None] * (j - i)
             i = j
@@ -756,8 +764,17 @@ class Redactor:
             words = norms[i:j]
             numbers = [w for w in words if is_number_token(w)]
             before = norms[i - 1] if i else ""
+            # a number with a decimal point ("tune to one oh one point one [fm]") is a frequency or a measure
+            # (one point only: "one nine two point one six eight point ..." is an address of a computer)
+            k = j + 1
+            while k < n and is_number_token(norms[k]):
+                k += 1
+            decimal = k > j + 1 and norms[j] == "point" and norms[k:k + 1] != ["point"] \
+                and before != "point"
+            if decimal:
+                j = k + (k < n and norms[k] in _RADIO_BANDS)
             if not _live_cues(norms, unlabelled, cues, i) - {"PHONE"}:
-                if j < n and norms[j] in lx.QUANTITY_UNITS or _big_cardinal(words) or any(
+                if decimal or j < n and norms[j] in lx.QUANTITY_UNITS or _big_cardinal(words) or any(
                         norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i)):
                     quantities.update(range(i, j))
                 elif before in _TIME_WORDS and _time_of_day(numbers, whole_day=True) \
@@ -1664,6 +1681,10 @@ def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int
 
 # Words that join places in one run ("from las vegas to los angeles", "paris france") and words
 # before a place that make a name-like one a place ("weather in jackson").
+_SHOPPING_LISTS = frozenset("shopping grocery groceries supermarket pantry".split())
+_ITEM_BEFORE = frozenset("add put remove delete take cross and some more".split())  # "add [X] to the list"
+_ITEM_AFTER = frozenset("to on onto from off and".split())
+_RADIO_BANDS = frozenset("fm am mhz khz megahertz kilohertz".split())
 _PLACE_JOINS = frozenset("to and or via in near city state county".split())
 _IN_A_TOWN = frozenset("in near".split())
 _PLACE_CONTEXT = frozenset("""
