@@ -598,6 +598,12 @@ def test_film_titles_stay_people_go(redactor, text, expected):
     ("send the shopping list to oyelaran", "send the shopping list to [PERSON]"),
     ("ask kwame to add milk to the shopping list", "ask [PERSON] to add milk to the shopping list"),
     ("add rosa to the shopping list", "add [PERSON] to the shopping list"),
+    # a shop asked after by its opening hours, an app a request opens
+    ("is trader joe's open on sunday", None), ("is dave's hot chicken open", None), ("when does kohl's open", None),
+    ("is ximena's door open", "is [PERSON]'s door open"),
+    ("is mark's office open today", "is [PERSON]'s office open today"),
+    ("open duolingo", None), ("launch peloton and start a ride", None),
+    ("open the chat with oyelaran", "open the chat with [PERSON]"), ("open john", "open [PERSON]"),
 ])
 def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

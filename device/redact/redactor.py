@@ -314,6 +314,18 @@ class Redactor:
                     and (norms[j - 1] in _LIST_WORDS or j < n and norms[j] in _LIST_WORDS) \
                     and not any(_possessive(t) for t in tokens[i:j]):
                 labels[i:j] = [None] * (j - i)
+            # "open [duolingo]", "launch [peloton] and start a ride": what a request opens first is an app, when no
+            # list of names knows it
+            elif label == "PERSON" and alone and i == 1 and norms[0] in ("open", "launch") \
+                    and (j == n or norms[j] in ("app", "and", "on", "please")) and not any(household[i:j]) \
+                    and not any(self._only_names([w]) or w in lx.EVERYDAY_NAMES for w in norms[i:j]) \
+                    and not _possessive(tokens[j - 1]):
+                labels[i:j] = [None] * (j - i)
+            # "is trader [joe]'s open on sunday", "is [dave]'s hot chicken open": a name's "'s" before a shop's
+            # opening hours is the shop's (not "is mark's office open": what follows is a person's)
+            elif label == "PERSON" and alone and _possessive(tokens[j - 1]) and _opening_hours(norms, i, j) \
+                    and not any(household[i:j]) and not self._person_before(norms, i):
+                labels[i:j] = [None] * (j - i)
             # "add [tahini] and gochujang to the shopping list": what goes on a shopping list is a thing, when
             # no list of names knows any word of it ("add rosa to the shopping list" stays redacted)
             elif label == "PERSON" and shopping and alone and i and norms[i - 1] in _ITEM_BEFORE \
@@ -1681,6 +1693,24 @@ def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int
 
 # Words that join places in one run ("from las vegas to los angeles", "paris france") and words
 # before a place that make a name-like one a place ("weather in jackson").
+_OPENING_HOURS = frozenset("open opens opened opening close closes closed closing hours".split())
+_SHOP_WORDS = frozenset("""
+store shop market pharmacy bakery deli diner cafe restaurant bar pub grill kitchen pizza pizzeria tavern bistro
+""".split())
+
+
+def _opening_hours(norms, i: int, j: int) -> bool:
+    """Whether the possessive name at i..j is asked about as a shop: its opening hours follow in a question,
+    at once ("when does [kohl]'s open") or after what it sells ("is [dave]'s hot chicken open", "is [joe]'s
+    pizza open"; not "is ximena's door open"), or "hours for" come before it."""
+    for k in range(j, min(len(norms), j + 3)):
+        if norms[k] in _OPENING_HOURS:
+            sells = all(w in _SHOP_WORDS for w in norms[j:k]) or _phrase_at(lx.thing_names(), norms, j, k) \
+                in (tuple(norms[j:k]), tuple(norms[j + 1:k])) and norms[j] not in lx.PERSONAL_NOUNS
+            return sells and norms[0] in ("is", "are", "when", "what", "does", "do", "will", "was")
+    return "hours" in norms[max(0, i - 4):i] and j == len(norms)
+
+
 _SHOPPING_LISTS = frozenset("shopping grocery groceries supermarket pantry".split())
 _ITEM_BEFORE = frozenset("add put remove delete take cross and some more".split())  # "add [X] to the list"
 _ITEM_AFTER = frozenset("to on onto from off and".split())
