@@ -242,7 +242,6 @@ class Redactor:
         # foreign word, not a name
         dishes_or_words = not lx.COOKING_WORDS.isdisjoint(norms) or "how" in norms and "make" in norms \
             or not lx.WORD_REQUEST_WORDS.isdisjoint(norms) and not lx.LANGUAGES.isdisjoint(norms)
-        shopping = "list" in norms and not _SHOPPING_LISTS.isdisjoint(norms)
         # A name of several words with only some of them labelled ("new [york] city"): the whole is a place.
         for i in range(n):
             for phrase in lx.place_names().get(norms[i], ()):
@@ -328,8 +327,7 @@ class Redactor:
                 labels[i:j] = [None] * (j - i)
             # "add [tahini] and gochujang to the shopping list": what goes on a shopping list is a thing, when
             # no list of names knows any word of it ("add rosa to the shopping list" stays redacted)
-            elif label == "PERSON" and shopping and alone and i and norms[i - 1] in _ITEM_BEFORE \
-                    and j < n and norms[j] in _ITEM_AFTER and "list" in norms[j:] and not any(household[i:j]) \
+            elif label == "PERSON" and alone and _on_a_shopping_list(norms, i, j) and not any(household[i:j]) \
                     and not any(self._only_names([w]) or w in lx.EVERYDAY_NAMES for w in norms[i:j]) \
                     and not any(_possessive(t) for t in tokens[i:j]):
                 labels[i:j] = [None] * (j - i)
@@ -1709,6 +1707,16 @@ def _opening_hours(norms, i: int, j: int) -> bool:
                 in (tuple(norms[j:k]), tuple(norms[j + 1:k])) and norms[j] not in lx.PERSONAL_NOUNS
             return sells and norms[0] in ("is", "are", "when", "what", "does", "do", "will", "was")
     return "hours" in norms[max(0, i - 4):i] and j == len(norms)
+
+
+def _on_a_shopping_list(norms, i: int, j: int) -> bool:
+    """Whether the run i..j is put on or taken off a shopping list: "add [X] (and Y) to my shopping list",
+    "remove [X] from the grocery list" (not "add X to the shopping list group": a chat's members are people)."""
+    if not (i and norms[i - 1] in _ITEM_BEFORE and j < len(norms) and norms[j] in _ITEM_AFTER
+            and "list" in norms[j:] and not _SHOPPING_LISTS.isdisjoint(norms[j:])):
+        return False
+    after = norms.index("list", j) + 1
+    return after == len(norms) or norms[after] not in ("group", "chat", "thread", "channel")
 
 
 _SHOPPING_LISTS = frozenset("shopping grocery groceries supermarket pantry".split())
