@@ -61,6 +61,7 @@ FRESH_DOMAINS_T = DATA / "fresh_domains_t.txt"
 FRESH_TICKETS_V = DATA / "fresh_tickets_v.txt"
 FRESH_W = DATA / "fresh_w.txt"
 FRESH_X = DATA / "fresh_x.txt"
+FRESH_Y = DATA / "fresh_y.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -88,6 +89,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh tickets v", FRESH_TICKETS_V, "in round 13"),
     ("fresh w", FRESH_W, "after all but the last steps of round 13, never tuned on"),
     ("fresh x", FRESH_X, "at the start of round 14"),
+    ("fresh y", FRESH_Y, "in round 14"),
 )
 
 
