@@ -604,6 +604,10 @@ def test_film_titles_stay_people_go(redactor, text, expected):
     ("is mark's office open today", "is [PERSON]'s office open today"),
     ("open duolingo", None), ("launch peloton and start a ride", None),
     ("open the chat with oyelaran", "open the chat with [PERSON]"), ("open john", "open [PERSON]"),
+    # a word asked after is a word; a cook's verb makes a cooking request
+    ("what does hygge mean", None), ("define schadenfreude", None), ("what is the meaning of hygge", None),
+    ("what does john mean by that", "what does [PERSON] mean by that"),
+    ("how long do i steam dim sum", None), ("will ximena steam the buns", "will [PERSON] steam the buns"),
 ])
 def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)
@@ -612,6 +616,8 @@ def test_dishes_and_companies_stay_people_go(redactor, text, expected):
 @pytest.mark.parametrize("text, expected", [
     # Issue 23: cues for the people of messages, reminders, calls and questions about contacts (kinds from
     # TOPv2's training requests and from requests written by hand, not from any held-out set).
+    ("send my location to dale", "send my location to [PERSON]"), ("send the pdf to sandy", "send the pdf to [PERSON]"),
+    ("send the directions to austin", None),
     ("love mark's text", "love [PERSON]'s text"), ("show me imessages from jack", "show me imessages from [PERSON]"),
     ("send austin a voice message", "send [PERSON] a voice message"),
     ("begin a video message for sue", "begin a video message for [PERSON]"),

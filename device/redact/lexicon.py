@@ -323,7 +323,11 @@ COMPANY_AFTER_TWO = frozenset(("share price", "stock price", "customer service",
 # Words that make a request a cooking request: a name the lists do not know in it is a dish
 # ("a recipe for veg pulav", "how long do i cook chicken tikka masala"; issue 23).
 # What cooks do: a name just before one is the cook's ("will [X] bake"), not a dish.
-COOKING_VERBS = frozenset("cook cooking cooked bake baking baked roast fry grill marinate simmer boil".split())
+COOKING_VERBS = frozenset("""
+cook cooking cooked bake baking baked roast roasting roasted fry frying fried grill grilling grilled marinate
+simmer boil boiling boiled steam steaming steamed poach poaching poached braise braising braised broil broiling
+broiled saute sauteing sauteed sear searing seared
+""".split())
 COOKING_WORDS = COOKING_VERBS | frozenset("""
 recipe recipes ingredients ingredient calories dish dishes cuisine marinade sauce stew soup salad curry
 beef pork chicken lamb tofu shrimp

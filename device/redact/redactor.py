@@ -241,7 +241,8 @@ class Redactor:
         # a request about cooking, or about a language's words: there a word no list knows is a dish or a
         # foreign word, not a name
         dishes_or_words = not lx.COOKING_WORDS.isdisjoint(norms) or "how" in norms and "make" in norms \
-            or not lx.WORD_REQUEST_WORDS.isdisjoint(norms) and not lx.LANGUAGES.isdisjoint(norms)
+            or not lx.WORD_REQUEST_WORDS.isdisjoint(norms) and not lx.LANGUAGES.isdisjoint(norms) \
+            or _asks_what_a_word_means(norms)
         # A name of several words with only some of them labelled ("new [york] city"): the whole is a place.
         for i in range(n):
             for phrase in lx.place_names().get(norms[i], ()):
@@ -1254,6 +1255,10 @@ class Redactor:
                 # "send X my eta", "send X our address"
                 or prev in ("send", "text", "share") and after in ("my", "our")
                 and not (_SENT_THINGS | _WHAT_I_SHARE).isdisjoint(norms[i + 2:i + 4])
+                # "send my location to X", "forward the invoice to X" (not "send the directions to paris")
+                or prev == "to" and (prev2 in _WHAT_I_SHARE or prev2 in _SENT_THINGS) and prev2 != "directions"
+                and not _SHARING.isdisjoint(norms[max(0, i - 5):i - 2]) and tok not in self.all_places
+                and "at" not in norms[i + 1:i + 5] and after not in ("dot", "underscore", "dash")  # no e-mail address
                 # "what's X doing" (the tokens read "what's" as "what")
                 or prev in ("what", "whats") and after == "doing"
                 # "the birthday of X", "the wife of X" (not "a picture of paris")
@@ -1719,6 +1724,13 @@ def _on_a_shopping_list(norms, i: int, j: int) -> bool:
     return after == len(norms) or norms[after] not in ("group", "chat", "thread", "channel")
 
 
+def _asks_what_a_word_means(norms) -> bool:
+    """"what does hygge mean", "define schadenfreude", "what is the meaning of ...": the word asked after is a
+    word (not "what does john mean by that")."""
+    return norms[:1] == ["define"] or norms[:2] == ["what", "does"] and norms[-1] == "mean" \
+        or not {"meaning", "definition"}.isdisjoint(norms[:4]) and "of" in norms[:6]
+
+
 _SHOPPING_LISTS = frozenset("shopping grocery groceries supermarket pantry".split())
 _ITEM_BEFORE = frozenset("add put remove delete take cross and some more".split())  # "add [X] to the list"
 _ITEM_AFTER = frozenset("to on onto from off and".split())
@@ -1814,10 +1826,11 @@ _GIFTS = frozenset("gift gifts present presents card cake flowers surprise".spli
 _GATHERINGS = frozenset("event meeting call chat group thread conversation party invite invitation guest".split())
 _PICTURES = frozenset("photo photos picture pictures pic pics video videos selfie selfies".split())
 _SENDING = frozenset("sent shared posted took wrote left forwarded".split())
+_SHARING = frozenset("send sending text share sharing forward give email message".split())
 _WHAT_I_SHARE = frozenset("eta location address number whereabouts".split())
 _SENT_THINGS = frozenset("""
 copy link photo photos picture pictures pic pics video videos file files list address recipe details schedule
-location report directions invoice menu
+location report directions invoice menu pdf document documents screenshot screenshots receipt receipts slides
 """.split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _WISHING = frozenset("wish send say bid".split())
