@@ -78,6 +78,12 @@ def test_ordinary_commands_stay_intact(redactor, text):
     ("my password is t r five g h k", "my password is [PIN]"),
     ("my card is for one one one one one one one one one one one one one one won", "my card is [CARD]"),
     ("call oh two oh seven nine four six for one two three", "call [PHONE]"),
+    # phone numbers read out in groups (a written "07700 900123", "+44141 4960857", "417.565.3267")
+    ("my mobile is oh seven seven oh oh nine hundred thousand one hundred twenty three", "my mobile is [PHONE]"),
+    ("please ring plus forty four thousand one hundred forty one four nine six oh eight five seven",
+     "please ring [PHONE]"),
+    ("text two hundred eighty five point six one seven fifty seven ninety four when you land",
+     "text [PHONE] when you land"),
     ("my pin is one two three won", "my pin is [PIN]"),
 ])
 def test_identifiers_the_tagger_finds(redactor, text, expected):
@@ -87,6 +93,7 @@ def test_identifiers_the_tagger_finds(redactor, text, expected):
 @pytest.mark.parametrize("text", [
     "what is six hundred and seventy six thousand five hundred and forty three squared",
     "what's four hundred million plus twelve thousand", "the castle was built in ten sixty six",
+    "what's four plus forty four thousand one hundred", "text mom that we raised twenty five thousand dollars",
     "i am danish but i live in slovenia", "translate hello into german", "ask alexa to stop",
     "play taylor swift", "songs by adele", "set an alarm for five fifteen pm", "call [PHONE] for me",
     # a number with a decimal point is a radio station or a measure, not an address

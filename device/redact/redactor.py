@@ -776,17 +776,20 @@ class Redactor:
             numbers = [w for w in words if is_number_token(w)]
             before = norms[i - 1] if i else ""
             # a number with a decimal point ("tune to one oh one point one [fm]") is a frequency or a measure
-            # (one point only: "one nine two point one six eight point ..." is an address of a computer)
+            # (one point and a digit or two after it: "one nine two point one six eight point ..." is an address
+            # of a computer, "four one seven point five six five three two ..." a phone number)
             k = j + 1
             while k < n and is_number_token(norms[k]):
                 k += 1
             decimal = k > j + 1 and norms[j] == "point" and norms[k:k + 1] != ["point"] \
-                and before != "point"
+                and before != "point" and len(to_digits(norms[j + 1:k])) <= 2
             if decimal:
                 j = k + (k < n and norms[k] in _RADIO_BANDS)
-            if not _live_cues(norms, unlabelled, cues, i) - {"PHONE"}:
-                if decimal or j < n and norms[j] in lx.QUANTITY_UNITS or _big_cardinal(words) or any(
-                        norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i)):
+            live = _live_cues(norms, unlabelled, cues, i)
+            if not live - {"PHONE"}:
+                if decimal and "PHONE" not in live or j < n and norms[j] in lx.QUANTITY_UNITS \
+                        or _big_cardinal(words) \
+                        or any(norms[k] in lx.HARMLESS_CONTEXT for k in range(max(0, i - 6), i)):
                     quantities.update(range(i, j))
                 elif before in _TIME_WORDS and _time_of_day(numbers, whole_day=True) \
                         or _year(numbers, to_digits(numbers)):
@@ -1001,13 +1004,25 @@ class Redactor:
 
     # PHONE and CARD by length, Luhn and nearby cues.
     def _phones_and_cards(self, tokens, norms, labels, number_runs, cues):
+        # "four one seven point five six five three two six seven": a phone number written with dots, read out
+        pieces: list[tuple[int, int]] = []
         for s, e in _unclaimed_pieces(number_runs, labels):
-            if _big_cardinal(norms[s:e]):
-                continue  # "... thousand ... plus six hundred million ...": a sum, not a phone
-            digits = to_digits(norms[s:e])
-            n = len(digits)
-            plus = s > 0 and norms[s - 1] == "plus" or tokens[s].raw.startswith("+")
+            if pieces and s == pieces[-1][1] + 1 and norms[s - 1] == "point" and len(to_digits(norms[s:e])) >= 3:
+                pieces[-1] = (pieces[-1][0], e)
+            else:
+                pieces.append((s, e))
+        for s, e in pieces:
             near = _live_cues(norms, labels, cues, s)
+            words = [w for w in norms[s:e] if w != "point"]
+            # a number said after "plus", not in a sum ("ring plus forty four thousand one hundred ...")
+            plus = s > 0 and norms[s - 1] == "plus" and not (s > 1 and is_number_token(norms[s - 2])) \
+                or tokens[s].raw.startswith("+")
+            # "... thousand ... plus six hundred million ...": a sum, not a phone; but after a phone's cue it is
+            # a phone number read in groups ("my mobile is oh seven seven oh oh nine hundred thousand ...")
+            if _big_cardinal(words) and "PHONE" not in near and not plus:
+                continue
+            digits = to_digits(words)
+            n = len(digits)
             if 13 <= n <= 19 and (luhn_ok(digits) or near & {"CARD", "CARD_EXTRA"}):
                 self._claim(labels, s, e, "CARD")
             elif plus and n >= 8:
