@@ -84,6 +84,14 @@ def test_ordinary_commands_stay_intact(redactor, text):
      "please ring [PHONE]"),
     ("text two hundred eighty five point six one seven fifty seven ninety four when you land",
      "text [PHONE] when you land"),
+    # an address's house number and ZIP read as sums, a street named after someone, a postcode's last letters
+    ("send it to seven hundred fifty nine dean squares mckinneyfurt alabama forty nine thousand nine hundred "
+     "thirty four", "send it to [ADDRESS]"),
+    ("deliver the parcel to twenty seven thousand two hundred seventy james rapids richardport new york sixty "
+     "seven thousand eight hundred seventy seven", "deliver the parcel to [ADDRESS]"),
+    ("navigate to eighty nine green pass lake brett t w seven v zero yd", "navigate to [ADDRESS]"),
+    ("my address is forty two main street and i get home at five", "my address is [ADDRESS] and i get home at five"),
+    ("change the timer to forty five seconds", "change the timer to forty five seconds"),
     ("my pin is one two three won", "my pin is [PIN]"),
 ])
 def test_identifiers_the_tagger_finds(redactor, text, expected):

@@ -221,6 +221,7 @@ class Redactor:
         self._keep_things(tokens, norms, labels, household)
         if self.keep_public_figures:
             self._keep_public_figures(tokens, norms, labels, household)
+        _address_numbers(norms, labels)
         for k in _clock_times(norms):
             if _FAMILY.get(labels[k]) is None:  # a number or a code, not a name
                 labels[k] = None
@@ -1918,6 +1919,62 @@ def _time_of_day(words: list[str], whole_day: bool = False) -> bool:
 
 
 _HALF_OF_DAY = (("a", "m"), ("p", "m"), ("am",), ("pm",), ("a.m.",), ("p.m.",), ("o'clock",), ("oclock",))
+
+
+def _address_numbers(norms, labels) -> None:
+    """A number just after an address is its ZIP or postcode, and one just before a street is its house
+    number, however it is read ("... kansas [twenty three thousand four hundred fifty eight]", "[fifteen thousand
+    one hundred fifty six] rodriguez fall suite ..."): a sum's reading does not make them sums. A street or a
+    town named after someone may lie between, taken for a person ("[twenty seven thousand two hundred seventy]
+    [james] rapids ..."): it is the address's too. Not a number with a unit after it ("... main street five
+    minutes away")."""
+    def run_end(k: int, label: str | None) -> int:
+        start = k
+        while k < n and labels[k] == label and (label is not None or is_number_token(norms[k])):
+            k += 1
+        while label is None and k > start and norms[k - 1] == "and":  # "... six seven one [and] turn ..."
+            k -= 1
+        return k if label is not None or to_digits(norms[start:k]) and norms[start] != "and" else start
+
+    def run_start(k: int, label: str | None) -> int:
+        end = k
+        while k > 0 and labels[k - 1] == label and (label is not None or is_number_token(norms[k - 1])):
+            k -= 1
+        while label is None and k < end and norms[k] == "and":
+            k += 1
+        return k if label is not None or to_digits(norms[k:end]) and norms[end - 1] != "and" else end
+
+    n = len(norms)
+    # "[eighty nine green pass] [lake brett] [t w seven v zero yd]": a town named after someone inside an address
+    for i in range(1, n):
+        if labels[i] == "PERSON" and labels[i - 1] == "ADDRESS":
+            j = run_end(i, "PERSON")
+            if j < n and labels[j] == "ADDRESS":
+                labels[i:j] = ["ADDRESS"] * (j - i)
+    i = 0
+    while i < n:
+        if labels[i] != "ADDRESS" or i and labels[i - 1] == "ADDRESS":
+            i += 1
+            continue
+        j = run_end(i, "ADDRESS")
+        # an address, not a unit the tagger took for one ("the timer to forty five [seconds]", "[bpm]")
+        if norms[i] in lx.QUANTITY_UNITS or any(w in lx.HARMLESS_CONTEXT for w in norms[max(0, i - 8):i]):
+            i = j
+            continue
+        person_end = run_end(j, "PERSON")  # a town named after someone, then its ZIP
+        end = run_end(person_end, None)
+        if end > person_end and not (end < n and norms[end] in lx.QUANTITY_UNITS):
+            labels[j:end] = ["ADDRESS"] * (end - j)
+        # a postcode's last two letters read as one word ("... t w seven v zero [yd]")
+        if end < n and labels[end] is None and len(norms[end]) == 2 and norms[end].isalpha() \
+                and norms[end] not in lx.STOPWORDS and labels[end - 1] == "ADDRESS" and is_number_token(norms[end - 1]):
+            labels[end] = "ADDRESS"
+            end += 1
+        person_start = run_start(i, "PERSON")  # a house number, then a street named after someone
+        start = run_start(person_start, None)
+        if start < person_start and not is_number_token(norms[i]):
+            labels[start:i] = ["ADDRESS"] * (i - start)
+        i = max(end, i + 1)
 
 
 def _clock_times(norms: list[str]) -> set[int]:
