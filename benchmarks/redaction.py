@@ -62,6 +62,7 @@ FRESH_TICKETS_V = DATA / "fresh_tickets_v.txt"
 FRESH_W = DATA / "fresh_w.txt"
 FRESH_X = DATA / "fresh_x.txt"
 FRESH_Y = DATA / "fresh_y.txt"
+FRESH_Z = DATA / "fresh_z.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -90,6 +91,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh w", FRESH_W, "after all but the last steps of round 13, never tuned on"),
     ("fresh x", FRESH_X, "at the start of round 14"),
     ("fresh y", FRESH_Y, "in round 14"),
+    ("fresh z", FRESH_Z, "after all of round 14's rules, never tuned on"),
 )
 
 

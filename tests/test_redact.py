@@ -990,9 +990,9 @@ def test_round_13_fresh_sets_are_well_formed():
 
 
 def test_round_14_fresh_sets_are_well_formed():
-    from benchmarks.redaction import FRESH_X, FRESH_Y, fresh_b
+    from benchmarks.redaction import FRESH_X, FRESH_Y, FRESH_Z, fresh_b
 
-    for path, counts in ((FRESH_X, (30, 55)), (FRESH_Y, (29, 48))):
+    for path, counts in ((FRESH_X, (30, 55)), (FRESH_Y, (29, 48)), (FRESH_Z, (33, 33))):
         written = fresh_b(path)
         assert (sum(len(w.spans) for w in written), sum(not w.spans for w in written)) == counts
         for w in written:
