@@ -278,3 +278,14 @@ def test_text_nobody_annotated_is_not_judged():
     r = redaction.score([todo, clean], redact)
     assert r["clean_utts"] == 1 and r["untouched"] == 1.0 and r["over"] == 0.0
     assert redaction.score([redaction.Real(text, [], [], [])], redact)["untouched"] == 0.0  # as counted before
+
+
+def test_written_forms_places_the_identifier_where_its_words_are():
+    # benchmarks/written_forms.py judges only the identifier's words: its span must hold exactly them
+    from benchmarks.real_requests import spoken
+    from benchmarks.written_forms import utterance
+
+    for frame, written in (("call me at {}", "(555) 555-0199"), ("{} is my number", "417.565.3267"),
+                           ("my address is {} please update it", "759 Dean Squares, Mckinneyfurt, AL 49934")):
+        text, start, end = utterance(frame, written)
+        assert text[start:end] == spoken(written)[0], (text, start, end)
