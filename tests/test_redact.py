@@ -623,6 +623,9 @@ def test_film_titles_stay_people_go(redactor, text, expected):
     ("what does hygge mean", None), ("define schadenfreude", None), ("what is the meaning of hygge", None),
     ("what does john mean by that", "what does [PERSON] mean by that"),
     ("how long do i steam dim sum", None), ("will ximena steam the buns", "will [PERSON] steam the buns"),
+    # what has episodes is a show
+    ("when is the next episode of ted lasso", None),
+    ("play the latest episode of john's podcast", "play the latest episode of [PERSON]'s podcast"),
 ])
 def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -315,6 +315,10 @@ class Redactor:
                     and (norms[j - 1] in _LIST_WORDS or j < n and norms[j] in _LIST_WORDS) \
                     and not any(_possessive(t) for t in tokens[i:j]):
                 labels[i:j] = [None] * (j - i)
+            # "the next episode of [ted] lasso": what has episodes and seasons is a show (not "of john's show")
+            elif label == "PERSON" and alone and i > 1 and norms[i - 1] == "of" and norms[i - 2] in _SHOW_PARTS \
+                    and not any(household[i:j]) and not any(_possessive(t) for t in tokens[i:j]):
+                labels[i:j] = [None] * (j - i)
             # "open [duolingo]", "launch [peloton] and start a ride": what a request opens first is an app, when no
             # list of names knows it
             elif label == "PERSON" and alone and i == 1 and norms[0] in ("open", "launch") \
@@ -1712,6 +1716,7 @@ def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int
 
 # Words that join places in one run ("from las vegas to los angeles", "paris france") and words
 # before a place that make a name-like one a place ("weather in jackson").
+_SHOW_PARTS = frozenset("episode episodes season seasons series finale premiere".split())
 _OPENING_HOURS = frozenset("open opens opened opening close closes closed closing hours".split())
 _SHOP_WORDS = frozenset("""
 store shop market pharmacy bakery deli diner cafe restaurant bar pub grill kitchen pizza pizzeria tavern bistro
