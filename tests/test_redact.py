@@ -636,6 +636,17 @@ def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     # TOPv2's training requests and from requests written by hand, not from any held-out set).
     ("send my location to dale", "send my location to [PERSON]"), ("send the pdf to sandy", "send the pdf to [PERSON]"),
     ("send the directions to austin", None),
+    # two towns that are a first name and a surname; a country that is a first name before a surname
+    ("please forward the report to tracy mitchell", "please forward the report to [PERSON]"),
+    ("this is gary parker calling about my order", "this is [PERSON] calling about my order"),
+    ("weather in gary indiana", None), ("drive from tracy to mitchell", None),
+    ("jordan rodriguez will join the meeting", "[PERSON] will join the meeting"), ("flights to jordan", None),
+    # who someone is to the speaker, who joins a meeting, what is sent to someone, what is under a name
+    ("finbar is my landlord", "[PERSON] is my landlord"), ("this is my sister", None),
+    ("jack will join the meeting on monday", "[PERSON] will join the meeting on monday"),
+    ("the team will join the call", None),
+    ("send the contract to heather by friday", "send the contract to [PERSON] by friday"),
+    ("the account is under kent", "the account is under [PERSON]"),
     ("love mark's text", "love [PERSON]'s text"), ("show me imessages from jack", "show me imessages from [PERSON]"),
     ("send austin a voice message", "send [PERSON] a voice message"),
     ("begin a video message for sue", "begin a video message for [PERSON]"),

@@ -341,6 +341,13 @@ hindi urdu bengali punjabi tamil telugu hebrew greek latin dutch swedish norwegi
 czech turkish vietnamese thai indonesian malay tagalog filipino swahili irish welsh gaelic persian farsi
 ukrainian romanian hungarian
 """.split())
+# US states and Canadian provinces of one word: after a town they are its state, never a surname ("denver colorado").
+STATES = frozenset("""
+alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois
+indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri montana
+nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming
+ontario quebec alberta manitoba saskatchewan
+""".split())
 PLACE_WORDS = frozenset("in near to from at weather forecast street avenue road city town".split())
 
 STREET_TYPES = frozenset("""

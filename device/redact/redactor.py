@@ -590,7 +590,11 @@ class Redactor:
                 return False
         if not places or norms[j - 1] in _PLACE_JOINS:
             return False
-        return (places > 1 or not lone_places or prev in _PLACE_CONTEXT
+        # "tracy mitchell", "gary parker": two towns that are a first name and a surname are a person's name,
+        # unless a place is plainly meant ("weather in gary indiana": a state is no surname)
+        full_name = j - i == 2 and lone_places == 2 and norms[i] in self.first_names and norms[i + 1] in self.surnames \
+            and norms[i + 1] not in lx.STATES and norms[i + 1] not in self.all_places
+        return (places > 1 and not full_name or not lone_places or prev in _PLACE_CONTEXT
                 or prev in ("from", "to") and prev2 in _TRAVEL_WORDS
                 or prev in ("for", "of") and prev2 in _WEATHER_WORDS  # "the forecast for leeds"
                 # "how many miles is it to savannah", "traffic between columbus and ...": a route's ends
@@ -746,9 +750,16 @@ class Redactor:
             if labels[k] == "PERSON" and labels[k - 1] is None \
                     and (person[k - 1] >= SURNAME_PERSON or self._unknown_word(norms[k])) \
                     and w in self.first_names and w not in lx.STOPWORDS and w not in _NEVER_A_NAME \
-                    and w not in self.all_places and w not in lx.MEDIA_CUES and w not in lx.HELPER_VERBS \
+                    and (w not in self.all_places or self._country_first_name(norms, k)) \
+                    and w not in lx.MEDIA_CUES and w not in lx.HELPER_VERBS \
                     and w not in lx.PERSON_TAKING_VERBS and w.isalpha():
                 labels[k - 1] = "PERSON"
+
+    def _country_first_name(self, norms, k: int) -> bool:
+        """A country that is a first name, before a listed surname at k, where no place is meant: "jordan
+        rodriguez will join" (not "flights to jordan ...")."""
+        return norms[k] in self.surnames and (k < 2 or norms[k - 2] not in _PLACE_CONTEXT
+                                              and norms[k - 2] not in ("to", "from"))
 
     @staticmethod
     def _whole_listed_names(tokens, norms, labels) -> None:
@@ -1275,6 +1286,14 @@ class Redactor:
                 # "send X my eta", "send X our address"
                 or prev in ("send", "text", "share") and after in ("my", "our")
                 and not (_SENT_THINGS | _WHAT_I_SHARE).isdisjoint(norms[i + 2:i + 4])
+                # "jack will join the meeting", "if grace can attend": who joins a meeting (not "rain will come")
+                or after in ("will", "can", "could", "might", "should", "would") and norms[i + 2:i + 3] != []
+                and norms[i + 2] in ("join", "attend") and (i == 0 or prev in ("and", "that", "if", "whether", "but"))
+                and tok in self.first_names and tok not in _WEATHER_NAMES
+                # "finbar is my landlord", "and dawn is our neighbor": who someone is to the speaker
+                or after == "is" and norms[i + 2:i + 3] in (["my"], ["our"]) and norms[i + 3:i + 4] != []
+                and norms[i + 3] in lx.RELATIONS and (i == 0 or prev in ("and", "but", "so", "because", "that"))
+                and tok.isalpha() and tok not in lx.STOPWORDS and tok not in _NEVER_A_NAME
                 # "send my location to X", "forward the invoice to X" (not "send the directions to paris")
                 or prev == "to" and (prev2 in _WHAT_I_SHARE or prev2 in _SENT_THINGS) and prev2 != "directions"
                 and not _SHARING.isdisjoint(norms[max(0, i - 5):i - 2]) and tok not in self.all_places
@@ -1841,7 +1860,9 @@ steakhouse attic saloon lounge club hotel motel shop store market garage salon b
 """.split()) | lx.VENUE_AFTER | lx.LANDMARK_AFTER
 _SOCIAL_NETWORKS = frozenset("facebook instagram twitter linkedin snapchat tiktok whatsapp skype threads".split())
 _MESSAGING_APPS = frozenset("skype whatsapp messenger facebook imessage telegram signal sms email text".split())
-_FILED_UNDER = frozenset("save saved put book booked reservation reserve reserved table listed file filed".split())
+_FILED_UNDER = frozenset("""
+save saved put book booked reservation reserve reserved table listed file filed account order appointment
+""".split())
 _GIFTS = frozenset("gift gifts present presents card cake flowers surprise".split())
 # Where people are added and from which they are removed.
 _GATHERINGS = frozenset("event meeting call chat group thread conversation party invite invitation guest".split())
@@ -1852,6 +1873,7 @@ _WHAT_I_SHARE = frozenset("eta location address number whereabouts".split())
 _SENT_THINGS = frozenset("""
 copy link photo photos picture pictures pic pics video videos file files list address recipe details schedule
 location report directions invoice menu pdf document documents screenshot screenshots receipt receipts slides
+contract contracts form forms paperwork application proposal draft quote estimate presentation
 """.split())
 _WISHES = frozenset("luck good well a an happy merry congratulations".split())  # what one wishes a person
 _WISHING = frozenset("wish send say bid".split())
