@@ -1,6 +1,7 @@
-"""Phone numbers and addresses as written, read out the way a converter reads them (issue 23).
+"""Names, phone numbers and addresses as written, read out the way a converter reads them (issue 23).
 
-Faker's phone numbers and postal addresses of seven English locales, written ("(01632) 960132",
+Faker's first names and full names (no titles: the redactor leaves "dr" and "mrs" outside the name on purpose),
+phone numbers and postal addresses of seven English locales, written ("(01632) 960132",
 "417.565.3267", "759 Dean Squares, Mckinneyfurt, AL 49934"), put in spoken form by
 benchmarks.real_requests.spoken (the same conversion as the real requests: a group of digits is read as a
 number, "nine hundred sixty thousand one hundred thirty two"), in frames written by hand. The generated corpus
@@ -18,6 +19,12 @@ from benchmarks.redaction import covered
 
 LOCALES = ("en_US", "en_GB", "en_AU", "en_IN", "en_CA", "en_IE", "en_NZ")
 FRAMES = {
+    "PERSON": ("my name is {}", "this is {} calling about my order", "please forward the report to {}",
+               "{} will join the meeting on monday", "i spoke with {} yesterday", "dear {} thanks for your help",
+               "the account is under {}", "can you ask {} to call me back", "{} is my landlord",
+               "i'm {} from accounts", "send the contract to {} by friday", "{} moved to a new house last week",
+               "remind {} about the rent", "invite {} to the party", "my manager {} approved it",
+               "{} and i are going to the game"),
     "PHONE": ("my number is {}", "call me at {}", "you can reach me on {}", "text {} when you land",
               "my mobile is {}", "the office number is {} ask for sam", "please ring {}", "save {} as the plumber"),
     "ADDRESS": ("my address is {}", "send it to {}", "i live at {}", "deliver the parcel to {}", "ship to {}",
@@ -50,8 +57,10 @@ def main() -> None:
             fake = Faker(locale)
             fake.seed_instance(rng.randrange(10**6))
             leaked = 0
-            for _ in range(args.n):
-                written = fake.phone_number() if kind == "PHONE" else fake.address().replace("\n", ", ")
+            for k in range(args.n):
+                written = (fake.phone_number() if kind == "PHONE" else fake.address().replace("\n", ", ")
+                           if kind == "ADDRESS" else f"{fake.first_name()} {fake.last_name()}" if k % 2
+                           else fake.first_name())
                 text, start, end = utterance(rng.choice(frames), written)
                 leaked += not covered([(s.start, s.end) for s in redactor.redact(text).spans], start, end, text)
             per_locale.append(f"{locale} {leaked}")
