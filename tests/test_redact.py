@@ -645,6 +645,8 @@ def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     ("finbar is my landlord", "[PERSON] is my landlord"), ("this is my sister", None),
     ("jack will join the meeting on monday", "[PERSON] will join the meeting on monday"),
     ("the team will join the call", None),
+    ("is john free on friday", "is [PERSON] free on friday"), ("is may free on friday", "is [PERSON] free on friday"),
+    ("is parking free on sundays", None), ("what else is available", None),
     ("send the contract to heather by friday", "send the contract to [PERSON] by friday"),
     ("the account is under kent", "the account is under [PERSON]"),
     ("love mark's text", "love [PERSON]'s text"), ("show me imessages from jack", "show me imessages from [PERSON]"),

@@ -535,7 +535,7 @@ who whose what whats what's when where why how which is was are were did does do
 DEALINGS = frozenset("""
 call calls called text texted send sent reply replied respond responded message messaged email emailed come
 coming came arrive arrived arriving pick picking bring brought leave leaving left home ready awake asleep owe owes
-pay paid remember forget visit visiting back
+pay paid remember forget visit visiting back free available busy
 """.split())
 
 

@@ -694,6 +694,7 @@ class Redactor:
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
                     # An everyday word alone ("my favorite season") needs the tagger to be sure.
                     if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME
+                            or norms[k] in _AVAILABLE  # "is [john] free", never "john free"
                             or norms[k] in lx.PERSON_VERBS and norms[k] not in self.first_names  # "unmute the call"
                             or norms[k] in _JOINING_WORDS  # "remind everyone in [the] group"
                             or any(ch.isdigit() for ch in norms[k])  # "[5]": a number the rules did not read
@@ -732,7 +733,7 @@ class Redactor:
             w = norms[k + 1].rstrip("'")  # "okafors'"
             # not after a possessive ("mary's job"), nor a word a person does ("kate work")
             if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and not _possessive(tokens[k]) \
-                    and w not in lx.PERSON_ACTIONS and not _wished(norms, k + 1) and (
+                    and w not in lx.PERSON_ACTIONS and w not in _AVAILABLE and not _wished(norms, k + 1) and (
                     person[k + 1] >= SURNAME_PERSON and self._unknown_word(w)
                     or person[k + 1] >= LISTED_SURNAME_PERSON and w in self.surnames and w.isalpha()
                     and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS
@@ -1084,7 +1085,8 @@ class Redactor:
             # (only asked of "will" and "may": the rest of this loop does not need it)
             will_or_may = tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS
             no_helper = will_or_may and (
-                         prev in lx.HELPER_VERBS and after in lx.PERSON_ACTIONS or _possessive(tokens[i])
+                         prev in lx.HELPER_VERBS and (after in lx.PERSON_ACTIONS or after in _AVAILABLE)
+                         or _possessive(tokens[i])
                          or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"])
                          or prev in ("call", "ring", "phone", "pay", "paid") and after == "back"  # "pay will back"
                          # "send will a message", "laugh reacting will reply", "a video message for may"
@@ -1286,6 +1288,9 @@ class Redactor:
                 # "send X my eta", "send X our address"
                 or prev in ("send", "text", "share") and after in ("my", "our")
                 and not (_SENT_THINGS | _WHAT_I_SHARE).isdisjoint(norms[i + 2:i + 4])
+                # "is jack free on friday", "is may available": whether someone is free (not "is parking free")
+                or prev in ("is", "isn't", "was", "are") and after in _AVAILABLE and tok in self.first_names
+                and (i < 2 or norms[i - 2] in lx.QUESTION_OPENINGS or norms[i - 2] in ("if", "whether", "and"))
                 # "jack will join the meeting", "if grace can attend": who joins a meeting (not "rain will come")
                 or after in ("will", "can", "could", "might", "should", "would") and norms[i + 2:i + 3] != []
                 and norms[i + 2] in ("join", "attend") and (i == 0 or prev in ("and", "that", "if", "whether", "but"))
@@ -1465,7 +1470,7 @@ class Redactor:
             return j
         if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
                 and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS \
-                and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS \
+                and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS and tok not in _AVAILABLE \
                 and tok not in _STARTING and tok not in _CONTACTED \
                 and tok not in _MESSAGING_APPS and tok not in _SOCIAL_NETWORKS:  # "where kim works", "[dale] messenger"
             return j + 1
@@ -1868,6 +1873,7 @@ _GIFTS = frozenset("gift gifts present presents card cake flowers surprise".spli
 _GATHERINGS = frozenset("event meeting call chat group thread conversation party invite invitation guest".split())
 _PICTURES = frozenset("photo photos picture pictures pic pics video videos selfie selfies".split())
 _SENDING = frozenset("sent shared posted took wrote left forwarded".split())
+_AVAILABLE = frozenset("free available busy".split())
 _SHARING = frozenset("send sending text share sharing forward give email message".split())
 _WHAT_I_SHARE = frozenset("eta location address number whereabouts".split())
 _SENT_THINGS = frozenset("""
