@@ -1117,7 +1117,7 @@ class Redactor:
             if initials > i:
                 end = initials
             elif (cued or calling) and not dated and not does and (self._name_like(
-                    tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or calling)
+                    tok, strong=prev in lx.TITLES or prev2 in ("name", "my") or prev == "name" or calling)
                     # "ask marigold whether she needs a lift": a word that is no name, but she is someone
                     or prev in lx.PERSON_VERBS and prev2 not in _DETERMINERS and self._spoken_of(norms, i)):
                 end = self._surname_end(norms, labels, i + 1)
@@ -1256,6 +1256,7 @@ class Redactor:
                 or prev == "under" and not _FILED_UNDER.isdisjoint(norms[max(0, i - 5):i - 1])
                 or prev == "as" and "save" in norms[max(0, i - 5):i - 1]  # "save this number as X"
                 or (prev2, prev) == ("name", "of")
+                or (prev2, prev) == ("the", "name") and "under" in norms[max(0, i - 5):i - 2]  # "under the name X"
                 # "what did i get from max via skype", "get back to max via messages"
                 or prev in ("to", "from") and after == "via" and i + 2 < len(norms)
                 and (norms[i + 2] in lx.MESSAGE_NOUNS or norms[i + 2] in _MESSAGING_APPS)
