@@ -78,6 +78,9 @@ def test_ordinary_commands_stay_intact(redactor, text):
     ("my password is t r five g h k", "my password is [PIN]"),
     ("my card is for one one one one one one one one one one one one one one won", "my card is [CARD]"),
     ("call oh two oh seven nine four six for one two three", "call [PHONE]"),
+    # a cue with a word the recogniser wrote twice
+    ("my date of of birth is the eighth of june two thousand and two", "my date of of birth is the [DATE_OF_BIRTH]"),
+    ("my date date of birth birth is june twenty second", "my date date of birth birth is [DATE_OF_BIRTH]"),
     # phone numbers read out in groups (a written "07700 900123", "+44141 4960857", "417.565.3267")
     ("my mobile is oh seven seven oh oh nine hundred thousand one hundred twenty three", "my mobile is [PHONE]"),
     ("please ring plus forty four thousand one hundred forty one four nine six oh eight five seven",

@@ -820,8 +820,11 @@ class Redactor:
         for i, norm in enumerate(norms):
             seen = set()
             for phrase, label in self._cue_phrases.get(norm, ()):
-                if label not in seen and tuple(norms[i : i + len(phrase)]) == phrase:
-                    found.append((i, i + len(phrase), label))
+                if label in seen:
+                    continue
+                end = _phrase_end_with_doubles(norms, i, phrase)
+                if end is not None:
+                    found.append((i, end, label))
                     seen.add(label)
         return found
 
@@ -1746,6 +1749,19 @@ _OPENING_HOURS = frozenset("open opens opened opening close closes closed closin
 _SHOP_WORDS = frozenset("""
 store shop market pharmacy bakery deli diner cafe restaurant bar pub grill kitchen pizza pizzeria tavern bistro
 """.split())
+
+
+def _phrase_end_with_doubles(norms, i: int, phrase: tuple[str, ...]) -> int | None:
+    """Where `phrase` ends if it starts at token i, a word the recogniser wrote twice taken once ("my date of
+    of birth is", "date date of birth birth"); None if it does not start there."""
+    k = i
+    for t, word in enumerate(phrase):
+        if k >= len(norms) or norms[k] != word:
+            return None
+        k += 1
+        if k < len(norms) and norms[k] == word and (t + 1 == len(phrase) or phrase[t + 1] != word):
+            k += 1
+    return k
 
 
 def _opening_hours(norms, i: int, j: int) -> bool:
