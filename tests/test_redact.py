@@ -78,6 +78,9 @@ def test_ordinary_commands_stay_intact(redactor, text):
     ("my password is t r five g h k", "my password is [PIN]"),
     ("my card is for one one one one one one one one one one one one one one won", "my card is [CARD]"),
     ("call oh two oh seven nine four six for one two three", "call [PHONE]"),
+    # a birth date or a card's expiry keeps the year said after it
+    ("the expiration date is the end of february two thousand thirty one and call mom",
+     "the expiration date is [CARD] and call mom"),
     # a cue with a word the recogniser wrote twice
     ("my date of of birth is the eighth of june two thousand and two", "my date of of birth is the [DATE_OF_BIRTH]"),
     ("my date date of birth birth is june twenty second", "my date date of birth birth is [DATE_OF_BIRTH]"),

@@ -222,6 +222,7 @@ class Redactor:
         if self.keep_public_figures:
             self._keep_public_figures(tokens, norms, labels, household)
         _address_numbers(norms, labels)
+        _dates_keep_their_year(norms, labels)
         for k in _clock_times(norms):
             if _FAMILY.get(labels[k]) is None:  # a number or a code, not a name
                 labels[k] = None
@@ -2025,6 +2026,22 @@ def _address_numbers(norms, labels) -> None:
         if start < person_start and not is_number_token(norms[i]):
             labels[start:i] = ["ADDRESS"] * (i - start)
         i = max(end, i + 1)
+
+
+def _dates_keep_their_year(norms, labels) -> None:
+    """A birth date or a card's expiry found without its year takes the year said just after it ("born on the
+    [twenty sixth of may] nineteen seventy one", "expires [the end of february] two thousand thirty one")."""
+    n = len(norms)
+    for i in range(1, n):
+        if labels[i] is None and labels[i - 1] in ("DATE_OF_BIRTH", "CARD") and is_number_token(norms[i]):
+            j = i
+            while j < n and labels[j] is None and is_number_token(norms[j]) and j - i < 5:
+                j += 1
+            while j > i and norms[j - 1] == "and":  # "... thirty one [and] call mom"
+                j -= 1
+            words = norms[i:j]
+            if _year(words, to_digits(words)):
+                labels[i:j] = [labels[i - 1]] * (j - i)
 
 
 def _clock_times(norms: list[str]) -> set[int]:
