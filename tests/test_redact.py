@@ -657,6 +657,7 @@ def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     ("the account is under kent", "the account is under [PERSON]"),
     ("the table is under the name faith thanks", "the table is under the name [PERSON] thanks"),
     ("under the name tag", None),
+    ("is joy and oyelaran on the way", "is [PERSON] and [PERSON] on the way"), ("weather in austin and dallas", None),
     ("love mark's text", "love [PERSON]'s text"), ("show me imessages from jack", "show me imessages from [PERSON]"),
     ("send austin a voice message", "send [PERSON] a voice message"),
     ("begin a video message for sue", "begin a video message for [PERSON]"),

@@ -1345,6 +1345,10 @@ class Redactor:
                 or prev == "and" and i > 1 and tokens[i - 2].raw == "[PERSON]" and tok not in lx.STOPWORDS
                 and (tok in self.first_names or self._unknown_word(tok))
                 and not (self._only_a_place(tok) or len(_phrase_at(lx.place_names(), norms, i, n) or ()) > 1)
+                # "is joy and [PERSON] on the way": a first name paired with a person found
+                or after == "and" and i + 2 < n and tokens[i + 2].raw == "[PERSON]" and tok in self.first_names
+                and tok not in lx.STOPWORDS and not self._only_a_place(tok) and tok not in _WEATHER_NAMES
+                and not _phrase_at(lx.place_names(), norms, i, n)
                 # "a table for me and savannah", "sent by X"
                 or prev == "and" and prev2 == "me" and tok in self.first_names and tok not in lx.STOPWORDS
                 or (prev2, prev) == ("sent", "by")
