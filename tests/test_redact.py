@@ -658,6 +658,11 @@ def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     ("the table is under the name faith thanks", "the table is under the name [PERSON] thanks"),
     ("under the name tag", None),
     ("is joy and oyelaran on the way", "is [PERSON] and [PERSON] on the way"), ("weather in austin and dallas", None),
+    # a company named after people, said as one
+    ("how do i cancel my williams p l c subscription", None), ("call smith and sons customer service", None),
+    ("is arroyo ltd hiring", None), ("is hernandez tyler and armstrong hiring", None),
+    ("text mark and company", "text [PERSON] and company"), ("call mark and sons", "call [PERSON] and sons"),
+    ("i work at harris gibson and jefferies", "i work at [PERSON] and [PERSON]"),
     ("love mark's text", "love [PERSON]'s text"), ("show me imessages from jack", "show me imessages from [PERSON]"),
     ("send austin a voice message", "send [PERSON] a voice message"),
     ("begin a video message for sue", "begin a video message for [PERSON]"),

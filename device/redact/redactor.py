@@ -219,6 +219,7 @@ class Redactor:
         self._keep_places_and_brands(tokens, norms, labels, household)
         self._keep_known_titles(tokens, norms, labels, household)
         self._keep_things(tokens, norms, labels, household)
+        self._keep_companies(norms, labels, household)
         if self.keep_public_figures:
             self._keep_public_figures(tokens, norms, labels, household)
         _address_numbers(norms, labels)
@@ -418,6 +419,41 @@ class Redactor:
                         and not lx.MEDIA_AFTER.isdisjoint(norms[j:j + 3]):
                     self._unlabel_person(norms, labels, household, i, j)
                 i = max(j, i + 1)
+
+    def _keep_companies(self, norms, labels, household) -> None:
+        """Undo the PERSON runs of a company named after people, said with what makes it a company ("williams
+        p l c", "smith and sons", "harris gibson and jefferies llp", "crotty inc"): a firm is not a person. A run
+        of names with no such word ("i work at harris gibson and jefferies") stays redacted: they may be people."""
+        n, first_names = len(norms), self.first_names
+
+        def names_before(k: int) -> int:
+            """Where the run of names (joined by "and") that ends at token k starts."""
+            start = k
+            while start > 0 and (labels[start - 1] == "PERSON" or norms[start - 1] == "and" and start > 1
+                                 and labels[start - 2] == "PERSON") and k - start < 6:
+                start -= 1
+            return start
+
+        for k in range(1, n):
+            suffix = next((len(s) for s in _COMPANY_SUFFIXES if tuple(norms[k:k + len(s)]) == s), 0)
+            form = tuple(norms[k:k + suffix]) in _COMPANY_FORMS
+            if not suffix or labels[k] not in (None, "PERSON") or labels[k - 1] != "PERSON" and not (
+                    form and labels[k] == "PERSON"):  # "arroyo [ltd]": a legal form is never a name
+                continue
+            start = names_before(k)
+            if not any(household[start:k + suffix]) and (form or norms[start] not in first_names):
+                labels[start:k + suffix] = [None] * (k + suffix - start)
+        # "is [hernandez tyler] and [armstrong] hiring", "call [edwards collins] and [wood] customer service":
+        # surnames joined like a firm's, where only a company is meant
+        for k in range(1, n):
+            if labels[k - 1] != "PERSON" or labels[k] == "PERSON" or not (
+                    norms[k] in lx.COMPANY_AFTER or " ".join(norms[k:k + 2]) in lx.COMPANY_AFTER_TWO
+                    or norms[k] in ("hiring", "subscription")):
+                continue
+            start = names_before(k)
+            if "and" in norms[start:k] and norms[start] not in first_names and not any(household[start:k]) \
+                    and (start == 0 or labels[start - 1] is None):
+                labels[start:k] = [None] * (k - start)
 
     def _keep_things(self, tokens, norms, labels, household) -> None:
         """Undo a PERSON label inside a dish, a food, a drink or a company that is said whole ("eggs
@@ -1749,6 +1785,14 @@ def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int
 
 # Words that join places in one run ("from las vegas to los angeles", "paris france") and words
 # before a place that make a name-like one a place ("weather in jackson").
+# What makes a run of names a company's ("williams p l c", "smith and sons"), as Vosk writes it.
+# A legal form says company after any name; the rest only after a name that no first name starts ("kerr and
+# sons", not "mark and sons"; never "mark and company", "the kerr brothers": those are people).
+_COMPANY_FORMS = tuple(tuple(s.split()) for s in (
+    "inc", "incorporated", "ltd", "limited", "llc", "l l c", "plc", "p l c", "llp", "l l p", "corp", "corporation"))
+_COMPANY_SUFFIXES = _COMPANY_FORMS + tuple(tuple(s.split()) for s in (
+    "holdings", "partners", "associates", "industries", "enterprises", "and sons", "and son",
+    "and daughters", "and partners", "and associates"))
 _SHOW_PARTS = frozenset("episode episodes season seasons series finale premiere".split())
 _OPENING_HOURS = frozenset("open opens opened opening close closes closed closing hours".split())
 _SHOP_WORDS = frozenset("""
