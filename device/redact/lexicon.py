@@ -296,6 +296,8 @@ feb sept oct nov dec
 christmas xmas easter halloween thanksgiving hanukkah chanukah kwanzaa diwali ramadan passover valentines
 valentine's santa mins hrs secs juneteenth eid oktoberfest coachella lollapalooza bonnaroo sxsw
 """.split())
+# Whether someone is free ("is may free on friday"): never part of a name ("is [john] free").
+AVAILABILITY = frozenset("free available busy".split())
 NOT_NAMES = CALENDAR_WORDS | frozenset("""
 indie reggaeton hipster gothic bossa nova electro edm lofi kpop jpop synthpop synthwave dubstep techno trance
 grunge emo punk hiphop rnb acapella afrobeat afrobeats dancehall bachata cumbia merengue salsa flamenco
@@ -305,7 +307,7 @@ born
 everyone everybody anyone anybody someone somebody nobody rsvp
 celsius celcius fahrenheit farenheit centigrade
 oscars grammys emmys tonys
-""".split()) | frozenset(w.replace("'", "") for w in CONTRACTIONS) | frozenset("""
+""".split()) | AVAILABILITY | frozenset(w.replace("'", "") for w in CONTRACTIONS) | frozenset("""
 havent hasnt hadnt shouldnt wouldnt couldnt mustnt neednt werent aint yall thatll itll whos whats wheres hows
 whens whys heres theres thats
 thx tyvm pls plz tix tkts tickts okey okie alrighty lol omg btw idk tbh np yea yeh nah naw wanna gonna gotta
@@ -535,8 +537,8 @@ who whose what whats what's when where why how which is was are were did does do
 DEALINGS = frozenset("""
 call calls called text texted send sent reply replied respond responded message messaged email emailed come
 coming came arrive arrived arriving pick picking bring brought leave leaving left home ready awake asleep owe owes
-pay paid remember forget visit visiting back free available busy
-""".split())
+pay paid remember forget visit visiting back
+""".split()) | AVAILABILITY
 
 
 # Words that make a request a media request: an artist named in it may stay (docs/redaction.md: public names).

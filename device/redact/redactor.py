@@ -325,7 +325,7 @@ class Redactor:
             # list of names knows it
             elif label == "PERSON" and alone and i == 1 and norms[0] in ("open", "launch") \
                     and (j == n or norms[j] in ("app", "and", "on", "please")) and not any(household[i:j]) \
-                    and not any(self._only_names([w]) or w in lx.EVERYDAY_NAMES for w in norms[i:j]) \
+                    and self._no_name_in(norms[i:j]) \
                     and not _possessive(tokens[j - 1]):
                 labels[i:j] = [None] * (j - i)
             # "is trader [joe]'s open on sunday", "is [dave]'s hot chicken open": a name's "'s" before a shop's
@@ -336,7 +336,7 @@ class Redactor:
             # "add [tahini] and gochujang to the shopping list": what goes on a shopping list is a thing, when
             # no list of names knows any word of it ("add rosa to the shopping list" stays redacted)
             elif label == "PERSON" and alone and _on_a_shopping_list(norms, i, j) and not any(household[i:j]) \
-                    and not any(self._only_names([w]) or w in lx.EVERYDAY_NAMES for w in norms[i:j]) \
+                    and self._no_name_in(norms[i:j]) \
                     and not any(_possessive(t) for t in tokens[i:j]):
                 labels[i:j] = [None] * (j - i)
             i = j
@@ -424,6 +424,8 @@ class Redactor:
         """Undo the PERSON runs of a company named after people, said with what makes it a company ("williams
         p l c", "smith and sons", "harris gibson and jefferies llp", "crotty inc"): a firm is not a person. A run
         of names with no such word ("i work at harris gibson and jefferies") stays redacted: they may be people."""
+        if "PERSON" not in labels:
+            return
         n, first_names = len(norms), self.first_names
 
         def names_before(k: int) -> int:
@@ -435,6 +437,8 @@ class Redactor:
             return start
 
         for k in range(1, n):
+            if labels[k - 1] != "PERSON" and labels[k] != "PERSON":
+                continue
             suffix = next((len(s) for s in _COMPANY_SUFFIXES if tuple(norms[k:k + len(s)]) == s), 0)
             form = tuple(norms[k:k + suffix]) in _COMPANY_FORMS
             if not suffix or labels[k] not in (None, "PERSON") or labels[k - 1] != "PERSON" and not (
@@ -594,6 +598,11 @@ class Redactor:
         return k < len(norms) and (_phrase_at(lx.cinema_chains(), norms, k, len(norms)) is not None
                                    or not _CINEMA_WORDS.isdisjoint(norms[k:k + 4]))
 
+    def _no_name_in(self, words: list[str]) -> bool:
+        """Whether no list of names knows any of the words, not even as an everyday word's name ("duolingo",
+        "tahini"; not "rosa", "hope")."""
+        return not any(self._only_names([w]) or w in lx.EVERYDAY_NAMES for w in words)
+
     def _only_names(self, words: list[str]) -> bool:
         """Whether every word is a first name or a surname some list or the tagger's training knows."""
         return all(w in self.first_names or w in self.surnames or w in self._tagger_firsts
@@ -731,7 +740,6 @@ class Redactor:
                     # everyday words ("summer", "will") are left to the rules' cues and the names file.
                     # An everyday word alone ("my favorite season") needs the tagger to be sure.
                     if tag == "PERSON" and (norms[k] in self.all_places or norms[k] in _NEVER_A_NAME
-                            or norms[k] in _AVAILABLE  # "is [john] free", never "john free"
                             or norms[k] in lx.PERSON_VERBS and norms[k] not in self.first_names  # "unmute the call"
                             or norms[k] in _JOINING_WORDS  # "remind everyone in [the] group"
                             or any(ch.isdigit() for ch in norms[k])  # "[5]": a number the rules did not read
@@ -770,7 +778,7 @@ class Redactor:
             w = norms[k + 1].rstrip("'")  # "okafors'"
             # not after a possessive ("mary's job"), nor a word a person does ("kate work")
             if labels[k] == "PERSON" and labels[k + 1] is None and w.isascii() and not _possessive(tokens[k]) \
-                    and w not in lx.PERSON_ACTIONS and w not in _AVAILABLE and not _wished(norms, k + 1) and (
+                    and w not in lx.PERSON_ACTIONS and not _wished(norms, k + 1) and (
                     person[k + 1] >= SURNAME_PERSON and self._unknown_word(w)
                     or person[k + 1] >= LISTED_SURNAME_PERSON and w in self.surnames and w.isalpha()
                     and w not in lx.STOPWORDS and w not in lx.STREET_TYPES and w not in lx.QUANTITY_UNITS
@@ -1125,7 +1133,7 @@ class Redactor:
             # (only asked of "will" and "may": the rest of this loop does not need it)
             will_or_may = tok in lx.EVERYDAY_NAMES and tok in lx.STOPWORDS
             no_helper = will_or_may and (
-                         prev in lx.HELPER_VERBS and (after in lx.PERSON_ACTIONS or after in _AVAILABLE)
+                         prev in lx.HELPER_VERBS and (after in lx.PERSON_ACTIONS or after in lx.AVAILABILITY)
                          or _possessive(tokens[i])
                          or prev == "add" and norms[i + 1:i + 4] in (["to", "my", "contacts"], ["to", "contacts"])
                          or prev in ("call", "ring", "phone", "pay", "paid") and after == "back"  # "pay will back"
@@ -1330,7 +1338,7 @@ class Redactor:
                 or prev in ("send", "text", "share") and after in ("my", "our")
                 and not (_SENT_THINGS | _WHAT_I_SHARE).isdisjoint(norms[i + 2:i + 4])
                 # "is jack free on friday", "is may available": whether someone is free (not "is parking free")
-                or prev in ("is", "isn't", "was", "are") and after in _AVAILABLE and tok in self.first_names
+                or prev in ("is", "isn't", "was", "are") and after in lx.AVAILABILITY and tok in self.first_names
                 and (i < 2 or norms[i - 2] in lx.QUESTION_OPENINGS or norms[i - 2] in ("if", "whether", "and"))
                 # "jack will join the meeting", "if grace can attend": who joins a meeting (not "rain will come")
                 or after in ("will", "can", "could", "might", "should", "would") and norms[i + 2:i + 3] != []
@@ -1515,7 +1523,7 @@ class Redactor:
             return j
         if tok and tok.isalpha() and tok not in lx.STOPWORDS and (tok in self.surnames or tok not in self.common) \
                 and tok not in lx.STREET_TYPES and not is_number_token(tok) and tok not in lx.QUANTITY_UNITS \
-                and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS and tok not in _AVAILABLE \
+                and tok not in lx.NOT_NAMES and tok not in lx.PERSON_ACTIONS \
                 and tok not in _STARTING and tok not in _CONTACTED \
                 and tok not in _MESSAGING_APPS and tok not in _SOCIAL_NETWORKS:  # "where kim works", "[dale] messenger"
             return j + 1
@@ -1783,8 +1791,6 @@ def _phrase_at(names: dict[str, list[tuple[str, ...]]], norms: list[str], k: int
     return next((p for p in names.get(norms[k], ()) if k + len(p) <= end and tuple(norms[k:k + len(p)]) == p), None)
 
 
-# Words that join places in one run ("from las vegas to los angeles", "paris france") and words
-# before a place that make a name-like one a place ("weather in jackson").
 # What makes a run of names a company's ("williams p l c", "smith and sons"), as Vosk writes it.
 # A legal form says company after any name; the rest only after a name that no first name starts ("kerr and
 # sons", not "mark and sons"; never "mark and company", "the kerr brothers": those are people).
@@ -1846,6 +1852,8 @@ _SHOPPING_LISTS = frozenset("shopping grocery groceries supermarket pantry".spli
 _ITEM_BEFORE = frozenset("add put remove delete take cross and some more".split())  # "add [X] to the list"
 _ITEM_AFTER = frozenset("to on onto from off and".split())
 _RADIO_BANDS = frozenset("fm am mhz khz megahertz kilohertz".split())
+# Words that join places in one run ("from las vegas to los angeles", "paris france") and words
+# before a place that make a name-like one a place ("weather in jackson").
 _PLACE_JOINS = frozenset("to and or via in near city state county".split())
 _IN_A_TOWN = frozenset("in near".split())
 _PLACE_CONTEXT = frozenset("""
@@ -1939,7 +1947,6 @@ _GIFTS = frozenset("gift gifts present presents card cake flowers surprise".spli
 _GATHERINGS = frozenset("event meeting call chat group thread conversation party invite invitation guest".split())
 _PICTURES = frozenset("photo photos picture pictures pic pics video videos selfie selfies".split())
 _SENDING = frozenset("sent shared posted took wrote left forwarded".split())
-_AVAILABLE = frozenset("free available busy".split())
 _SHARING = frozenset("send sending text share sharing forward give email message".split())
 _WHAT_I_SHARE = frozenset("eta location address number whereabouts".split())
 _SENT_THINGS = frozenset("""
@@ -2043,6 +2050,8 @@ def _address_numbers(norms, labels) -> None:
             k += 1
         return k if label is not None or to_digits(norms[k:end]) and norms[end - 1] != "and" else end
 
+    if "ADDRESS" not in labels:
+        return
     n = len(norms)
     # "[eighty nine green pass] [lake brett] [t w seven v zero yd]": a town named after someone inside an address
     for i in range(1, n):
