@@ -63,6 +63,7 @@ FRESH_W = DATA / "fresh_w.txt"
 FRESH_X = DATA / "fresh_x.txt"
 FRESH_Y = DATA / "fresh_y.txt"
 FRESH_Z = DATA / "fresh_z.txt"
+FRESH_AA = DATA / "fresh_aa.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -92,6 +93,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh x", FRESH_X, "at the start of round 14"),
     ("fresh y", FRESH_Y, "in round 14"),
     ("fresh z", FRESH_Z, "after all of round 14's rules, never tuned on"),
+    ("fresh aa", FRESH_AA, "at the start of round 15"),
 )
 
 

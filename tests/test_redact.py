@@ -1030,6 +1030,14 @@ def test_round_14_fresh_sets_are_well_formed():
                        for s, e, _ in w.spans), w.text
 
 
+def test_round_15_fresh_set_is_well_formed():
+    from benchmarks.redaction import FRESH_AA, fresh_b
+
+    written = fresh_b(FRESH_AA)
+    assert (sum(len(w.spans) for w in written), sum(not w.spans for w in written)) == (26, 74)
+    assert {label for w in written for *_, label in w.spans} == {"PERSON", "EMAIL", "PHONE"}
+
+
 def test_a_digit_left_in_a_word_is_a_number():
     # A recogniser that writes digits ("[5]" from the Korean test model): the uplink refuses any text
     # holding one, so the listener must not hand it over: the utterance would be lost.
