@@ -632,6 +632,10 @@ def test_film_titles_stay_people_go(redactor, text, expected):
     # what has episodes is a show
     ("when is the next episode of ted lasso", None),
     ("play the latest episode of john's podcast", "play the latest episode of [PERSON]'s podcast"),
+    # a currency asked about in an exchange is money; money sent to someone goes to a person
+    ("what's the exchange rate from euros to yen", None), ("convert fifty dollars to yuan", None),
+    ("send fifty dollars to yuan", "send fifty dollars to [PERSON]"),
+    ("call yen about the exchange rate", "call [PERSON] about the exchange rate"),
 ])
 def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

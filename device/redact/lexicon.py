@@ -398,6 +398,13 @@ CUES: dict[str, tuple[str, ...]] = {
     "ZIP": ("zip", "zip code", "zipcode", "postal code", "postcode"),
 }
 
+# Currencies, some of them surnames too ("yen", "yuan", "rand"): kept in a question about exchange.
+CURRENCIES = frozenset("""
+dollar dollars euro euros pound pounds yen yuan renminbi rupee rupees peso pesos franc francs won rand real reais
+lira dinar dinars dirham dirhams riyal riyals ruble rubles rouble roubles krona kronor krone kroner zloty
+forint baht dong ringgit rupiah shekel shekels naira cedi cedis kwacha shilling shillings lev leu lek kuna
+koruna taka bitcoin bitcoins
+""".split())
 # A number followed by one of these is a quantity, not an identifier.
 QUANTITY_UNITS = frozenset("""
 minute minutes second seconds hour hours day days week weeks month months year years degree degrees

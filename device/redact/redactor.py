@@ -220,6 +220,7 @@ class Redactor:
         self._keep_known_titles(tokens, norms, labels, household)
         self._keep_things(tokens, norms, labels, household)
         self._keep_companies(norms, labels, household)
+        self._keep_currencies(norms, labels, household)
         if self.keep_public_figures:
             self._keep_public_figures(tokens, norms, labels, household)
         _address_numbers(norms, labels)
@@ -458,6 +459,20 @@ class Redactor:
             if "and" in norms[start:k] and norms[start] not in first_names and not any(household[start:k]) \
                     and (start == 0 or labels[start - 1] is None):
                 labels[start:k] = [None] * (k - start)
+
+    @staticmethod
+    def _keep_currencies(norms, labels, household) -> None:
+        """Undo a PERSON label on a currency in a question about exchange ("convert fifty dollars to [yuan]",
+        "the exchange rate from euros to [yen]"). Not where money is sent or paid: "send fifty dollars to
+        yuan" names a person."""
+        if "PERSON" not in labels or _EXCHANGING.isdisjoint(norms) or not _PAYING_VERBS.isdisjoint(norms):
+            return
+        for k, word in enumerate(norms):
+            if labels[k] == "PERSON" and word in lx.CURRENCIES and not household[k] and k \
+                    and norms[k - 1] in ("to", "into", "in", "from", "for", "and", "per", "against", "versus") \
+                    and (k + 1 == len(norms) or labels[k + 1] != "PERSON") \
+                    and not (norms[k - 1] == "and" and labels[k - 2] == "PERSON"):  # "email yen and [rand] ..."
+                labels[k] = None
 
     def _keep_things(self, tokens, norms, labels, household) -> None:
         """Undo a PERSON label inside a dish, a food, a drink or a company that is said whole ("eggs
@@ -1962,6 +1977,8 @@ eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
 """.split())
 _MONEY_UNITS = frozenset("dollar dollars bucks pound pounds quid euro euros rupees cents pence".split())
 _PAYING = _MONEY_UNITS | frozenset("transfer transferred money payment pay paid venmo zelle wire".split())
+_EXCHANGING = frozenset("convert converted conversion exchange rate rates worth".split())
+_PAYING_VERBS = frozenset("send sent pay paid transfer transferred give gave owe owes wire venmo zelle".split())
 # What seasons and weather never come to nor leave: messages and gatherings.
 _SOCIAL = lx.MESSAGE_NOUNS | frozenset("""
 party sleepover dinner lunch breakfast wedding shower barbecue bbq picnic playdate practice recital meeting
