@@ -64,6 +64,7 @@ FRESH_X = DATA / "fresh_x.txt"
 FRESH_Y = DATA / "fresh_y.txt"
 FRESH_Z = DATA / "fresh_z.txt"
 FRESH_AA = DATA / "fresh_aa.txt"
+FRESH_AB = DATA / "fresh_ab.txt"
 PUBLIC_FIGURES_SETTING = DATA / "public_figures_setting.txt"
 FRESH_UNTOUCHED = DATA / "fresh_untouched.txt"
 FRESH_PEOPLE = DATA / "fresh_people.txt"
@@ -94,6 +95,7 @@ READ_AFTER_FIRST_RUN = (
     ("fresh y", FRESH_Y, "in round 14"),
     ("fresh z", FRESH_Z, "after all of round 14's rules, never tuned on"),
     ("fresh aa", FRESH_AA, "at the start of round 15"),
+    ("fresh ab", FRESH_AB, "in round 15"),
 )
 
 
