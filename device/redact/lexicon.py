@@ -178,7 +178,7 @@ married do comment commented online majoring major owes owe message messaged wro
 leaves arrives comes goes finishes pays replies answers writes visits wakes
 dating seeing working studying sleeping texting visiting leaving calling messaging emailing driving staying
 post posts posted tweet tweets tweeted upload uploaded liked move moves moved invited seen heard
-land lands landed txt txted running
+land lands landed txt txted running read reads
 """.split())
 # "henrik's birthday": a possessive before one of these is a person's.
 PERSONAL_NOUNS = frozenset("""
