@@ -599,3 +599,26 @@ ARTIST_BEFORE_TWO = frozenset(("music from", "songs from", "song from", "album f
                                "film starring", "films starring", "show starring", "shows starring",
                                "soundtrack from", "soundtrack of", "soundtrack to", "latest from", "newest from",
                                "who plays", "who played"))
+
+# Words the redactor's rules for people and for what stays both read.
+PLACE_CONTEXT = frozenset("""
+in near around weather forecast visit visiting flights flight fly flying trip drive driving directions train trains
+bus buses downtown temperature rain snow
+""".split())
+# "leaving from X", "flying to X": a one-word place after these is a place, not a person ("emails from X" is).
+TRAVEL_WORDS = frozenset("""
+leave leaving left depart departing departure go going went travel traveling travelling traveled fly flying
+flight flights head heading headed drive driving return returning trip trips ticket tickets train trains bus
+buses move moving ride cab taxi coming come get getting way
+""".split())
+# Words after which a place's name ends a route, a few words on ("how many miles is it to X", "traffic between
+# X and Y").
+ROUTE_WORDS = frozenset("""
+miles mile kilometers kilometres km far distance route routes traffic commute navigate navigation directions drive
+driving flight flights fly flying train trains bus trip
+""".split())
+DETERMINERS = frozenset("the a an this that these those my your our his her their its".split())
+WHEN_AFTER = frozenset("""
+at on for next this tomorrow today tonight every from in about monday tuesday wednesday thursday friday saturday
+sunday mondays tuesdays wednesdays thursdays fridays saturdays sundays
+""".split())
