@@ -4,6 +4,7 @@
     python -m benchmarks.real_requests --extract-snips DIR   # rebuild benchmarks/data/real/snips.jsonl.gz
     python -m benchmarks.real_requests --extract-sgd DIR     # rebuild benchmarks/data/real/sgd.jsonl.gz
     python -m benchmarks.real_requests --extract-taskmaster3 TSV ...  # rebuild .../taskmaster3.jsonl.gz
+    python -m benchmarks.real_requests --extract-clinc150 JSON  # rebuild .../clinc150.jsonl.gz
 
 Every other corpus the redactor is measured on is generated. These are requests people wrote for voice
 assistants and task-oriented dialogue systems, kept in the repository (CI reaches no code host) as
@@ -41,6 +42,10 @@ How the files were made (LICENCES.md beside them names each source, its commit a
 - mtop: Facebook's MTOP, English en/eval.txt and en/test.txt; the same slots, from the decoupled parse
   (`extract_mtop(FILES)`). HELD OUT WHOLE: crowd-written requests to call, message and remind people, with
   1,408 names of people; never trained on, its errors never looked at.
+- clinc150: github clinc/oos-eval, data/data_full.json: the in-scope requests of its train and test splits,
+  150 intents of a personal assistant (`extract_clinc150(FILE)`). No slots: the requests of the intents that
+  may hold an identifier (CLINC_MAY_IDENTIFY) are UNMARKED whole, the others are identifier-free. Never
+  trained on; train is looked at, test held out.
 
 Spoken form (`spoken_tokens`): the way Vosk writes what was said. Lower case; punctuation a recogniser
 would not write removed (apostrophes inside words kept: "mom's"); accents dropped; numbers as words with
@@ -779,6 +784,33 @@ def extract_taskmaster3(paths: Iterable[str]) -> list[dict]:
     return dedupe(out)
 
 
+# CLINC150's intents whose requests may name a person or hold a number that identifies (a call, a text, a
+# meeting, a booking, a transfer, a PIN, an account or a card; a phrase to translate or a word to spell, which
+# may be a name): the whole request is UNMARKED, not judged. Every other intent's requests are identifier-free.
+# Chosen from the intents' names alone, before any request was redacted.
+CLINC_MAY_IDENTIFY = frozenset("""
+make_call text share_location spelling translate user_name change_user_name change_ai_name schedule_meeting
+meeting_schedule calendar calendar_update reminder reminder_update todo_list todo_list_update transfer pay_bill
+routing pin_change direct_deposit report_fraud transactions spending_history balance freeze_account account_blocked
+order_checks report_lost_card card_declined damaged_card expiration_date bill_balance bill_due
+restaurant_reservation confirm_reservation cancel_reservation book_flight book_hotel directions uber
+""".split())
+
+
+def extract_clinc150(path: str) -> list[dict]:
+    """CLINC150's data_full.json: the in-scope requests of its train and test splits (the validation split and
+    the out-of-scope requests are left out), ids "<split>/<intent>/<index>", repeated texts removed."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    out = []
+    for split in ("train", "test"):
+        for k, (raw, intent) in enumerate(data[split]):
+            slots = [(0, len(raw), "UNMARKED")] if intent in CLINC_MAY_IDENTIFY else []
+            if rec := record(f"{split}/{intent}/{k}", intent, raw, slots):
+                out.append(rec)
+    return dedupe(out)
+
+
 def top_slots(raw: str, parse: str) -> list[tuple[int, int, str | None]] | None:
     """(start, end, rule) in raw of the innermost slots of a TOP-style parse ("[IN:X words [SL:Y words ] ]",
     whole or decoupled), found by reading the parse's tokens through raw in order; None where a token is not
@@ -882,6 +914,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract-topv2", metavar="TSV", nargs="+", help="TOPv2's <domain>_<split>.tsv files")
     parser.add_argument("--extract-mtop", metavar="TXT", nargs="+",
                         help="MTOP's en/eval.txt and en/test.txt (held out whole)")
+    parser.add_argument("--extract-clinc150", metavar="JSON", help="CLINC150's data/data_full.json")
     args = parser.parse_args(argv)
     if args.extract_snips:
         print(write("snips", extract_snips(args.extract_snips)))
@@ -893,6 +926,8 @@ def main(argv: list[str] | None = None) -> int:
         print(write("topv2", extract_topv2(args.extract_topv2)))
     if args.extract_mtop:
         print(write("mtop", extract_mtop(args.extract_mtop)))
+    if args.extract_clinc150:
+        print(write("clinc150", extract_clinc150(args.extract_clinc150)))
     for corpus in corpora():
         s = summary(corpus)
         spans = " ".join(f"{label}={n}" for label, n in s["spans"].items())

@@ -211,8 +211,8 @@ def summary_line(name: str, r: dict) -> str:
 # TOPv2's train split is trained on, its eval and test held out; MTOP (English) is held out whole, like
 # Taskmaster-3, and is the real held-out measure of names leaked from requests to call, message and remind.
 TRAINED_ON: tuple[str, ...] = ("snips", "sgd train", "topv2 train")
-LOOKED_AT = ("snips",)
-HELD_OUT_SPLITS = {"sgd": ("dev", "test"), "topv2": ("eval", "test")}
+LOOKED_AT = ("snips", "clinc150 train")
+HELD_OUT_SPLITS = {"sgd": ("dev", "test"), "topv2": ("eval", "test"), "clinc150": ("test",)}
 HELD_OUT_WHOLE = ("taskmaster3", "mtop")
 REAL_TARGETS = ("targets (issue 23), held out: PERSON leak <= 5%; identifier-free requests untouched >= 97%; "
                 "over-redaction <= 1%")

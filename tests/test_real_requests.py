@@ -77,6 +77,29 @@ def test_taskmaster3_extraction(tmp_path):
     assert records[0]["id"] == "train/dlg-1/0" and records[1]["id"] == "train/dlg-1/1"
 
 
+def test_clinc150_extraction(tmp_path):
+    path = tmp_path / "data_full.json"
+    path.write_text(json.dumps({
+        "train": [["How many dollars is 50 euros?", "exchange_rate"], ["call Dana at work", "make_call"],
+                  ["how many dollars is 50 euros", "exchange_rate"]],
+        "val": [["what's the weather", "weather"]], "test": [["Set a timer for 5 min", "timer"]],
+        "oos_train": [["how do i get a library card", "oos"]]}))
+    records = rr.extract_clinc150(str(path))
+    assert [(r["id"], r["text"], spans_said(r)) for r in records] == [
+        ("train/exchange_rate/0", "how many dollars is fifty euros", []),  # identifier-free: must stay
+        ("train/make_call/1", "call dana at work", [("call dana at work", "UNMARKED")]),  # may name: not judged
+        ("test/timer/0", "set a timer for five min", []),
+    ]  # repeated texts once; validation and out-of-scope requests left out
+
+
+def test_clinc150_is_never_trained_on_and_its_test_split_is_held_out():
+    from benchmarks import redaction
+
+    assert redaction.HELD_OUT_SPLITS["clinc150"] == ("test",) and "clinc150 train" not in redaction.TRAINED_ON
+    summary = rr.summary("clinc150")
+    assert summary["domains"] == 150 and summary["spans"]["UNMARKED"] < summary["utterances"] / 3
+
+
 def test_mtop_is_held_out_whole_and_names_people():
     summary = rr.summary("mtop")
     assert summary["spans"]["PERSON"] >= 1000 and summary["spans"]["KEEP"] >= 1000
