@@ -637,6 +637,11 @@ def test_film_titles_stay_people_go(redactor, text, expected):
     ("what's the exchange rate from euros to yen", None), ("convert fifty dollars to yuan", None),
     ("send fifty dollars to yuan", "send fifty dollars to [PERSON]"),
     ("call yen about the exchange rate", "call [PERSON] about the exchange rate"),
+    # words the tagger took for a number's part, with no number in them: sums, amounts, times, units
+    ("how much is fifty plus seven hundred fifty six", None),
+    ("can i increase my credit limit to five hundred dollars", None),
+    ("set an alarm for five forty five a m and another for six", None), ("change the timer to forty five mins", None),
+    ("try plus four four seven seven zero zero nine zero zero one two three", "try [PHONE]"),
 ])
 def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

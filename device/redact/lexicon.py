@@ -411,7 +411,7 @@ minute minutes second seconds hour hours day days week weeks month months year y
 percent dollars dollar bucks cents euros pounds pound miles mile meters meter metres kilometers km feet foot
 inches inch calories grams gram kilos kilograms ounces ounce cups cup liters litres gallons times plus
 minus divided multiplied over am pm o'clock oclock fahrenheit celsius watts volts steps pages people
-points bpm rpm mph kph squared cubed
+points bpm rpm mph kph squared cubed mins min secs sec hrs hr
 """.split())
 # Commands whose numbers are settings, sums or times, never identifiers.
 HARMLESS_CONTEXT = frozenset("""

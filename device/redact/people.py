@@ -20,7 +20,9 @@ LISTED_SURNAME_PERSON = 0.15  # a listed surname that is also a word ("knight", 
 DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
 
 _FUNCTION_WORDS = frozenset(w for w in lx.STOPWORDS if not is_number_token(w) and len(w) > 1) - HOMOPHONES
-_UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
+_UNITS = lx.QUANTITY_UNITS - {"plus"}
+_NUMBERS_ONLY = frozenset("PHONE CARD PIN SSN NUMBER".split())  # said with digits, never with words alone
+_HALF_OF_DAY = (("a", "m"), ("p", "m"), ("am",), ("pm",))  # "plus four four ..." begins a phone number
 _FOREIGN_ARTICLES = frozenset("las los el la les le der die das".split())  # "bajo las estrellas playlist"
 # In no name ("a" is: a spelled name's letter, a middle initial)
 _JOINING_WORDS = lx.DETERMINERS - {"a", "an"} | frozenset("in on at of to for from with and or".split())
@@ -124,6 +126,7 @@ class PeopleRules:
     def _tagged(self, tokens, norms, labels, cues) -> None:
         """Add the tagger's labels where the rules found nothing and know no better."""
         tags, confidence, person = self._tagger.tag(norms)
+        before = list(labels)
         # A word no list knows, that the tagger thinks may well be a name though it is not sure:
         # the cost of a leaked name is higher than that of a redacted odd word. (Also where the tagger's
         # best sequence says PERSON with a marginal under MIN_CONFIDENCE: the second word of a full name.)
@@ -209,6 +212,7 @@ class PeopleRules:
                         continue
                     labels[k] = tag
             i = j
+        _no_number_no_code(norms, labels, before, {label for _, _, label in cues})
         self._whole_names(tokens, norms, labels, person)
 
     def _whole_names(self, tokens, norms, labels, person) -> None:
@@ -783,3 +787,34 @@ def _wished(norms: list[str], k: int) -> bool:
     """Whether the word at k is what is wished a person named just before it ("wish tom good luck",
     "send tom good morning"), not the person's surname."""
     return norms[k] in _WISHES and not _WISHING.isdisjoint(norms[max(0, k - 3):k - 1])
+
+
+def _no_number_no_code(norms: list[str], labels: list[str | None], before: list[str | None], cued: set[str]) -> None:
+    """Undo the tagger's number labels on runs of words that hold no number and no letter of a code, where
+    no cue asked for one ("fifty [plus] seven", "five hundred [dollars]", "five forty five [a m]"): a phone,
+    card or PIN is said with digits. Not where a number follows that the run may begin ("try [plus] four four
+    ...": the next pass reads the rest), nor on an account's, a password's or a street's words ("sign me in
+    as wderrig", "[elm street]"); but a unit after a sum is no street ("forty five [mins]")."""
+    if "CARD_EXTRA" in cued:  # "the expiration date is [the end of september] ..."
+        cued = cued | {"CARD"}
+    n, i = len(norms), 0
+
+    def number(k: int) -> bool:
+        return 0 <= k < n and (is_number_token(norms[k]) or norms[k] in HOMOPHONES)
+
+    while i < n:
+        label = labels[i]
+        if label == before[i] or label not in _NUMBERS_ONLY and label != "ADDRESS" or label in cued:
+            i += 1
+            continue
+        j = i
+        while j < n and labels[j] == label and labels[j] != before[j]:
+            j += 1
+        words = norms[i:j]
+        beside = {labels[k] for k in (i - 1, j) if 0 <= k < n} - {None, "PERSON", "EMAIL"}
+        half_of_day = tuple(words) in _HALF_OF_DAY and number(i - 1)
+        if not beside and (half_of_day or not any(number(k) or len(norms[k]) == 1 for k in range(i, j))
+                           and (not number(j) or number(i - 1))
+                           and (label != "ADDRESS" or all(w in lx.QUANTITY_UNITS for w in words))):
+            labels[i:j] = before[i:j]
+        i = j
