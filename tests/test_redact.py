@@ -642,6 +642,9 @@ def test_film_titles_stay_people_go(redactor, text, expected):
     ("can i increase my credit limit to five hundred dollars", None),
     ("set an alarm for five forty five a m and another for six", None), ("change the timer to forty five mins", None),
     ("try plus four four seven seven zero zero nine zero zero one two three", "try [PHONE]"),
+    # what people call an assistant, greetings and farewells in other tongues, chat words
+    ("ai find my phone", None), ("are you a real person or an ai", None), ("see ya later", None),
+    ("gracias", None), ("how many pto days do i have left", None), ("tell me my gps coordinates", None),
 ])
 def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -200,7 +200,7 @@ MEDIA_VERBS = frozenset("play playing listen watch read by stream queue shuffle"
 # Public-names policy: an artist's name may stay after these ("play taylor swift", "songs by adele").
 MEDIA_CUES = frozenset("play playing by songs song album albums track tracks shuffle queue listen stream".split())
 # Assistants' names are not people's ("ask alexa to stop").
-ASSISTANTS = frozenset("alexa siri cortana google jarvis mycroft bixby".split())
+ASSISTANTS = frozenset("alexa siri cortana google jarvis mycroft bixby ai".split())  # "ai": what people call one
 CONTRACTIONS = frozenset("""
 i'm you're we're they're he's she's it's that's there's what's who's i'll you'll we'll they'll i've you've
 we've they've i'd you'd we'd they'd can't won't don't doesn't didn't isn't aren't wasn't let's
@@ -315,6 +315,8 @@ kinda sorta lemme gimme dunno cuz coz tonite nite tmrw tmr tomorow tommorow than
 dokie brb mmhmm cya ttyl
 romcom scifi sci dolby atmos rpx screenx
 mam maam wifey hubby bf gf bestie fam sis bro
+ya hola gracias merci beaucoup bonjour danke arigato sayonara adios ciao toodles tootles buhbye byebye cheerio
+shh shhh shhhh yep yup yeap nope pto gps
 """.split())  # typed words no list knows that are no names: contractions without their apostrophe, chat, films
 # (not "hun" or "bff": contacts are saved under them, as "honey")
 # Words after a name that make it a company's ("is ibm stock up", "call comcast customer service"): a person
