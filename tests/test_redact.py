@@ -645,6 +645,9 @@ def test_film_titles_stay_people_go(redactor, text, expected):
     # what people call an assistant, greetings and farewells in other tongues, chat words
     ("ai find my phone", None), ("are you a real person or an ai", None), ("see ya later", None),
     ("gracias", None), ("how many pto days do i have left", None), ("tell me my gps coordinates", None),
+    # "phone" after "my" or "cell" is the thing, not the verb
+    ("pay my phone bill", None), ("what is the minimum payment on my cell phone bill", None),
+    ("phone bill and tell him", "phone [PERSON] and tell him"),
 ])
 def test_dishes_and_companies_stay_people_go(redactor, text, expected):
     assert redactor.redact(text).text == (expected or text)

@@ -20,9 +20,10 @@ LISTED_SURNAME_PERSON = 0.15  # a listed surname that is also a word ("knight", 
 DISPUTED_CONFIDENCE = 0.8  # the same where the rules labelled part of the tagger's run otherwise
 
 _FUNCTION_WORDS = frozenset(w for w in lx.STOPWORDS if not is_number_token(w) and len(w) > 1) - HOMOPHONES
-_UNITS = lx.QUANTITY_UNITS - {"plus"}
+_UNITS = lx.QUANTITY_UNITS - {"plus"}  # "plus four four ..." begins a phone number
 _NUMBERS_ONLY = frozenset("PHONE CARD PIN SSN NUMBER".split())  # said with digits, never with words alone
-_HALF_OF_DAY = (("a", "m"), ("p", "m"), ("am",), ("pm",))  # "plus four four ..." begins a phone number
+_HALF_OF_DAY = (("a", "m"), ("p", "m"), ("am",), ("pm",))
+_KINDS_OF_PHONE = frozenset("cell mobile home work office landline smart".split())
 _FOREIGN_ARTICLES = frozenset("las los el la les le der die das".split())  # "bajo las estrellas playlist"
 # In no name ("a" is: a spelled name's letter, a middle initial)
 _JOINING_WORDS = lx.DETERMINERS - {"a", "an"} | frozenset("in on at of to for from with and or".split())
@@ -278,6 +279,9 @@ class PeopleRules:
             # "my sister's house": after a possessive relation or title comes her thing, not her name
             if i > 0 and possessive(tokens[i - 1]) and prev in _NEVER_A_NAME:
                 prev, prev2 = "'s", ""
+            # "my phone [bill]", "the phone call": after a determiner or a kind of phone, "phone" is the thing
+            if prev == "phone" and (prev2 in lx.DETERMINERS or prev2 in _KINDS_OF_PHONE):
+                prev, prev2 = "", ""
             # A title or a kin title not after "my" is part of the name: the word after it is one, even a
             # helper verb ("aunt may", "dr will"); after "my sister" or "reply to" too, unless what follows
             # goes on a helper verb ("my sister may come").
